@@ -1,0 +1,78 @@
+#include "hwmodels/hardware.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "sim/core/errors.hpp"
+#include "sim/core/yaml_params.hpp"
+
+namespace ddpsim {
+
+namespace {
+constexpr ParamSpec kSpecs[] = {
+#define DDPSIM_SPEC(id, name, dim, def, lo, hi, help, src) {name, Dim::dim, def, lo, hi, help, src},
+    DDPSIM_HARDWARE_PARAMS(DDPSIM_SPEC)
+#undef DDPSIM_SPEC
+};
+}  // namespace
+
+const ParamTable& hardware_param_table() {
+  static const ParamTable table("hardware", kSpecs);
+  return table;
+}
+
+std::string data_dir();
+
+std::string hardware_catalog_dir() {
+  const char* env = std::getenv("DDPSIM_DATA_DIR");
+  std::string base = env && *env ? env : DDPSIM_DATA_DIR;
+  return base + "/hwmodels/catalog";
+}
+
+std::vector<std::string> list_hardware() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(hardware_catalog_dir(), ec)) {
+    if (e.path().extension() == ".yaml") out.push_back(e.path().stem().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+HardwareSpec load_hardware_file(const std::string& path) {
+  try {
+    YAML::Node root = load_yaml_file(path);
+    check_keys(root, path, {"name", "description", "gpu_model", "cpu_model", "params"});
+    HardwareSpec hw;
+    hw.file = path;
+    hw.name = yaml_string(root, "name", path);
+    hw.description = yaml_string(root, "description", path, false);
+    hw.gpu_model = yaml_string(root, "gpu_model", path, false);
+    hw.cpu_model = yaml_string(root, "cpu_model", path, false);
+    if (root["params"]) load_params(root["params"], path, hw.params);
+    if (hw.p(kGpuPowerLimit) > hw.p(kGpuTdp)) {
+      throw ConfigError(path, yaml_line(root["params"]), "gpu.power_limit (" + hw.params.format(kGpuPowerLimit) +
+                                                           ") is above gpu.tdp (" + hw.params.format(kGpuTdp) + ")");
+    }
+    if (hw.p(kGpuIdlePower) >= hw.p(kGpuPowerLimit)) {
+      throw ConfigError(path, yaml_line(root["params"]), "gpu.idle_power must be below gpu.power_limit");
+    }
+    return hw;
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+  }
+}
+
+HardwareSpec load_hardware(const std::string& name) {
+  if (name.find('/') != std::string::npos || name.ends_with(".yaml")) return load_hardware_file(name);
+  auto names = list_hardware();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::string all;
+    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+    throw InputError("unknown hardware '" + name + "'" + did_you_mean(name, names) + "; known: " + all);
+  }
+  return load_hardware_file(hardware_catalog_dir() + "/" + name + ".yaml");
+}
+
+}  // namespace ddpsim

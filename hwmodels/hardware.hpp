@@ -1,0 +1,69 @@
+#pragma once
+// Hardware catalog: one YAML file per node type in hwmodels/catalog/, every number with its
+// source. The parameters are declared once, in kHardwareParams below.
+#include <string>
+#include <vector>
+
+#include "sim/core/params.hpp"
+
+namespace ddpsim {
+
+// X(id, name, dim, default_si, min_si, max_si, help, source)
+#define DDPSIM_HARDWARE_PARAMS(X)                                                                                   \
+  X(kGpusPerNode, "node.gpus_per_node", Count, 4, 1, 64, "GPUs per node", "HoreKa A100 node (NHR docs)")            \
+  X(kSockets, "node.sockets", Count, 2, 1, 8, "CPU sockets per node", "HoreKa A100 node (NHR docs)")                \
+  X(kRam, "node.ram", Data, 512e9, 1e9, 64e12, "main memory per node", "HoreKa A100 node (NHR docs)")               \
+  X(kNics, "node.nics", Count, 2, 0, 16, "InfiniBand adapters per node", "NHR docs: two HDR adapters per A100 node") \
+  X(kLocalReadBw, "node.local_read_bandwidth", Bandwidth, 3e9, 1e6, 1e12, "node-local NVMe read bandwidth",         \
+    "typical PCIe Gen4 NVMe datasheet")                                                                             \
+  X(kGpuMemory, "gpu.memory", Data, 40e9, 1e9, 1e12, "GPU memory", "A100-SXM4-40GB datasheet")                       \
+  X(kGpuTdp, "gpu.tdp", Power, 400, 10, 2000, "GPU board power (TDP)", "A100-SXM4 datasheet")                       \
+  X(kGpuPowerLimit, "gpu.power_limit", Power, 400, 10, 2000, "GPU power limit (caps compute power, stretches time)", \
+    "defaults to TDP")                                                                                              \
+  X(kGpuIdlePower, "gpu.idle_power", Power, 50, 0, 500, "GPU power when idle or waiting", "nvidia-smi, A100 idle")  \
+  X(kGpuTflops, "gpu.tensor_tflops", Dimensionless, 156, 0.1, 1e4, "dense TF32 tensor TFLOP/s (datasheet ratio)",   \
+    "A100 datasheet")                                                                                               \
+  X(kGpuMemBw, "gpu.memory_bandwidth", Bandwidth, 1555e9, 1e9, 1e14, "GPU memory bandwidth", "A100-40GB datasheet") \
+  X(kGpuPcieBw, "gpu.pcie_bandwidth", Bandwidth, 25e9, 1e8, 1e12, "host-to-device copy bandwidth",                 \
+    "PCIe Gen4 x16, ~80% of 32 GB/s")                                                                               \
+  X(kNvlinkBw, "gpu.nvlink_bandwidth", Bandwidth, 300e9, 1e8, 1e13, "NVLink bandwidth per GPU and direction",       \
+    "A100: 12 NVLink3 links x 25 GB/s")                                                                             \
+  X(kNvlinkLatency, "gpu.nvlink_latency", Time, 2e-6, 0, 1e-3, "NVLink hop latency", "estimate")                     \
+  X(kCpuCores, "cpu.cores_per_socket", Count, 38, 1, 1024, "cores per CPU socket", "Xeon Platinum 8368 datasheet")   \
+  X(kCpuTdp, "cpu.tdp", Power, 270, 1, 2000, "CPU socket TDP", "Xeon Platinum 8368 datasheet")                       \
+  X(kCpuClock, "cpu.base_clock", Frequency, 2.4e9, 1e8, 1e10, "CPU base clock", "Xeon Platinum 8368 datasheet")      \
+  X(kNicBw, "nic.bandwidth", Bandwidth, 25e9, 1e6, 1e13, "InfiniBand adapter bandwidth per direction",              \
+    "HDR 200 Gbit/s")                                                                                               \
+  X(kNicLatency, "nic.latency", Time, 1e-6, 0, 1e-2, "InfiniBand latency per hop", "public facts: IB ~1 us")         \
+  X(kRamMetered, "ram.metered", Flag, 1, 0, 1, "RAM energy counted in the total (false: not measured, as on H100)", \
+    "paper: H100 RAM not measured")
+
+enum HardwareParam : std::size_t {
+#define DDPSIM_ENUM(id, ...) id,
+  DDPSIM_HARDWARE_PARAMS(DDPSIM_ENUM)
+#undef DDPSIM_ENUM
+  kHardwareParamCount
+};
+
+const ParamTable& hardware_param_table();
+
+struct HardwareSpec {
+  std::string name;         // catalog key, e.g. "a100"
+  std::string description;  // one line
+  std::string gpu_model, cpu_model;
+  std::string file;         // where it was loaded from
+  ParamSet params{hardware_param_table()};
+  double p(HardwareParam id) const { return params[id]; }
+  int gpus_per_node() const { return static_cast<int>(params[kGpusPerNode]); }
+};
+
+/// Directory of the shipped hardware catalog.
+std::string hardware_catalog_dir();
+/// Names of the catalog entries (sorted).
+std::vector<std::string> list_hardware();
+/// Loads catalog entry `name` (InputError with suggestion if unknown) or a YAML file path.
+HardwareSpec load_hardware(const std::string& name);
+/// Loads a hardware YAML file.
+HardwareSpec load_hardware_file(const std::string& path);
+
+}  // namespace ddpsim

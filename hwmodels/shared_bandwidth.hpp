@@ -1,0 +1,73 @@
+#pragma once
+// Rate-based resources. EqualShareResource is pure model (no engine): active flows share the
+// capacity equally, each also limited by a per-flow cap (processor sharing). It tracks a
+// "virtual service" V = bytes delivered to every active flow since the resource was created, so
+// a start or an end costs O(log n) and the next completion is the flow with the smallest target.
+// BandwidthActor binds it to an Engine: it schedules its next completion and calls a sink.
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "sim/core/engine.hpp"
+
+namespace ddpsim {
+
+class EqualShareResource {
+ public:
+  EqualShareResource(double capacity_bps, double per_flow_cap_bps);
+  /// Starts a flow of `bytes` at time `now` carrying `tag`.
+  void start(Tick now, double bytes, std::uint64_t tag);
+  /// Advances the virtual service to `now` at the current rate.
+  void advance(Tick now);
+  /// Absolute tick of the next flow completion, if any flow is active.
+  std::optional<Tick> next_completion() const;
+  /// After advance(now): pops one finished flow's tag; false if none is finished.
+  bool pop_finished(std::uint64_t& tag);
+  std::size_t active() const { return heap_.size(); }
+  /// Current rate of each active flow in B/s.
+  double rate_per_flow_bps() const;
+  double capacity_bps() const { return capacity_bps_; }
+  double bytes_delivered() const { return delivered_; }
+
+ private:
+  struct Flow {
+    double target;  // V at which the flow is complete
+    std::uint64_t seq;
+    std::uint64_t tag;
+  };
+  static bool later(const Flow& x, const Flow& y) { return x.target > y.target || (x.target == y.target && x.seq > y.seq); }
+  double capacity_bps_, per_flow_cap_bps_;
+  double virtual_bytes_ = 0.0;
+  double delivered_ = 0.0;
+  Tick last_ = 0;
+  std::uint64_t seq_ = 0;
+  std::vector<Flow> heap_;  // min-heap on target
+};
+
+class FlowSink {
+ public:
+  virtual void on_flow_done(std::uint64_t tag) = 0;
+
+ protected:
+  ~FlowSink() = default;
+};
+
+class BandwidthActor final : public EventHandler {
+ public:
+  BandwidthActor(Engine& engine, FlowSink& sink, double capacity_bps, double per_flow_cap_bps);
+  void start(double bytes, std::uint64_t tag);
+  void on_event(Engine& engine, const Event& event) override;
+  const EqualShareResource& resource() const { return res_; }
+
+ private:
+  void reschedule();
+  Engine* engine_;
+  FlowSink* sink_;
+  EqualShareResource res_;
+  std::uint64_t generation_ = 0;
+  Tick scheduled_ = -1;
+  std::vector<std::uint64_t> done_;
+};
+
+}  // namespace ddpsim

@@ -1,0 +1,107 @@
+#include "sim/calibration_file.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "sim/core/errors.hpp"
+#include "sim/core/yaml_params.hpp"
+
+namespace ddpsim {
+
+namespace {
+constexpr ParamSpec kNodeSpecs[] = {
+#define DDPSIM_SPEC(id, name, dim, def, lo, hi, help, src) {name, Dim::dim, def, lo, hi, help, src},
+    DDPSIM_NODE_CAL_PARAMS(DDPSIM_SPEC)};
+constexpr ParamSpec kWorkloadSpecs[] = {DDPSIM_WORKLOAD_CAL_PARAMS(DDPSIM_SPEC)
+#undef DDPSIM_SPEC
+};
+
+std::string fnv1a_hex(const std::string& data) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return std::string(buf).substr(0, 12);
+}
+}  // namespace
+
+const ParamTable& node_calibration_table() {
+  static const ParamTable table("node calibration", kNodeSpecs);
+  return table;
+}
+
+const ParamTable& workload_calibration_table() {
+  static const ParamTable table("workload calibration", kWorkloadSpecs);
+  return table;
+}
+
+ParamSet Calibration::node(const std::string& hw) const {
+  auto it = node_sets.find(hw);
+  return it != node_sets.end() ? it->second : ParamSet(node_calibration_table());
+}
+
+ParamSet Calibration::workload(const std::string& wl, const std::string& hw) const {
+  auto it = workload_sets.find({wl, hw});
+  return it != workload_sets.end() ? it->second : ParamSet(workload_calibration_table());
+}
+
+std::string default_calibration_path() {
+  const char* env = std::getenv("DDPSIM_DATA_DIR");
+  std::string base = env && *env ? env : DDPSIM_DATA_DIR;
+  return base + "/calibration/default.yaml";
+}
+
+Calibration load_calibration(const std::string& path) {
+  try {
+    YAML::Node root = load_yaml_file(path);
+    check_keys(root, path, {"format", "description", "provenance", "hardware", "workloads", "fit"});
+    std::string format = yaml_string(root, "format", path);
+    if (format != "ddpsim-calibration/1") {
+      throw ConfigError(path, yaml_line(root["format"]), "unsupported calibration format '" + format + "' (expected ddpsim-calibration/1)");
+    }
+    Calibration cal;
+    cal.file = path;
+    cal.description = yaml_string(root, "description", path, false);
+    {
+      std::ifstream in(path, std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      cal.id = fnv1a_hex(ss.str());
+    }
+    if (auto prov = root["provenance"]) {
+      if (!prov.IsMap()) throw ConfigError(path, yaml_line(prov), "'provenance' must be a mapping");
+      for (auto it = prov.begin(); it != prov.end(); ++it) {
+        if (it->second.IsScalar()) cal.provenance[it->first.as<std::string>()] = it->second.as<std::string>();
+      }
+    }
+    if (auto hw = root["hardware"]) {
+      if (!hw.IsMap()) throw ConfigError(path, yaml_line(hw), "'hardware' must map hardware names to parameters");
+      for (auto it = hw.begin(); it != hw.end(); ++it) {
+        ParamSet set(node_calibration_table());
+        load_params(it->second, path, set);
+        cal.node_sets.emplace(it->first.as<std::string>(), std::move(set));
+      }
+    }
+    if (auto wl = root["workloads"]) {
+      if (!wl.IsMap()) throw ConfigError(path, yaml_line(wl), "'workloads' must map workload names to hardware entries");
+      for (auto it = wl.begin(); it != wl.end(); ++it) {
+        if (!it->second.IsMap()) throw ConfigError(path, yaml_line(it->second), "expected hardware names under workload '" + it->first.as<std::string>() + "'");
+        for (auto jt = it->second.begin(); jt != it->second.end(); ++jt) {
+          ParamSet set(workload_calibration_table());
+          load_params(jt->second, path, set);
+          cal.workload_sets.emplace(std::make_pair(it->first.as<std::string>(), jt->first.as<std::string>()), std::move(set));
+        }
+      }
+    }
+    return cal;
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+  }
+}
+
+}  // namespace ddpsim

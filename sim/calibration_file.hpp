@@ -1,0 +1,92 @@
+#pragma once
+// Calibrated model parameters. A calibration file holds, per hardware type, the parameters of
+// the node (CPU/RAM power, file system, communication efficiency) and, per workload and hardware,
+// the step-cost and power parameters. Each parameter is declared once below; missing values use
+// the declared defaults (datasheet-based priors). `ddpsim calibrate` (calibration/) writes these
+// files with value, standard error, unit and provenance.
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/core/params.hpp"
+
+namespace ddpsim {
+
+// X(id, name, dim, default_si, min_si, max_si, help, source)
+#define DDPSIM_NODE_CAL_PARAMS(X)                                                                                      \
+  X(kCpuIdlePower, "cpu.idle_power", Power, 80, 0, 2000, "CPU socket power with all cores idle",                      \
+    "prior: ~30 % of a 270 W TDP")                                                                                    \
+  X(kCpuCorePower, "cpu.core_power", Power, 4, 0, 100, "extra CPU power per busy core",                               \
+    "prior: (TDP - idle) / cores")                                                                                    \
+  X(kRamPower, "ram.power", Power, 30, 0, 2000, "RAM power per node", "public facts: 27-32 W DRAM on HAICORE A100")    \
+  X(kGpuCommFraction, "gpu.comm_fraction", Ratio, 0.15, 0, 1,                                                          \
+    "share of the GPU's dynamic power range drawn during exposed communication", "prior")                            \
+  X(kGpuLimitGamma, "gpu.limit_gamma", Dimensionless, 0.5, 0, 3,                                                      \
+    "exponent of compute-time stretch under a power cap", "prior; fitted on Zeus power-limit traces")                 \
+  X(kFsAggregateBw, "fs.aggregate_bandwidth", Bandwidth, 20e9, 1e6, 1e14,                                              \
+    "shared parallel file system bandwidth available to the job", "prior")                                            \
+  X(kFsStreamBw, "fs.stream_bandwidth", Bandwidth, 150e6, 1e5, 1e12, "read bandwidth of one reader process",          \
+    "prior: single-stream HDF5 reads from a parallel file system")                                                    \
+  X(kCommIntraEff, "comm.intra_efficiency", Ratio, 0.7, 0.01, 1, "achieved share of NVLink bandwidth", "prior")      \
+  X(kCommInterEff, "comm.inter_efficiency", Ratio, 0.96, 0.01, 1, "achieved share of InfiniBand bandwidth",           \
+    "public facts: ~24 GB/s per 25 GB/s HDR port")                                                                    \
+  X(kCommCallOverhead, "comm.call_overhead", Time, 20e-6, 0, 1, "fixed cost per collective call", "prior")            \
+  X(kWorkerStartup, "loader.worker_startup", Time, 2.0, 0, 3600, "time to start dataloader workers for a new pass",   \
+    "prior")
+
+#define DDPSIM_WORKLOAD_CAL_PARAMS(X)                                                                                  \
+  X(kStepOverhead, "compute.step_overhead", Time, 0.015, 0, 3600, "fixed GPU time per training step",                 \
+    "prior")                                                                                                          \
+  X(kPerSample, "compute.per_sample", Time, 1.2e-3, 0, 3600, "training (forward+backward) time per sample",           \
+    "prior: ~850 img/s, DeepLearningExamples TF32")                                                                  \
+  X(kEvalSampleOverhead, "compute.eval_sample_overhead", Time, 0, 0, 60,                                               \
+    "host-side time per sample in evaluation passes (per-sample Python loops)", "prior")                              \
+  X(kOptimizer, "compute.optimizer", Time, 0.005, 0, 3600, "optimizer step time", "prior")                             \
+  X(kJitterCv, "compute.jitter_cv", Ratio, 0.02, 0, 1, "coefficient of variation of step compute time", "prior")      \
+  X(kActivity, "power.activity", Ratio, 0.8, 0, 1, "share of the GPU's dynamic power range at full occupancy",        \
+    "prior")                                                                                                          \
+  X(kLbsHalf, "power.lbs_half", Dimensionless, 8, 0, 1e6, "LBS at which the GPU reaches half its dynamic power",       \
+    "prior")                                                                                                          \
+  X(kDecodePerSample, "loader.decode_per_sample", Time, 5.5e-3, 0, 3600,                                               \
+    "CPU time per sample to decode and augment (one core)", "prior: PIL JPEG decode + RandomResizedCrop")            \
+  X(kReadCpuBw, "loader.read_cpu_bandwidth", Bandwidth, 1e9, 1e5, 1e13,                                                \
+    "CPU-side throughput of one worker for deserialising the bytes it reads", "prior")
+
+enum NodeCalParam : std::size_t {
+#define DDPSIM_ENUM(id, ...) id,
+  DDPSIM_NODE_CAL_PARAMS(DDPSIM_ENUM)
+  kNodeCalParamCount
+};
+enum WorkloadCalParam : std::size_t {
+  DDPSIM_WORKLOAD_CAL_PARAMS(DDPSIM_ENUM)
+#undef DDPSIM_ENUM
+  kWorkloadCalParamCount
+};
+
+const ParamTable& node_calibration_table();
+const ParamTable& workload_calibration_table();
+
+/// A loaded calibration: parameter sets per hardware and per (workload, hardware).
+class Calibration {
+ public:
+  std::string file;        // path it was loaded from ("" = built-in defaults)
+  std::string id;          // short content hash, recorded with every result
+  std::string description;
+  std::map<std::string, std::string> provenance;
+
+  /// Parameters for hardware `hw` (defaults where the file has none).
+  ParamSet node(const std::string& hw) const;
+  /// Parameters for workload `wl` on hardware `hw`.
+  ParamSet workload(const std::string& wl, const std::string& hw) const;
+
+  std::map<std::string, ParamSet> node_sets;
+  std::map<std::pair<std::string, std::string>, ParamSet> workload_sets;
+};
+
+/// Path of the shipped default calibration.
+std::string default_calibration_path();
+/// Loads a calibration YAML (strict keys, units, ranges; ConfigError with file:line).
+Calibration load_calibration(const std::string& path);
+
+}  // namespace ddpsim

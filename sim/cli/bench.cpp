@@ -1,0 +1,169 @@
+#include "sim/cli/bench.hpp"
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "sim/core/engine.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/core/json.hpp"
+#include "sim/core/rng.hpp"
+#include "sim/training_run.hpp"
+
+namespace ddpsim {
+
+namespace {
+
+// Hold model: a queue of `queue_size` pending events; each event schedules one successor at an
+// exponentially distributed delay (mean 1 us). Measures pure schedule+pop+dispatch cost.
+class HoldActor final : public EventHandler {
+ public:
+  explicit HoldActor(long long limit) : limit_(limit), rng_(42, 0) {}
+  void on_event(Engine& eng, const Event& e) override {
+    if (++count_ >= limit_) {
+      eng.stop();
+      return;
+    }
+    double u = rng_.uniform();
+    Tick d = static_cast<Tick>(-std::log(u) * 1000.0) + 1;
+    eng.schedule_in(d, this, e.kind, e.a, e.b);
+  }
+  long long count_ = 0;
+
+ private:
+  long long limit_;
+  Rng rng_;
+};
+
+struct RefRun {
+  const char* name;
+  RunConfig cfg;
+  double target_s;
+};
+
+struct ChildResult {
+  double wall_s = 0;
+  double peak_rss_mb = 0;
+  double events = 0;
+  double runtime_h = 0;
+};
+
+// Runs one reference simulation in a child process so its peak memory is its own.
+ChildResult run_in_child(const RunConfig& cfg) {
+  int fds[2];
+  if (pipe(fds) != 0) throw IoError("bench: pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw IoError("bench: fork failed");
+  if (pid == 0) {
+    close(fds[0]);
+    ChildResult r;
+    try {
+      auto t0 = std::chrono::steady_clock::now();
+      Scenario s = resolve_scenario(cfg);
+      RunResult res = simulate(s, cfg.seed);
+      r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      r.events = static_cast<double>(res.events);
+      r.runtime_h = res.runtime_s / 3600.0;
+      struct rusage ru {};
+      getrusage(RUSAGE_SELF, &ru);
+      r.peak_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
+    } catch (...) {
+      r.wall_s = -1;
+    }
+    ssize_t w = write(fds[1], &r, sizeof r);
+    close(fds[1]);
+    _exit(w == static_cast<ssize_t>(sizeof r) ? 0 : 1);
+  }
+  close(fds[1]);
+  ChildResult r;
+  ssize_t got = read(fds[0], &r, sizeof r);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (got != static_cast<ssize_t>(sizeof r) || r.wall_s < 0) throw ModelError("bench: reference run failed");
+  return r;
+}
+
+}  // namespace
+
+double bench_hold_model(long long events, int queue_size, double& elapsed_s) {
+  Engine eng;
+  HoldActor actor(events);
+  eng.reserve(static_cast<std::size_t>(queue_size) + 1);
+  Rng rng(7, 1);
+  for (int i = 0; i < queue_size; ++i) eng.schedule_at(static_cast<Tick>(rng.uniform() * 1000.0), &actor, 0);
+  auto t0 = std::chrono::steady_clock::now();
+  eng.run();
+  elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return static_cast<double>(actor.count_) / elapsed_s;
+}
+
+std::string run_bench(const std::string& format, bool quick) {
+  double hold_s = 0;
+  long long hold_events = quick ? 2'000'000 : 20'000'000;
+  double eps = bench_hold_model(hold_events, 1024, hold_s);
+
+  std::vector<RefRun> refs;
+  {
+    RunConfig a;
+    a.workload = "resnet50"; a.hardware = "a100"; a.gpus = 256; a.lbs = 256; a.epochs = 100;
+    refs.push_back({"resnet50_n256_lbs256_100ep", a, 2.0});
+    RunConfig b;
+    b.workload = "resnet50"; b.hardware = "a100"; b.gpus = 16; b.gbs = 256; b.epochs = 100;
+    refs.push_back({"resnet50_n16_gbs256_100ep", b, 20.0});
+    RunConfig c;
+    c.workload = "fourcastnet"; c.phase = "pretrain"; c.hardware = "a100"; c.gpus = 64; c.lbs = 1; c.epochs = 80;
+    refs.push_back({"fourcastnet_pretrain_n64_lbs1_80ep", c, 10.0});
+  }
+  std::vector<ChildResult> full, tenth;
+  for (auto& r : refs) {
+    if (quick) r.cfg.epochs = std::max(1, r.cfg.epochs / 20);
+    full.push_back(run_in_child(r.cfg));
+    RunConfig shorter = r.cfg;
+    shorter.epochs = std::max(1, r.cfg.epochs / 10);
+    tenth.push_back(run_in_child(shorter));
+  }
+
+  if (format == "json") {
+    JsonWriter j;
+    j.begin_object();
+    j.value("version", DDPSIM_VERSION);
+    j.value("events_per_second", eps);
+    j.begin_object("hold_model").value("events", hold_events).value("queue_size", 1024LL).value("elapsed_s", hold_s).end_object();
+    j.begin_object("reference_runs_s");
+    for (std::size_t i = 0; i < refs.size(); ++i) j.value(refs[i].name, full[i].wall_s);
+    j.end_object();
+    j.begin_object("reference_runs");
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      j.begin_object(refs[i].name);
+      j.value("epochs", static_cast<long long>(refs[i].cfg.epochs));
+      j.value("wall_s", full[i].wall_s).value("target_s", refs[i].target_s);
+      j.value("events", full[i].events).value("events_per_second", full[i].events / full[i].wall_s);
+      j.value("simulated_runtime_h", full[i].runtime_h);
+      j.value("peak_rss_mb", full[i].peak_rss_mb);
+      j.value("peak_rss_mb_at_one_tenth_epochs", tenth[i].peak_rss_mb);
+      j.end_object();
+    }
+    j.end_object();
+    j.value("quick", quick);
+    j.end_object();
+    return j.str();
+  }
+  std::string out;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "engine hold model: %.3g events/s (%lld events, queue 1024)\n", eps, hold_events);
+  out += buf;
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%-38s %7.2f s (target < %.0f s), %.3g events, peak RSS %.1f MB (%.1f MB at 1/10 epochs)\n",
+                  refs[i].name, full[i].wall_s, refs[i].target_s, full[i].events, full[i].peak_rss_mb, tenth[i].peak_rss_mb);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace ddpsim

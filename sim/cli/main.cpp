@@ -1,0 +1,282 @@
+// ddpsim command-line tool. Only main() maps exceptions to exit codes:
+//   0 success, 1 failure at run time, 2 bad input (flags, values, files).
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "hwmodels/hardware.hpp"
+#include "sim/calibration_file.hpp"
+#include "sim/cli/bench.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/core/units.hpp"
+#include "sim/power_trace.hpp"
+#include "sim/report.hpp"
+#include "sim/training_run.hpp"
+#include "workloads/workload.hpp"
+
+namespace po = boost::program_options;
+using namespace ddpsim;
+
+namespace {
+
+const std::vector<std::string> kCommands = {"run", "list", "bench", "version", "help"};
+
+const char* kUsage =
+    "ddpsim - discrete-event simulator of data-parallel neural-network training:\n"
+    "predicts training time, GPU hours and energy (GPU, CPU, RAM) on GPU clusters.\n\n"
+    "usage: ddpsim <command> [options]\n\n"
+    "commands:\n"
+    "  run       simulate one training run and report time, GPU hours and energy\n"
+    "  list      list hardware, workloads or every model parameter\n"
+    "  bench     engine throughput and wall time of reference runs\n"
+    "  version   print the version\n"
+    "  help      this text; 'ddpsim <command> --help' describes a command\n\n"
+    "exit codes: 0 ok, 1 failure at run time, 2 bad input\n";
+
+std::vector<std::string> option_names(const po::options_description& desc) {
+  std::vector<std::string> out;
+  for (const auto& o : desc.options()) out.push_back("--" + o->long_name());
+  return out;
+}
+
+// Parses `args` against `desc`; unknown options get a suggestion.
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc,
+                        const po::positional_options_description* pos = nullptr) {
+  po::variables_map vm;
+  try {
+    auto parser = po::command_line_parser(args).options(desc);
+    if (pos) parser.positional(*pos);
+    po::store(parser.run(), vm);
+    po::notify(vm);
+  } catch (const po::unknown_option& e) {
+    std::string name = e.get_option_name();
+    throw InputError("unknown option '" + name + "'" + did_you_mean(name, option_names(desc)));
+  } catch (const po::error& e) {
+    throw InputError(e.what());
+  }
+  return vm;
+}
+
+long long parse_positive(const std::string& flag, const std::string& text) {
+  std::size_t pos = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &pos);
+  } catch (...) {
+    pos = 0;
+  }
+  if (pos != text.size() || text.empty() || v <= 0) {
+    throw InputError(flag + " must be a positive integer (got '" + text + "')");
+  }
+  return v;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  po::options_description desc("ddpsim run: simulate one data-parallel training run\n\noptions");
+  desc.add_options()
+      ("help,h", "this help")
+      ("workload", po::value<std::string>(), "workload: resnet50 | fourcastnet (or a workload YAML file)")
+      ("phase", po::value<std::string>()->default_value(""), "training phase (fourcastnet: pretrain | finetune)")
+      ("hardware", po::value<std::string>(), "node type: a100 | h100 (or a hardware YAML file)")
+      ("gpus", po::value<std::string>(), "number of GPUs n")
+      ("lbs", po::value<std::string>(), "local batch size per GPU (give two of --gpus/--lbs/--gbs with GBS = n x LBS)")
+      ("gbs", po::value<std::string>(), "global batch size")
+      ("epochs", po::value<std::string>(), "epochs (default: the phase's, e.g. 100 for resnet50)")
+      ("samples-per-gpu", po::value<std::string>(), "scale the training set with n: samples per GPU (weak scaling)")
+      ("seed", po::value<std::string>()->default_value("1"), "random seed (compute jitter)")
+      ("repeats", po::value<std::string>()->default_value("1"), "repeat with seeds seed, seed+1, ...; report mean and std")
+      ("calibration", po::value<std::string>(), "calibration YAML (default: the shipped calibration/default.yaml)")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a parameter: --set name=value (repeatable; see 'ddpsim list params')")
+      ("power-trace", po::value<std::string>(), "write the simulated power timeline (first repeat) to this CSV file")
+      ("sample-interval", po::value<std::string>()->default_value("1s"), "power trace sampling interval, e.g. 1s, 100ms")
+      ("format", po::value<std::string>()->default_value("table"), "output format: table | json");
+  auto vm = parse(args, desc);
+  if (vm.count("help")) {
+    std::cout << desc << "\nexample:\n  ddpsim run --workload resnet50 --hardware a100 --gpus 4 --lbs 256 --format json\n";
+    return 0;
+  }
+  for (const char* req : {"workload", "hardware", "gpus"}) {
+    if (!vm.count(req)) throw InputError(std::string("missing --") + req + " (see 'ddpsim run --help')");
+  }
+  std::string format = vm["format"].as<std::string>();
+  if (format != "table" && format != "json") throw InputError("--format must be table or json (got '" + format + "')");
+
+  RunConfig cfg;
+  cfg.workload = vm["workload"].as<std::string>();
+  cfg.hardware = vm["hardware"].as<std::string>();
+  cfg.phase = vm["phase"].as<std::string>();
+  cfg.gpus = static_cast<int>(parse_positive("--gpus", vm["gpus"].as<std::string>()));
+  if (vm.count("lbs")) cfg.lbs = parse_positive("--lbs", vm["lbs"].as<std::string>());
+  if (vm.count("gbs")) cfg.gbs = parse_positive("--gbs", vm["gbs"].as<std::string>());
+  if (vm.count("epochs")) cfg.epochs = static_cast<int>(parse_positive("--epochs", vm["epochs"].as<std::string>()));
+  if (vm.count("samples-per-gpu")) cfg.samples_per_gpu = parse_positive("--samples-per-gpu", vm["samples-per-gpu"].as<std::string>());
+  {
+    const std::string& t = vm["seed"].as<std::string>();
+    std::size_t pos = 0;
+    unsigned long long seed = 0;
+    try {
+      seed = std::stoull(t, &pos);
+    } catch (...) {
+      pos = 0;
+    }
+    if (pos != t.size() || t.empty() || t[0] == '-') throw InputError("--seed must be a non-negative integer (got '" + t + "')");
+    cfg.seed = seed;
+  }
+  cfg.repeats = static_cast<int>(parse_positive("--repeats", vm["repeats"].as<std::string>()));
+  if (vm.count("calibration")) cfg.calibration = vm["calibration"].as<std::string>();
+  if (vm.count("set")) {
+    for (const auto& kv : vm["set"].as<std::vector<std::string>>()) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) throw InputError("--set expects name=value (got '" + kv + "')");
+      cfg.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+  }
+  double interval_s = 0;
+  try {
+    interval_s = parse_duration_s(vm["sample-interval"].as<std::string>());
+  } catch (const InputError& e) {
+    throw InputError(std::string("--sample-interval: ") + e.what());
+  }
+  if (interval_s <= 0) throw InputError("--sample-interval must be positive");
+
+  Scenario s = resolve_scenario(cfg);
+  std::vector<RunResult> runs;
+  std::string trace_path = vm.count("power-trace") ? vm["power-trace"].as<std::string>() : "";
+  std::string tmp_trace = trace_path.empty() ? "" : trace_path + ".tmp";
+  try {
+    for (int k = 0; k < cfg.repeats; ++k) {
+      std::uint64_t seed = cfg.seed + static_cast<std::uint64_t>(k);
+      if (k == 0 && !trace_path.empty()) {
+        std::ofstream out(tmp_trace, std::ios::binary);
+        if (!out) throw IoError("cannot write power trace " + trace_path);
+        PowerTraceWriter writer(out, interval_s, std::min(s.gpus, s.gpus_per_node));
+        runs.push_back(simulate(s, seed, &writer));
+        out.close();
+        if (!out) throw IoError("cannot write power trace " + trace_path);
+      } else {
+        runs.push_back(simulate(s, seed));
+      }
+    }
+    if (!trace_path.empty()) std::filesystem::rename(tmp_trace, trace_path);
+  } catch (...) {
+    if (!tmp_trace.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(tmp_trace, ec);
+    }
+    throw;
+  }
+  std::cout << (format == "json" ? result_json(s, runs) : result_table(s, runs));
+  return 0;
+}
+
+void print_params(const ParamTable& t, const char* where) {
+  std::printf("\n[%s] %s\n", std::string(t.scope()).c_str(), where);
+  for (const auto& sp : t.specs()) {
+    std::string unit = dim_si_unit(sp.dim);
+    std::string range = sp.dim == Dim::Choice ? std::string(sp.choices)
+                        : sp.dim == Dim::Flag ? "true|false"
+                                              : format_param_value(sp, sp.min_si) + " .. " + format_param_value(sp, sp.max_si);
+    std::printf("  %-32s %-12s default %-14s range %-28s %s  [source: %s]\n", std::string(sp.name).c_str(),
+                (std::string(dim_name(sp.dim)) + (unit.empty() ? "" : " (" + unit + ")")).c_str(),
+                format_param_value(sp, sp.default_si).c_str(), range.c_str(), std::string(sp.help).c_str(),
+                std::string(sp.source).c_str());
+  }
+}
+
+int cmd_list(const std::vector<std::string>& args) {
+  po::options_description desc("ddpsim list {hardware|workloads|params}: list what the simulator knows\n\noptions");
+  desc.add_options()("help,h", "this help")("what", po::value<std::string>(), "hardware | workloads | params");
+  po::positional_options_description pos;
+  pos.add("what", 1);
+  auto vm = parse(args, desc, &pos);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  if (!vm.count("what")) throw InputError("ddpsim list needs one of: hardware, workloads, params");
+  std::string what = vm["what"].as<std::string>();
+  if (what == "hardware") {
+    for (const auto& name : list_hardware()) {
+      HardwareSpec hw = load_hardware(name);
+      std::printf("%-8s %s\n", name.c_str(), hw.description.c_str());
+      for (std::size_t i = 0; i < hw.params.table().size(); ++i) {
+        std::printf("    %-28s %-14s %s\n", std::string(hw.params.table().spec(i).name).c_str(), hw.params.format(i).c_str(),
+                    hw.params.citation(i).c_str());
+      }
+    }
+  } else if (what == "workloads") {
+    for (const auto& name : list_workloads()) {
+      WorkloadSpec w = load_workload(name);
+      std::string phases;
+      for (const auto& ph : w.phases) phases += (phases.empty() ? "" : ", ") + ph.name + " (" + std::to_string(ph.epochs()) + " epochs)";
+      std::printf("%-12s %s\n    phases: %s\n", name.c_str(), w.description.c_str(), phases.c_str());
+      for (std::size_t i = 0; i < w.params.table().size(); ++i) {
+        std::printf("    %-28s %-14s %s\n", std::string(w.params.table().spec(i).name).c_str(), w.params.format(i).c_str(),
+                    w.params.citation(i).c_str());
+      }
+    }
+  } else if (what == "params") {
+    std::printf("Every model parameter, declared once (name, dimension and SI unit, default, valid range, help, source).\n"
+                "YAML values carry units (\"400 W\", \"200 Gbit/s\", \"25 MB\"); 'ddpsim run --set name=value' overrides any.\n");
+    print_params(hardware_param_table(), "hwmodels/catalog/<hardware>.yaml: params");
+    print_params(workload_param_table(), "workloads/catalog/<workload>.yaml: params");
+    print_params(phase_param_table(), "workloads/catalog/<workload>.yaml: phases.<phase>");
+    print_params(node_calibration_table(), "calibration file: hardware.<hardware>");
+    print_params(workload_calibration_table(), "calibration file: workloads.<workload>.<hardware>");
+  } else {
+    throw InputError("cannot list '" + what + "'" + did_you_mean(what, std::vector<std::string>{"hardware", "workloads", "params"}) +
+                     "; choose hardware, workloads or params");
+  }
+  return 0;
+}
+
+int cmd_bench(const std::vector<std::string>& args) {
+  po::options_description desc("ddpsim bench: engine throughput and reference-run wall times\n\noptions");
+  desc.add_options()("help,h", "this help")("format", po::value<std::string>()->default_value("table"), "table | json")(
+      "quick", "short version (fewer events, 1/20 of the epochs) for smoke tests");
+  auto vm = parse(args, desc);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  std::string format = vm["format"].as<std::string>();
+  if (format != "table" && format != "json") throw InputError("--format must be table or json");
+  std::cout << run_bench(format, vm.count("quick") > 0);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+      std::cout << kUsage;
+      return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "version" || args[0] == "--version") {
+      std::cout << "ddpsim " << DDPSIM_VERSION << "\n";
+      return 0;
+    }
+    std::string cmd = args[0];
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (cmd == "run") return cmd_run(rest);
+    if (cmd == "list") return cmd_list(rest);
+    if (cmd == "bench") return cmd_bench(rest);
+    throw InputError("unknown command '" + cmd + "'" + did_you_mean(cmd, kCommands) + " (see 'ddpsim help')");
+  } catch (const InputError& e) {
+    std::cerr << "ddpsim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << "ddpsim: failed: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "ddpsim: failed: " << e.what() << "\n";
+    return 1;
+  }
+}

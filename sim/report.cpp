@@ -1,0 +1,167 @@
+#include "sim/report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "sim/core/json.hpp"
+
+namespace ddpsim {
+
+namespace {
+constexpr double kJPerKwh = 3.6e6;
+double fraction(const RunResult& r, Phase p) {
+  double denom = r.gpu_hours * 3600.0;  // GPU device-seconds
+  return denom > 0 ? r.phase_time_s[static_cast<int>(p)] / denom : 0.0;
+}
+}  // namespace
+
+const std::vector<Metric>& run_metrics() {
+  static const std::vector<Metric> m = {
+      {"runtime_h", [](const Scenario&, const RunResult& r) { return r.runtime_s / 3600.0; }},
+      {"gpu_hours", [](const Scenario&, const RunResult& r) { return r.gpu_hours; }},
+      {"energy_kwh.gpu", [](const Scenario&, const RunResult& r) { return r.energy_j[0] / kJPerKwh; }},
+      {"energy_kwh.cpu", [](const Scenario&, const RunResult& r) { return r.energy_j[1] / kJPerKwh; }},
+      {"energy_kwh.ram", [](const Scenario&, const RunResult& r) { return r.energy_j[2] / kJPerKwh; }},
+      {"energy_kwh.total", [](const Scenario&, const RunResult& r) { return r.energy_total_j / kJPerKwh; }},
+      {"kwh_per_gpu_hour", [](const Scenario&, const RunResult& r) { return r.gpu_hours > 0 ? r.energy_total_j / kJPerKwh / r.gpu_hours : 0.0; }},
+      {"mean_power_w.gpu", [](const Scenario&, const RunResult& r) { return r.mean_gpu_power_w; }},
+      {"mean_power_w.cpu_socket", [](const Scenario&, const RunResult& r) { return r.mean_cpu_socket_power_w; }},
+      {"samples_per_gpu_hour", [](const Scenario&, const RunResult& r) { return r.gpu_hours > 0 ? static_cast<double>(r.samples_trained) / r.gpu_hours : 0.0; }},
+      {"updates_per_gpu_hour", [](const Scenario&, const RunResult& r) { return r.gpu_hours > 0 ? static_cast<double>(r.steps) / r.gpu_hours : 0.0; }},
+      {"time_fraction.compute", [](const Scenario&, const RunResult& r) { return fraction(r, Phase::Compute); }},
+      {"time_fraction.communication_exposed", [](const Scenario&, const RunResult& r) { return fraction(r, Phase::Communication); }},
+      {"time_fraction.data_stall", [](const Scenario&, const RunResult& r) { return fraction(r, Phase::Stall); }},
+      {"time_fraction.idle", [](const Scenario&, const RunResult& r) { return fraction(r, Phase::Idle); }},
+      {"gpu_energy_kwh_by_phase.compute", [](const Scenario&, const RunResult& r) { return r.phase_energy_j[0] / kJPerKwh; }},
+      {"gpu_energy_kwh_by_phase.communication_exposed", [](const Scenario&, const RunResult& r) { return r.phase_energy_j[1] / kJPerKwh; }},
+      {"gpu_energy_kwh_by_phase.data_stall", [](const Scenario&, const RunResult& r) { return r.phase_energy_j[2] / kJPerKwh; }},
+      {"gpu_energy_kwh_by_phase.idle", [](const Scenario&, const RunResult& r) { return r.phase_energy_j[3] / kJPerKwh; }},
+  };
+  return m;
+}
+
+std::string display_calibration_path(const std::string& path) {
+  const char* env = std::getenv("DDPSIM_DATA_DIR");
+  std::string base = std::string(env && *env ? env : DDPSIM_DATA_DIR) + "/";
+  if (path.rfind(base, 0) == 0) return path.substr(base.size());
+  return path;
+}
+
+namespace {
+
+struct Stats {
+  std::vector<double> mean, sd;
+};
+
+Stats compute_stats(const Scenario& s, const std::vector<RunResult>& runs) {
+  const auto& ms = run_metrics();
+  Stats st;
+  st.mean.assign(ms.size(), 0.0);
+  st.sd.assign(ms.size(), 0.0);
+  double k = static_cast<double>(runs.size());
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    double sum = 0;
+    for (const auto& r : runs) sum += ms[i].get(s, r);
+    double mean = sum / k;
+    double ss = 0;
+    for (const auto& r : runs) ss += (ms[i].get(s, r) - mean) * (ms[i].get(s, r) - mean);
+    st.mean[i] = mean;
+    st.sd[i] = runs.size() > 1 ? std::sqrt(ss / (k - 1)) : 0.0;
+  }
+  return st;
+}
+
+// Writes metrics whose paths share top-level groups as nested objects, in declaration order.
+void write_metrics(JsonWriter& j, const std::vector<double>& values, const char* only_group = nullptr, bool skip_groups = false) {
+  const auto& ms = run_metrics();
+  std::string open;
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    std::string path = ms[i].path;
+    auto dot = path.find('.');
+    std::string group = dot == std::string::npos ? "" : path.substr(0, dot);
+    std::string leaf = dot == std::string::npos ? path : path.substr(dot + 1);
+    if (only_group && group != only_group) continue;
+    if (skip_groups && !group.empty()) continue;
+    if (group != open) {
+      if (!open.empty()) j.end_object();
+      if (!group.empty()) j.begin_object(group);
+      open = group;
+    }
+    j.value(leaf, values[i]);
+  }
+  if (!open.empty()) j.end_object();
+}
+
+}  // namespace
+
+std::string result_json(const Scenario& s, const std::vector<RunResult>& runs) {
+  Stats st = compute_stats(s, runs);
+  const auto& ms = run_metrics();
+  auto idx = [&](const char* p) {
+    for (std::size_t i = 0; i < ms.size(); ++i) if (std::string(ms[i].path) == p) return i;
+    return static_cast<std::size_t>(0);
+  };
+  auto mean_of = [&](const char* p) { return st.mean[idx(p)]; };
+  JsonWriter j;
+  j.begin_object();
+  j.value("workload", s.wl.name).value("phase", s.phase.name).value("hardware", s.hw.name);
+  j.value("gpus", static_cast<long long>(s.gpus)).value("lbs", s.lbs).value("gbs", s.gbs);
+  j.value("epochs", static_cast<long long>(s.epochs));
+  j.value("runtime_h", mean_of("runtime_h")).value("gpu_hours", mean_of("gpu_hours"));
+  write_metrics(j, st.mean, "energy_kwh");
+  j.value("kwh_per_gpu_hour", mean_of("kwh_per_gpu_hour"));
+  write_metrics(j, st.mean, "mean_power_w");
+  j.value("samples_per_gpu_hour", mean_of("samples_per_gpu_hour"));
+  j.value("updates_per_gpu_hour", mean_of("updates_per_gpu_hour"));
+  write_metrics(j, st.mean, "time_fraction");
+  write_metrics(j, st.mean, "gpu_energy_kwh_by_phase");
+  j.value("steps", runs.front().steps);
+  j.value("seed", static_cast<long long>(runs.front().seed));
+  j.begin_object("calibration").value("file", display_calibration_path(s.calibration_file)).value("id", s.calibration_id).end_object();
+  j.value("version", DDPSIM_VERSION);
+  j.value("repeats", static_cast<long long>(runs.size()));
+  j.begin_array("seeds");
+  for (const auto& r : runs) j.value("", static_cast<long long>(r.seed));
+  j.end_array();
+  j.value("nodes", static_cast<long long>(s.nodes)).value("cpu_sockets", static_cast<long long>(runs.front().cpu_sockets));
+  j.value("train_samples", s.train_samples).value("val_samples", s.val_samples);
+  j.value("samples_per_gpu", s.config.samples_per_gpu > 0 ? s.config.samples_per_gpu : 0LL);
+  j.value("steps_per_epoch", s.steps_per_epoch).value("max_lbs", s.max_lbs);
+  j.value("ram_metered", s.hw.p(kRamMetered) != 0.0);
+  if (runs.size() > 1) {
+    j.begin_object("std");
+    write_metrics(j, st.sd, nullptr, true);
+    for (const char* g : {"energy_kwh", "mean_power_w", "time_fraction", "gpu_energy_kwh_by_phase"}) write_metrics(j, st.sd, g);
+    j.end_object();
+  }
+  j.end_object();
+  return j.str();
+}
+
+std::string result_table(const Scenario& s, const std::vector<RunResult>& runs) {
+  Stats st = compute_stats(s, runs);
+  const auto& ms = run_metrics();
+  std::string out;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "ddpsim %s: %s (%s) on %d x %s GPUs (%d nodes), LBS %lld, GBS %lld, %d epochs, %lld steps/epoch\n",
+                DDPSIM_VERSION, s.wl.name.c_str(), s.phase.name.c_str(), s.gpus, s.hw.name.c_str(), s.nodes, s.lbs, s.gbs,
+                s.epochs, s.steps_per_epoch);
+  out += buf;
+  std::snprintf(buf, sizeof buf, "calibration: %s (id %s); seed %llu; repeats %zu\n",
+                display_calibration_path(s.calibration_file).c_str(), s.calibration_id.c_str(),
+                static_cast<unsigned long long>(runs.front().seed), runs.size());
+  out += buf;
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    if (runs.size() > 1) {
+      std::snprintf(buf, sizeof buf, "  %-46s %14.6g  +- %.3g\n", ms[i].path, st.mean[i], st.sd[i]);
+    } else {
+      std::snprintf(buf, sizeof buf, "  %-46s %14.6g\n", ms[i].path, st.mean[i]);
+    }
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace ddpsim

@@ -1,0 +1,24 @@
+#pragma once
+// Result reporting: means (and standard deviations over repeats) of every output of a run, as
+// JSON or as a table.
+#include <string>
+#include <vector>
+
+#include "sim/training_run.hpp"
+
+namespace ddpsim {
+
+/// One scalar output: its dotted JSON path and how to compute it from a run.
+struct Metric {
+  const char* path;  // e.g. "energy_kwh.gpu"
+  double (*get)(const Scenario&, const RunResult&);
+};
+const std::vector<Metric>& run_metrics();
+
+/// Calibration path as reported (relative to the data directory when inside it).
+std::string display_calibration_path(const std::string& path);
+
+std::string result_json(const Scenario& s, const std::vector<RunResult>& runs);
+std::string result_table(const Scenario& s, const std::vector<RunResult>& runs);
+
+}  // namespace ddpsim

@@ -1,0 +1,513 @@
+#include "sim/training_run.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "hwmodels/collectives.hpp"
+#include "hwmodels/power.hpp"
+#include "hwmodels/shared_bandwidth.hpp"
+#include "sim/core/engine.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/core/rng.hpp"
+#include "workloads/dataloader.hpp"
+
+namespace ddpsim {
+
+// ----------------------------------------------------------------------------------------------
+// Scenario resolution
+// ----------------------------------------------------------------------------------------------
+
+std::vector<std::string> overridable_parameters() {
+  std::vector<std::string> out;
+  for (const ParamTable* t : {&hardware_param_table(), &workload_param_table(), &node_calibration_table(),
+                              &workload_calibration_table()}) {
+    for (const auto& s : t->specs()) out.emplace_back(s.name);
+  }
+  return out;
+}
+
+Scenario resolve_scenario(const RunConfig& config) {
+  Calibration cal = load_calibration(config.calibration.empty() ? default_calibration_path() : config.calibration);
+  return resolve_scenario(config, cal);
+}
+
+Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
+  Scenario s;
+  s.config = cfg;
+  s.wl = load_workload(cfg.workload);
+  s.hw = load_hardware(cfg.hardware);
+  s.phase = s.wl.phase(cfg.phase);
+  s.config.phase = s.phase.name;
+  s.node_cal = cal.node(s.hw.name);
+  s.wl_cal = cal.workload(s.wl.name, s.hw.name);
+  s.calibration_file = cal.file;
+  s.calibration_id = cal.id;
+
+  for (const auto& [name, value] : cfg.overrides) {
+    bool done = false;
+    for (ParamSet* set : {&s.hw.params, &s.wl.params, &s.node_cal, &s.wl_cal}) {
+      if (set->table().find(name) >= 0) {
+        set->set_text(name, value, "--set");
+        done = true;
+        break;
+      }
+    }
+    if (!done) throw InputError("--set: unknown parameter '" + name + "'" + did_you_mean(name, overridable_parameters()) + " (see 'ddpsim list params')");
+  }
+  if (s.hw.p(kGpuPowerLimit) > s.hw.p(kGpuTdp)) throw InputError("gpu.power_limit is above gpu.tdp (" + s.hw.params.format(kGpuTdp) + ")");
+  if (s.hw.p(kGpuIdlePower) >= s.hw.p(kGpuPowerLimit)) throw InputError("gpu.idle_power must be below gpu.power_limit");
+
+  if (cfg.gpus <= 0) throw InputError("--gpus must be a positive integer (got " + std::to_string(cfg.gpus) + ")");
+  s.gpus = cfg.gpus;
+  s.gpus_per_node = s.hw.gpus_per_node();
+  s.nodes = (s.gpus + s.gpus_per_node - 1) / s.gpus_per_node;
+
+  long long lbs = cfg.lbs, gbs = cfg.gbs;
+  if (lbs < 0) throw InputError("--lbs must be a positive integer");
+  if (gbs < 0) throw InputError("--gbs must be a positive integer");
+  if (lbs == 0 && gbs == 0) throw InputError("give --lbs or --gbs (GBS = gpus x LBS)");
+  if (lbs == 0) {
+    if (gbs % s.gpus != 0) {
+      throw InputError("--gbs " + std::to_string(gbs) + " is not divisible by --gpus " + std::to_string(s.gpus) + " (GBS must equal gpus x LBS)");
+    }
+    lbs = gbs / s.gpus;
+  } else if (gbs == 0) {
+    gbs = lbs * s.gpus;
+  } else if (gbs != lbs * s.gpus) {
+    throw InputError("--gbs " + std::to_string(gbs) + " is not --gpus x --lbs = " + std::to_string(s.gpus) + " x " +
+                     std::to_string(lbs) + " = " + std::to_string(lbs * s.gpus));
+  }
+  s.max_lbs = s.wl.max_lbs(s.hw.p(kGpuMemory), s.phase);
+  if (lbs > s.max_lbs) {
+    throw InputError("LBS " + std::to_string(lbs) + " does not fit: " + s.wl.name + " (" + s.phase.name + ") on " + s.hw.name +
+                     " (" + s.hw.params.format(kGpuMemory) + " GPU memory) allows at most LBS " + std::to_string(s.max_lbs));
+  }
+  s.lbs = lbs;
+  s.gbs = gbs;
+  if (cfg.epochs < 0) throw InputError("--epochs must be a positive integer");
+  s.epochs = cfg.epochs == 0 ? s.phase.epochs() : cfg.epochs;
+  if (cfg.samples_per_gpu < 0) throw InputError("--samples-per-gpu must be a positive integer");
+  auto full_train = static_cast<long long>(s.wl.p(kTrainSamples));
+  auto full_val = static_cast<long long>(s.wl.p(kValSamples));
+  if (cfg.samples_per_gpu > 0) {
+    // Weak scaling: the training set is scaled with n; the validation set keeps its share.
+    s.train_samples = cfg.samples_per_gpu * s.gpus;
+    s.val_samples = static_cast<long long>(std::llround(static_cast<double>(full_val) * static_cast<double>(s.train_samples) / static_cast<double>(full_train)));
+  } else {
+    s.train_samples = full_train;
+    s.val_samples = full_val;
+  }
+  s.steps_per_epoch = split_pass(s.train_samples, s.gpus, s.lbs).batches;
+  if (cfg.repeats <= 0) throw InputError("--repeats must be a positive integer");
+  return s;
+}
+
+// ----------------------------------------------------------------------------------------------
+// The simulation
+// ----------------------------------------------------------------------------------------------
+
+namespace {
+
+enum EventKind : std::uint32_t {
+  kWorkersStarted = 1,  // global: the pass's dataloader workers are up
+  kDecodeDone,          // a = rank, b = worker
+  kComputeDone,         // a = rank: forward+backward finished
+  kCollectiveDone,      // global: the step's last gradient bucket is reduced
+  kOptimizerDone,       // global: every rank finished its optimizer step
+  kEvalDone,            // a = rank: forward-only batch finished
+  kBarrierDone,         // global: end-of-pass barrier finished
+};
+
+enum class PassKind { Train, TrainEval, Validation };
+
+struct PassPlan {
+  PassKind kind;
+  PassSplit split;
+};
+
+class TrainingRun final : public EventHandler, public FlowSink, public LoaderHost {
+ public:
+  TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer);
+  RunResult run();
+
+  void on_event(Engine& engine, const Event& e) override;
+  void on_flow_done(std::uint64_t tag) override;
+  void loader_start_batch(int rank, int worker, long long batch, long long samples) override;
+  void loader_batch_ready(int rank, long long batch) override;
+
+ private:
+  struct Rank {
+    int node = 0, socket = 0;
+    int gpu_dev = -1;
+    DataLoader loader;
+    Rng rng{0, 0};
+    bool waiting = false;
+    std::vector<long long> worker_samples;
+  };
+  struct Socket {
+    int dev = -1;
+    int busy = 0;
+  };
+
+  void start_pass();
+  void rank_next(int r);
+  void begin_train_step(int r, long long samples);
+  void begin_eval_batch(int r, long long samples);
+  void arrive_barrier(int r);
+  void start_decode(int rank, int worker);
+  void set_busy(int socket_global, int delta);
+  int node_busy(int node) const;
+
+  const Scenario& s_;
+  Engine eng_;
+  EnergyLedger ledger_;
+  GpuPowerModel gpu_;
+  CpuSocketPowerModel cpu_;
+  CommModel comm_;
+  std::vector<Rank> ranks_;
+  std::vector<Socket> sockets_;
+  std::unique_ptr<BandwidthActor> fs_;
+  std::vector<std::unique_ptr<BandwidthActor>> nvme_;
+
+  // Derived constants (SI units).
+  int R_ = 1, sockets_per_node_ = 2, cores_per_node_ = 76;
+  double bytes_per_sample_ = 0, device_bytes_ = 0, pcie_bps_ = 1;
+  double decode_s_ = 0, read_cpu_bps_ = 1;
+  double step_overhead_s_ = 0, per_sample_s_ = 0, fwd_fraction_ = 1.0 / 3, eval_overhead_s_ = 0;
+  double optimizer_s_ = 0, jitter_cv_ = 0, rollout_ = 1;
+  double activity_ = 0.8, lbs_half_ = 8, worker_startup_s_ = 0;
+  std::vector<double> bucket_cost_s_;      // allreduce time of each bucket
+  std::vector<double> bucket_ready_frac_;  // share of backward after which bucket i is ready
+  double barrier_s_ = 0;
+
+  // Progress.
+  std::vector<PassPlan> passes_;
+  std::size_t pass_idx_ = 0;
+  int epoch_ = 0;
+  int arrived_ = 0;
+  int contributed_ = 0;
+  std::vector<Tick> bucket_ready_max_;
+  long long steps_ = 0, samples_trained_ = 0;
+  bool first_pass_ = true;
+  bool finished_ = false;
+};
+
+TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer) : s_(s), ledger_(observer) {
+  const auto& hw = s.hw;
+  const auto& nc = s.node_cal;
+  const auto& wc = s.wl_cal;
+  R_ = s.gpus;
+  sockets_per_node_ = static_cast<int>(hw.p(kSockets));
+  cores_per_node_ = static_cast<int>(hw.p(kCpuCores)) * sockets_per_node_;
+
+  gpu_.idle_power_w = hw.p(kGpuIdlePower);
+  gpu_.tdp_w = hw.p(kGpuTdp);
+  gpu_.power_limit_w = hw.p(kGpuPowerLimit);
+  gpu_.comm_fraction = nc[kGpuCommFraction];
+  gpu_.limit_gamma = nc[kGpuLimitGamma];
+  cpu_.idle_power_w = nc[kCpuIdlePower];
+  cpu_.core_power_w = nc[kCpuCorePower];
+  cpu_.cores = static_cast<int>(hw.p(kCpuCores));
+
+  comm_.gpus_per_node = s.gpus_per_node;
+  comm_.nics_per_node = static_cast<int>(hw.p(kNics));
+  comm_.nic_bandwidth_bps = hw.p(kNicBw);
+  comm_.nic_latency_s = hw.p(kNicLatency);
+  comm_.nvlink_bandwidth_bps = hw.p(kNvlinkBw);
+  comm_.nvlink_latency_s = hw.p(kNvlinkLatency);
+  comm_.intra_efficiency = nc[kCommIntraEff];
+  comm_.inter_efficiency = nc[kCommInterEff];
+  comm_.call_overhead_s = nc[kCommCallOverhead];
+
+  rollout_ = s.phase.rollout_steps();
+  bytes_per_sample_ = s.wl.bytes_per_sample(s.phase);
+  device_bytes_ = s.wl.p(kDeviceBytes) + s.wl.p(kTargetBytes) * rollout_;  // input tensor + targets
+  pcie_bps_ = hw.p(kGpuPcieBw);
+  decode_s_ = wc[kDecodePerSample];
+  read_cpu_bps_ = wc[kReadCpuBw];
+  step_overhead_s_ = wc[kStepOverhead];
+  per_sample_s_ = wc[kPerSample];
+  fwd_fraction_ = s.wl.p(kForwardFraction);
+  eval_overhead_s_ = wc[kEvalSampleOverhead];
+  optimizer_s_ = wc[kOptimizer];
+  jitter_cv_ = wc[kJitterCv];
+  activity_ = wc[kActivity];
+  lbs_half_ = wc[kLbsHalf];
+  worker_startup_s_ = nc[kWorkerStartup];
+
+  // DDP buckets: gradients appear uniformly over the backward pass, last layers first.
+  auto buckets = s.wl.bucket_bytes();
+  double total = s.wl.p(kGradientBytes), cum = 0;
+  for (double b : buckets) {
+    cum += b;
+    bucket_ready_frac_.push_back(std::min(1.0, cum / total));
+    bucket_cost_s_.push_back(comm_.allreduce_s(b, R_));
+  }
+  bucket_ready_frac_.back() = 1.0;
+  bucket_ready_max_.assign(buckets.size(), 0);
+  barrier_s_ = comm_.allreduce_s(8.0, R_);
+
+  // Devices: every GPU, every socket of every node touched (whole-socket charging), RAM.
+  int workers = static_cast<int>(s.wl.p(kWorkers));
+  int prefetch = static_cast<int>(s.wl.p(kPrefetch));
+  ranks_.resize(static_cast<std::size_t>(R_));
+  sockets_.resize(static_cast<std::size_t>(s.nodes * sockets_per_node_));
+  for (int r = 0; r < R_; ++r) {
+    Rank& rk = ranks_[static_cast<std::size_t>(r)];
+    rk.node = r / s.gpus_per_node;
+    int local = r % s.gpus_per_node;
+    rk.socket = rk.node * sockets_per_node_ + local * sockets_per_node_ / s.gpus_per_node;
+    rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w, Phase::Idle, rk.node == 0);
+    rk.loader = DataLoader(r, workers, prefetch, this);
+    rk.rng = Rng(seed, static_cast<std::uint64_t>(r));
+    rk.worker_samples.assign(static_cast<std::size_t>(workers), 0);
+  }
+  for (auto& sock : sockets_) sock.dev = ledger_.add_device(Component::Cpu, cpu_.power_w(0), Phase::Idle);
+  // Each rank's training process keeps one core busy (it spins on CUDA synchronisation).
+  for (const auto& rk : ranks_) set_busy(rk.socket, +1);
+  if (hw.p(kRamMetered) != 0.0) {
+    for (int n = 0; n < s.nodes; ++n) ledger_.add_device(Component::Ram, nc[kRamPower], Phase::Idle);
+  }
+
+  // Storage.
+  if (s.wl.storage() == Storage::SharedFs) {
+    fs_ = std::make_unique<BandwidthActor>(eng_, *this, nc[kFsAggregateBw], nc[kFsStreamBw]);
+  } else {
+    for (int n = 0; n < s.nodes; ++n) {
+      nvme_.push_back(std::make_unique<BandwidthActor>(eng_, *this, hw.p(kLocalReadBw), hw.p(kLocalReadBw)));
+    }
+  }
+
+  // Passes of one epoch.
+  passes_.push_back({PassKind::Train, split_pass(s.train_samples, R_, s.lbs)});
+  if (s.wl.p(kTrainEvalPass) != 0.0) passes_.push_back({PassKind::TrainEval, split_pass(s.train_samples, R_, s.lbs)});
+  if (s.val_samples > 0) passes_.push_back({PassKind::Validation, split_pass(s.val_samples, R_, s.lbs)});
+  eng_.reserve(static_cast<std::size_t>(R_) * static_cast<std::size_t>(workers + 4) + 64);
+}
+
+void TrainingRun::set_busy(int socket_global, int delta) {
+  Socket& sk = sockets_[static_cast<std::size_t>(socket_global)];
+  sk.busy += delta;
+  ledger_.set(sk.dev, eng_.now(), cpu_.power_w(sk.busy), sk.busy > 0 ? Phase::Compute : Phase::Idle);
+}
+
+int TrainingRun::node_busy(int node) const {
+  int b = 0;
+  for (int k = 0; k < sockets_per_node_; ++k) b += sockets_[static_cast<std::size_t>(node * sockets_per_node_ + k)].busy;
+  return b;
+}
+
+RunResult TrainingRun::run() {
+  start_pass();
+  eng_.run();
+  if (!finished_) throw ModelError("internal: simulation ended before the training finished (deadlock)");
+  Tick end = eng_.now();
+  ledger_.finish(end);
+
+  RunResult res;
+  res.runtime_s = ticks_to_seconds(end);
+  res.gpu_hours = res.runtime_s * R_ / 3600.0;
+  for (int c = 0; c < kComponents; ++c) {
+    res.energy_j[c] = ledger_.energy_j(static_cast<Component>(c));
+    res.observed_energy_j[c] = ledger_.observed_energy_j(static_cast<Component>(c));
+  }
+  res.energy_total_j = res.energy_j[0] + res.energy_j[1] + res.energy_j[2];
+  for (int p = 0; p < kPhases; ++p) {
+    res.phase_time_s[p] = ledger_.phase_time_s(Component::Gpu, static_cast<Phase>(p));
+    res.phase_energy_j[p] = ledger_.phase_energy_j(Component::Gpu, static_cast<Phase>(p));
+  }
+  res.cpu_sockets = static_cast<int>(sockets_.size());
+  res.mean_gpu_power_w = res.runtime_s > 0 ? res.energy_j[0] / (res.runtime_s * R_) : 0;
+  res.mean_cpu_socket_power_w = res.runtime_s > 0 ? res.energy_j[1] / (res.runtime_s * res.cpu_sockets) : 0;
+  res.steps = steps_;
+  res.samples_trained = samples_trained_;
+  res.events = eng_.events_processed();
+  return res;
+}
+
+void TrainingRun::start_pass() {
+  const PassPlan& p = passes_[pass_idx_];
+  bool persistent = s_.wl.p(kPersistentWorkers) != 0.0;
+  double startup = (persistent && epoch_ > 0) ? 0.0 : worker_startup_s_;
+  for (int r = 0; r < R_; ++r) {
+    Rank& rk = ranks_[static_cast<std::size_t>(r)];
+    rk.loader.begin_pass(p.split.batches, s_.lbs, p.split.last_batch_size);
+    rk.waiting = true;
+    ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w, Phase::Stall);
+  }
+  arrived_ = 0;
+  first_pass_ = false;
+  eng_.schedule_in(seconds_to_ticks(startup), this, kWorkersStarted);
+}
+
+void TrainingRun::rank_next(int r) {
+  Rank& rk = ranks_[static_cast<std::size_t>(r)];
+  DataLoader& dl = rk.loader;
+  long long i = dl.next_to_consume();
+  if (i >= dl.batches()) {
+    arrive_barrier(r);
+    return;
+  }
+  if (!dl.ready(i)) {
+    if (!rk.waiting) {
+      rk.waiting = true;
+      ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w, Phase::Stall);
+    }
+    return;
+  }
+  rk.waiting = false;
+  long long samples = (i + 1 == dl.batches()) ? passes_[pass_idx_].split.last_batch_size : s_.lbs;
+  dl.consume(i);
+  if (passes_[pass_idx_].kind == PassKind::Train) {
+    begin_train_step(r, samples);
+  } else {
+    begin_eval_batch(r, samples);
+  }
+}
+
+void TrainingRun::begin_train_step(int r, long long samples) {
+  Rank& rk = ranks_[static_cast<std::size_t>(r)];
+  double n = static_cast<double>(samples);
+  double demand = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
+  double stretch = gpu_.time_stretch(demand);
+  double h2d_s = n * device_bytes_ / pcie_bps_;
+  double compute_s = (step_overhead_s_ + per_sample_s_ * n * rollout_) * stretch * rk.rng.jitter(jitter_cv_);
+  Tick t0 = eng_.now();
+  Tick start = t0 + seconds_to_ticks(h2d_s);
+  double fwd_s = compute_s * fwd_fraction_, bwd_s = compute_s - fwd_s;
+  for (std::size_t b = 0; b < bucket_ready_frac_.size(); ++b) {
+    Tick ready = start + seconds_to_ticks(fwd_s + bwd_s * bucket_ready_frac_[b]);
+    bucket_ready_max_[b] = std::max(bucket_ready_max_[b], ready);
+  }
+  Tick done = start + seconds_to_ticks(compute_s);
+  ledger_.set(rk.gpu_dev, t0, gpu_.compute_power_w(demand), Phase::Compute);
+  eng_.schedule_at(done, this, kComputeDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
+  samples_trained_ += samples;
+  if (++contributed_ == R_) {
+    // Every rank has started its backward pass: the buckets are reduced in launch order on one
+    // communication stream, each starting when the last rank has it ready and the previous is done.
+    Tick end = 0;
+    for (std::size_t b = 0; b < bucket_ready_max_.size(); ++b) {
+      Tick begin = std::max(bucket_ready_max_[b], end);
+      end = begin + seconds_to_ticks(bucket_cost_s_[b]);
+      bucket_ready_max_[b] = 0;
+    }
+    contributed_ = 0;
+    eng_.schedule_at(end, this, kCollectiveDone, 0, 0, Priority::kCollective);
+  }
+}
+
+void TrainingRun::begin_eval_batch(int r, long long samples) {
+  Rank& rk = ranks_[static_cast<std::size_t>(r)];
+  double n = static_cast<double>(samples);
+  double demand = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
+  double stretch = gpu_.time_stretch(demand);
+  double h2d_s = n * device_bytes_ / pcie_bps_;
+  double gpu_s = (step_overhead_s_ + per_sample_s_ * n * rollout_) * fwd_fraction_ * stretch * rk.rng.jitter(jitter_cv_);
+  double host_s = h2d_s + eval_overhead_s_ * n;
+  double total_s = gpu_s + host_s;
+  // Piecewise-constant power over the batch: busy for gpu_s, idle while the host loops.
+  double power = total_s > 0 ? (gpu_.compute_power_w(demand) * gpu_s + gpu_.idle_power_w * host_s) / total_s : gpu_.idle_power_w;
+  ledger_.set(rk.gpu_dev, eng_.now(), power, Phase::Compute);
+  eng_.schedule_in(seconds_to_ticks(total_s), this, kEvalDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
+}
+
+void TrainingRun::arrive_barrier(int r) {
+  Rank& rk = ranks_[static_cast<std::size_t>(r)];
+  ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w, Phase::Idle);
+  if (++arrived_ == R_) eng_.schedule_in(seconds_to_ticks(barrier_s_), this, kBarrierDone, 0, 0, Priority::kCollective);
+}
+
+void TrainingRun::loader_start_batch(int rank, int worker, long long /*batch*/, long long samples) {
+  Rank& rk = ranks_[static_cast<std::size_t>(rank)];
+  rk.worker_samples[static_cast<std::size_t>(worker)] = samples;
+  double bytes = static_cast<double>(samples) * bytes_per_sample_;
+  std::uint64_t tag = (static_cast<std::uint64_t>(rank) << 20) | static_cast<std::uint64_t>(worker);
+  if (bytes <= 0) {
+    start_decode(rank, worker);
+  } else if (fs_) {
+    fs_->start(bytes, tag);
+  } else {
+    nvme_[static_cast<std::size_t>(rk.node)]->start(bytes, tag);
+  }
+}
+
+void TrainingRun::on_flow_done(std::uint64_t tag) {
+  start_decode(static_cast<int>(tag >> 20), static_cast<int>(tag & 0xFFFFF));
+}
+
+void TrainingRun::start_decode(int rank, int worker) {
+  Rank& rk = ranks_[static_cast<std::size_t>(rank)];
+  double n = static_cast<double>(rk.worker_samples[static_cast<std::size_t>(worker)]);
+  // Workers compete for the node's cores: beyond one thread per core everything slows down.
+  double contention = std::max(1.0, static_cast<double>(node_busy(rk.node) + 1) / cores_per_node_);
+  double cpu_s = n * (decode_s_ + bytes_per_sample_ / read_cpu_bps_) * contention;
+  set_busy(rk.socket, +1);
+  eng_.schedule_in(seconds_to_ticks(cpu_s), this, kDecodeDone, static_cast<std::uint32_t>(rank),
+                   static_cast<std::uint64_t>(worker), Priority::kResource);
+}
+
+void TrainingRun::loader_batch_ready(int rank, long long batch) {
+  Rank& rk = ranks_[static_cast<std::size_t>(rank)];
+  if (rk.waiting && batch == rk.loader.next_to_consume()) rank_next(rank);
+}
+
+void TrainingRun::on_event(Engine& engine, const Event& e) {
+  switch (e.kind) {
+    case kWorkersStarted:
+      for (int r = 0; r < R_; ++r) ranks_[static_cast<std::size_t>(r)].loader.workers_started();
+      for (int r = 0; r < R_; ++r) {
+        if (ranks_[static_cast<std::size_t>(r)].waiting) rank_next(r);
+      }
+      break;
+    case kDecodeDone: {
+      int r = static_cast<int>(e.a);
+      set_busy(ranks_[static_cast<std::size_t>(r)].socket, -1);
+      ranks_[static_cast<std::size_t>(r)].loader.batch_built(static_cast<int>(e.b));
+      break;
+    }
+    case kComputeDone: {
+      const Rank& rk = ranks_[static_cast<std::size_t>(e.a)];
+      ledger_.set(rk.gpu_dev, engine.now(), gpu_.comm_power_w(), Phase::Communication);
+      break;
+    }
+    case kCollectiveDone: {
+      double demand = gpu_.demand_w(activity_, gpu_occupancy(static_cast<double>(s_.lbs), lbs_half_));
+      for (const auto& rk : ranks_) ledger_.set(rk.gpu_dev, engine.now(), gpu_.compute_power_w(demand), Phase::Compute);
+      engine.schedule_in(seconds_to_ticks(optimizer_s_), this, kOptimizerDone, 0, 0, Priority::kCompute);
+      break;
+    }
+    case kOptimizerDone:
+      ++steps_;
+      for (int r = 0; r < R_; ++r) rank_next(r);
+      break;
+    case kEvalDone:
+      rank_next(static_cast<int>(e.a));
+      break;
+    case kBarrierDone:
+      if (++pass_idx_ == passes_.size()) {
+        pass_idx_ = 0;
+        if (++epoch_ == s_.epochs) {
+          finished_ = true;
+          engine.stop();
+          return;
+        }
+      }
+      start_pass();
+      break;
+    default:
+      throw ModelError("internal: unknown event kind");
+  }
+}
+
+}  // namespace
+
+RunResult simulate(const Scenario& scenario, std::uint64_t seed, PowerObserver* observer) {
+  TrainingRun run(scenario, seed, observer);
+  RunResult r = run.run();
+  r.seed = seed;
+  return r;
+}
+
+}  // namespace ddpsim

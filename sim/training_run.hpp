@@ -1,0 +1,80 @@
+#pragma once
+// The training-run model: one data-parallel training run simulated event by event.
+//
+// Per rank: a PyTorch-style dataloader (workers reading through node-local NVMe or the shared
+// file system, decoding on the node's CPU cores, a bounded prefetch queue), host-to-device copy,
+// forward/backward compute with seeded jitter, DDP gradient buckets whose allreduce overlaps the
+// backward pass and completes only when every rank has contributed, the optimizer step. Each
+// epoch: the training pass, optionally an extra forward pass over the training set, and the
+// validation pass, each with freshly started workers and a barrier at its end.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hwmodels/hardware.hpp"
+#include "sim/calibration_file.hpp"
+#include "sim/energy.hpp"
+#include "workloads/workload.hpp"
+
+namespace ddpsim {
+
+struct RunConfig {
+  std::string workload = "resnet50";
+  std::string phase;  // "" = the workload's default phase
+  std::string hardware = "a100";
+  int gpus = 1;
+  long long lbs = 0;  // 0 = derive from gbs
+  long long gbs = 0;  // 0 = derive from lbs
+  int epochs = 0;     // 0 = the phase's default
+  long long samples_per_gpu = 0;  // 0 = the full data set; otherwise scaled with n
+  std::uint64_t seed = 1;
+  int repeats = 1;
+  std::string calibration;  // "" = shipped default
+  std::vector<std::pair<std::string, std::string>> overrides;  // --set name=value
+};
+
+/// Everything a simulation needs, resolved and validated.
+struct Scenario {
+  RunConfig config;
+  HardwareSpec hw;
+  WorkloadSpec wl;
+  PhaseSpec phase;
+  ParamSet node_cal{node_calibration_table()};
+  ParamSet wl_cal{workload_calibration_table()};
+  std::string calibration_file, calibration_id;
+  int gpus = 1, gpus_per_node = 4, nodes = 1;
+  long long lbs = 1, gbs = 1, max_lbs = 0;
+  int epochs = 1;
+  long long train_samples = 0, val_samples = 0;
+  long long steps_per_epoch = 0;
+};
+
+/// Resolves and validates a configuration (InputError on bad input, naming the bound).
+Scenario resolve_scenario(const RunConfig& config);
+Scenario resolve_scenario(const RunConfig& config, const Calibration& calibration);
+
+struct RunResult {
+  std::uint64_t seed = 0;
+  double runtime_s = 0;
+  double gpu_hours = 0;
+  double energy_j[kComponents] = {0, 0, 0};
+  double energy_total_j = 0;
+  double observed_energy_j[kComponents] = {0, 0, 0};  // integral of component power (cross-check)
+  double phase_time_s[kPhases] = {0, 0, 0, 0};        // GPU device-seconds per phase
+  double phase_energy_j[kPhases] = {0, 0, 0, 0};      // GPU energy per phase
+  double mean_gpu_power_w = 0;
+  double mean_cpu_socket_power_w = 0;
+  long long steps = 0;
+  long long samples_trained = 0;
+  std::uint64_t events = 0;
+  int cpu_sockets = 0;
+};
+
+/// Simulates one run with `seed`; `observer` (may be null) sees the power timeline.
+RunResult simulate(const Scenario& scenario, std::uint64_t seed, PowerObserver* observer = nullptr);
+
+/// Names of every parameter that --set accepts.
+std::vector<std::string> overridable_parameters();
+
+}  // namespace ddpsim

@@ -1,0 +1,125 @@
+#include "workloads/workload.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "sim/core/errors.hpp"
+#include "sim/core/yaml_params.hpp"
+
+namespace ddpsim {
+
+namespace {
+constexpr ParamSpec kSpecs[] = {
+#define DDPSIM_SPEC(id, name, dim, def, lo, hi, help, src, ...) {name, Dim::dim, def, lo, hi, help, src __VA_OPT__(, ) __VA_ARGS__},
+    DDPSIM_WORKLOAD_PARAMS(DDPSIM_SPEC)};
+constexpr ParamSpec kPhaseSpecs[] = {DDPSIM_PHASE_PARAMS(DDPSIM_SPEC)
+#undef DDPSIM_SPEC
+};
+}  // namespace
+
+const ParamTable& workload_param_table() {
+  static const ParamTable table("workload", kSpecs);
+  return table;
+}
+
+const ParamTable& phase_param_table() {
+  static const ParamTable table("phase", kPhaseSpecs);
+  return table;
+}
+
+const PhaseSpec& WorkloadSpec::phase(const std::string& wanted) const {
+  if (wanted.empty()) return phases.front();
+  std::vector<std::string> names;
+  for (const auto& ph : phases) {
+    if (ph.name == wanted) return ph;
+    names.push_back(ph.name);
+  }
+  std::string all;
+  for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+  throw InputError("workload '" + name + "' has no phase '" + wanted + "'" + did_you_mean(wanted, names) + "; phases: " + all);
+}
+
+long long WorkloadSpec::max_lbs(double gpu_memory_bytes, const PhaseSpec& ph) const {
+  double free = gpu_memory_bytes - p(kMemFixed);
+  if (free <= 0) return 0;
+  return static_cast<long long>(std::floor(free / (p(kMemPerSample) * ph.rollout_steps())));
+}
+
+std::vector<double> WorkloadSpec::bucket_bytes() const {
+  std::vector<double> out;
+  double remaining = p(kGradientBytes);
+  double first = std::min(remaining, p(kFirstBucketCap));
+  out.push_back(first);
+  remaining -= first;
+  while (remaining > 0) {
+    double b = std::min(remaining, p(kBucketCap));
+    out.push_back(b);
+    remaining -= b;
+  }
+  return out;
+}
+
+std::string workload_catalog_dir() {
+  const char* env = std::getenv("DDPSIM_DATA_DIR");
+  std::string base = env && *env ? env : DDPSIM_DATA_DIR;
+  return base + "/workloads/catalog";
+}
+
+std::vector<std::string> list_workloads() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(workload_catalog_dir(), ec)) {
+    if (e.path().extension() == ".yaml") out.push_back(e.path().stem().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+WorkloadSpec load_workload_file(const std::string& path) {
+  try {
+    YAML::Node root = load_yaml_file(path);
+    check_keys(root, path, {"name", "description", "params", "phases"});
+    WorkloadSpec w;
+    w.file = path;
+    w.name = yaml_string(root, "name", path);
+    w.description = yaml_string(root, "description", path, false);
+    if (root["params"]) load_params(root["params"], path, w.params);
+    auto phases = root["phases"];
+    if (!phases || !phases.IsMap() || phases.size() == 0) {
+      throw ConfigError(path, yaml_line(root), "'phases' must map at least one phase name to its settings");
+    }
+    for (auto it = phases.begin(); it != phases.end(); ++it) {
+      PhaseSpec ph;
+      ph.name = it->first.as<std::string>();
+      if (!it->second.IsNull()) load_params(it->second, path, ph.params);
+      w.phases.push_back(std::move(ph));
+    }
+    return w;
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+  }
+}
+
+WorkloadSpec load_workload(const std::string& name) {
+  if (name.find('/') != std::string::npos || name.ends_with(".yaml")) return load_workload_file(name);
+  auto names = list_workloads();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::string all;
+    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+    throw InputError("unknown workload '" + name + "'" + did_you_mean(name, names) + "; known: " + all);
+  }
+  return load_workload_file(workload_catalog_dir() + "/" + name + ".yaml");
+}
+
+PassSplit split_pass(long long samples, int ranks, long long lbs) {
+  PassSplit s;
+  if (samples <= 0 || ranks <= 0 || lbs <= 0) return s;
+  s.samples_per_rank = (samples + ranks - 1) / ranks;
+  s.batches = (s.samples_per_rank + lbs - 1) / lbs;
+  s.last_batch_size = s.samples_per_rank - (s.batches - 1) * lbs;
+  return s;
+}
+
+}  // namespace ddpsim
