@@ -65,7 +65,7 @@ class BandwidthActor final : public EventHandler {
   Engine* engine_;
   FlowSink* sink_;
   EqualShareResource res_;
-  std::uint64_t generation_ = 0;
+  std::uint32_t generation_ = 0;
   Tick scheduled_ = -1;
   std::vector<std::uint64_t> done_;
 };

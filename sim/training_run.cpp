@@ -59,6 +59,7 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
   if (s.hw.p(kGpuIdlePower) >= s.hw.p(kGpuPowerLimit)) throw InputError("gpu.idle_power must be below gpu.power_limit");
 
   if (cfg.gpus <= 0) throw InputError("--gpus must be a positive integer (got " + std::to_string(cfg.gpus) + ")");
+  if (cfg.gpus > 1 << 20) throw InputError("--gpus " + std::to_string(cfg.gpus) + " is above the supported 1048576");
   s.gpus = cfg.gpus;
   s.gpus_per_node = s.hw.gpus_per_node();
   s.nodes = (s.gpus + s.gpus_per_node - 1) / s.gpus_per_node;
@@ -75,7 +76,7 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
   } else if (gbs == 0) {
     gbs = lbs * s.gpus;
   } else if (gbs != lbs * s.gpus) {
-    throw InputError("--gbs " + std::to_string(gbs) + " is not --gpus x --lbs = " + std::to_string(s.gpus) + " x " +
+    throw InputError("GBS must equal gpus x LBS: --gbs " + std::to_string(gbs) + " is not --gpus x --lbs = " + std::to_string(s.gpus) + " x " +
                      std::to_string(lbs) + " = " + std::to_string(lbs * s.gpus));
   }
   s.max_lbs = s.wl.max_lbs(s.hw.p(kGpuMemory), s.phase);
@@ -445,7 +446,7 @@ void TrainingRun::start_decode(int rank, int worker) {
   double cpu_s = n * (decode_s_ + bytes_per_sample_ / read_cpu_bps_) * contention;
   set_busy(rk.socket, +1);
   eng_.schedule_in(seconds_to_ticks(cpu_s), this, kDecodeDone, static_cast<std::uint32_t>(rank),
-                   static_cast<std::uint64_t>(worker), Priority::kResource);
+                   static_cast<std::uint32_t>(worker), Priority::kResource);
 }
 
 void TrainingRun::loader_batch_ready(int rank, long long batch) {
@@ -454,7 +455,7 @@ void TrainingRun::loader_batch_ready(int rank, long long batch) {
 }
 
 void TrainingRun::on_event(Engine& engine, const Event& e) {
-  switch (e.kind) {
+  switch (e.kind()) {
     case kWorkersStarted:
       for (int r = 0; r < R_; ++r) ranks_[static_cast<std::size_t>(r)].loader.workers_started();
       for (int r = 0; r < R_; ++r) {
@@ -462,13 +463,13 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
       }
       break;
     case kDecodeDone: {
-      int r = static_cast<int>(e.a);
+      int r = static_cast<int>(e.a());
       set_busy(ranks_[static_cast<std::size_t>(r)].socket, -1);
       ranks_[static_cast<std::size_t>(r)].loader.batch_built(static_cast<int>(e.b));
       break;
     }
     case kComputeDone: {
-      const Rank& rk = ranks_[static_cast<std::size_t>(e.a)];
+      const Rank& rk = ranks_[static_cast<std::size_t>(e.a())];
       ledger_.set(rk.gpu_dev, engine.now(), gpu_.comm_power_w(), Phase::Communication);
       break;
     }
@@ -483,7 +484,7 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
       for (int r = 0; r < R_; ++r) rank_next(r);
       break;
     case kEvalDone:
-      rank_next(static_cast<int>(e.a));
+      rank_next(static_cast<int>(e.a()));
       break;
     case kBarrierDone:
       if (++pass_idx_ == passes_.size()) {

@@ -49,7 +49,9 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
                         const po::positional_options_description* pos = nullptr) {
   po::variables_map vm;
   try {
-    auto parser = po::command_line_parser(args).options(desc);
+    // No abbreviations: '--gpu' must not silently mean '--gpus'.
+    auto parser = po::command_line_parser(args).options(desc).style(po::command_line_style::default_style &
+                                                                    ~po::command_line_style::allow_guessing);
     if (pos) parser.positional(*pos);
     po::store(parser.run(), vm);
     po::notify(vm);

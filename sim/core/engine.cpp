@@ -6,12 +6,13 @@
 
 namespace ddpsim {
 
-void Engine::schedule_at(Tick time, EventHandler* target, std::uint32_t kind, std::uint32_t a, std::uint64_t b,
+void Engine::schedule_at(Tick time, EventHandler* target, std::uint32_t kind, std::uint32_t a, std::uint32_t b,
                          Priority prio) {
   if (time < now_) {
     throw ModelError("internal: event scheduled in the past (t=" + std::to_string(time) + " < now=" + std::to_string(now_) + ")");
   }
-  Event e{time, (static_cast<std::uint64_t>(prio) << 48) | (seq_++ & 0xFFFFFFFFFFFFull), target, kind, a, b};
+  if (kind > kMaxEventKind || a > kMaxEventA) throw ModelError("internal: event payload out of range");
+  Event e{time, (static_cast<std::uint64_t>(prio) << 48) | (seq_++ & 0xFFFFFFFFFFFFull), target, (kind << 24) | a, b};
   push(e);
 }
 

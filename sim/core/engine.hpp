@@ -3,7 +3,7 @@
 // Events are ordered by (time, priority, insertion sequence), so same-time events run in
 // priority order and then in the order they were scheduled: every run is deterministic.
 //
-// Queue: an implicit 4-ary min-heap in one std::vector of 40-byte POD events.
+// Queue: an implicit 4-ary min-heap in one std::vector of 32-byte POD events.
 //   schedule: O(log4 n), pop: O(log4 n), no heap allocation once the vector has grown
 //   (reserve() up front; the vector never shrinks during a run).
 // Cancellation is by the caller: handlers carry a generation number in the payload and ignore
@@ -21,10 +21,16 @@ struct Event {
   Tick time;
   std::uint64_t order;  // (priority << 48) | sequence
   class EventHandler* target;
-  std::uint32_t kind;
-  std::uint32_t a;
-  std::uint64_t b;
+  std::uint32_t kind_a;  // (kind << 24) | a
+  std::uint32_t b;
+  std::uint32_t kind() const { return kind_a >> 24; }
+  std::uint32_t a() const { return kind_a & 0xFFFFFFu; }
 };
+static_assert(sizeof(Event) == 32, "events stay 32 bytes");
+
+/// Largest payload `a` (24 bits) and `kind` (8 bits) an event can carry.
+constexpr std::uint32_t kMaxEventA = 0xFFFFFFu;
+constexpr std::uint32_t kMaxEventKind = 0xFFu;
 
 /// Receiver of events; `kind`, `a` and `b` are the handler's own payload.
 class EventHandler {
@@ -58,9 +64,10 @@ class Engine {
   double now_s() const { return ticks_to_seconds(now_); }
 
   /// Schedules an event at absolute time `time` (>= now(); throws ModelError otherwise).
-  void schedule_at(Tick time, EventHandler* target, std::uint32_t kind, std::uint32_t a = 0, std::uint64_t b = 0,
+  /// `kind` < 256 and `a` < 2^24 are the handler's payload, as is `b`.
+  void schedule_at(Tick time, EventHandler* target, std::uint32_t kind, std::uint32_t a = 0, std::uint32_t b = 0,
                    Priority prio = Priority::kNormal);
-  void schedule_in(Tick delay, EventHandler* target, std::uint32_t kind, std::uint32_t a = 0, std::uint64_t b = 0,
+  void schedule_in(Tick delay, EventHandler* target, std::uint32_t kind, std::uint32_t a = 0, std::uint32_t b = 0,
                    Priority prio = Priority::kNormal) {
     schedule_at(now_ + delay, target, kind, a, b, prio);
   }

@@ -1,0 +1,203 @@
+// Golden-output tests of the CLI, run as a user runs it. Regenerate the golden files with
+//   DDPSIM_UPDATE_GOLDEN=1 ctest -L golden_tests
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "sim/training_run.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+fs::path temp_dir() {
+  static fs::path dir = [] {
+    auto d = fs::temp_directory_path() / ("ddpsim_cli_" + std::to_string(::getpid()));
+    fs::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result cli(const std::string& args) {
+  fs::path out = temp_dir() / "stdout", err = temp_dir() / "stderr";
+  std::string cmd = std::string("'") + DDPSIM_BINARY + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+  int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
+
+void check_golden(const std::string& name, const std::string& actual) {
+  fs::path golden = fs::path(DDPSIM_TEST_DIR) / "golden" / "data" / name;
+  const char* update = std::getenv("DDPSIM_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::ofstream(golden, std::ios::binary) << actual;
+    GTEST_SKIP() << "updated " << golden;
+  }
+  ASSERT_TRUE(fs::exists(golden)) << golden << " missing: run with DDPSIM_UPDATE_GOLDEN=1";
+  EXPECT_EQ(slurp(golden), actual) << "output differs from " << golden;
+}
+
+}  // namespace
+
+TEST(Cli, HelpAndVersion) {
+  auto r = cli("--help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("run "), std::string::npos);
+  auto none = cli("");
+  EXPECT_EQ(none.code, 2);
+  auto v = cli("version");
+  EXPECT_EQ(v.code, 0);
+  EXPECT_EQ(v.out, std::string("ddpsim ") + DDPSIM_VERSION + "\n");
+  auto rh = cli("run --help");
+  EXPECT_EQ(rh.code, 0);
+  for (const char* flag : {"--workload", "--hardware", "--gpus", "--lbs", "--gbs", "--epochs", "--phase", "--samples-per-gpu",
+                           "--seed", "--repeats", "--calibration", "--power-trace", "--sample-interval", "--format", "--set"}) {
+    EXPECT_NE(rh.out.find(flag), std::string::npos) << flag;
+  }
+  EXPECT_EQ(cli("list --help").code, 0);
+  EXPECT_EQ(cli("bench --help").code, 0);
+}
+
+TEST(Cli, GoldenJsonResNet50) {
+  auto r = cli("run --workload resnet50 --hardware a100 --gpus 8 --lbs 64 --epochs 2 --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  check_golden("run_resnet50_a100_n8_lbs64_2ep.json", r.out);
+}
+
+TEST(Cli, GoldenJsonFourCastNetRepeats) {
+  auto r = cli("run --workload fourcastnet --phase finetune --hardware h100 --gpus 8 --gbs 16 --epochs 1 --repeats 3 --seed 5 --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  check_golden("run_fourcastnet_finetune_h100_n8_gbs16_1ep_x3.json", r.out);
+  EXPECT_NE(r.out.find("\"std\": {"), std::string::npos);
+}
+
+TEST(Cli, GoldenTable) {
+  auto r = cli("run --workload resnet50 --hardware h100 --gpus 4 --gbs 512 --epochs 1");
+  ASSERT_EQ(r.code, 0) << r.err;
+  check_golden("run_resnet50_h100_n4_gbs512_1ep.txt", r.out);
+}
+
+TEST(Cli, SameSeedByteIdenticalJson) {
+  const std::string args = "run --workload resnet50 --hardware a100 --gpus 16 --gbs 1024 --epochs 1 --seed 42 --format json";
+  auto a = cli(args), b = cli(args);
+  ASSERT_EQ(a.code, 0);
+  EXPECT_EQ(a.out, b.out);
+  auto c = cli("run --workload resnet50 --hardware a100 --gpus 16 --gbs 1024 --epochs 1 --seed 43 --format json");
+  EXPECT_NE(a.out, c.out);
+}
+
+TEST(Cli, PowerTraceIntegratesToReportedEnergy) {
+  fs::path trace = temp_dir() / "trace.csv";
+  auto r = cli("run --workload fourcastnet --hardware a100 --gpus 8 --lbs 1 --epochs 1 --format json --power-trace '" +
+                  trace.string() + "' --sample-interval 1s");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream in(trace);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "time_s,gpu_w,cpu_w,ram_w,total_w,gpu0_w,gpu1_w,gpu2_w,gpu3_w");
+  double prev_t = 0, e_total = 0, e_parts = 0;
+  int rows = 0;
+  while (std::getline(in, line)) {
+    std::vector<double> v;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) v.push_back(std::stod(cell));
+    ASSERT_EQ(v.size(), 9u);
+    double dt = v[0] - prev_t;
+    prev_t = v[0];
+    e_total += v[4] * dt;
+    e_parts += (v[1] + v[2] + v[3]) * dt;
+    ++rows;
+  }
+  // Reported energies (JSON) in kWh.
+  auto grab = [&](const std::string& key) {
+    auto p = r.out.find("\"" + key + "\": ", r.out.find("\"energy_kwh\""));
+    return std::stod(r.out.substr(p + key.size() + 4));
+  };
+  double total_j = grab("total") * 3.6e6;
+  double parts_j = (grab("gpu") + grab("cpu") + grab("ram")) * 3.6e6;
+  EXPECT_GT(rows, 100);
+  EXPECT_NEAR(parts_j, total_j, 1e-6 * total_j);  // components sum to the total
+  // The trace rounds to 1 mW and 1 ms: relative error well under 1e-4.
+  EXPECT_NEAR(e_total, total_j, 1e-4 * total_j);
+  EXPECT_NEAR(e_parts, total_j, 1e-4 * total_j);
+}
+
+struct BadInput {
+  const char* args;
+  const char* expect;
+};
+
+TEST(Cli, BadInputGivesOneClearMessageAndExitCode2) {
+  fs::path badcal = temp_dir() / "badcal.yaml";
+  std::ofstream(badcal) << "format: ddpsim-calibration/1\nhardware:\n  a100:\n    cpu.idle_pwer: 80 W\n";
+  fs::path trace = temp_dir() / "never.csv";
+  std::string base = "run --workload resnet50 --hardware a100 ";
+  std::string t = " --power-trace '" + trace.string() + "'";
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"run --workload resnet --hardware a100 --gpus 4 --lbs 256", "did you mean 'resnet50'"},
+      {"run --workload resnet50 --hardware a10 --gpus 4 --lbs 256", "did you mean 'a100'"},
+      {base + "--gpu 4 --lbs 256", "did you mean '--gpus'"},
+      {base + "--gpus 4 --lbs 512" + t, "at most LBS 271"},
+      {base + "--gpus 8 --gbs 100" + t, "not divisible"},
+      {base + "--gpus 8 --gbs 100 --lbs 10" + t, "GBS"},
+      {base + "--gpus 0 --lbs 256", "--gpus must be a positive integer"},
+      {base + "--gpus -4 --lbs 256", "--gpus"},
+      {base + "--gpus 2.5 --lbs 256", "--gpus must be a positive integer"},
+      {base + "--gpus 4 --lbs 256 --epochs 0", "--epochs must be a positive integer"},
+      {base + "--gpus 4 --lbs 256 --calibration '" + badcal.string() + "'" + t, "badcal.yaml:4: unknown node calibration parameter 'cpu.idle_pwer' (did you mean 'cpu.idle_power'?)"},
+      {base + "--gpus 4 --lbs 256 --set gpu.tpd=300W", "did you mean 'gpu.tdp'"},
+      {base + "--gpus 4 --lbs 256 --set gpu.tdp=300", "needs a unit"},
+      {base + "--gpus 4 --lbs 256 --format xml", "--format"},
+      {base + "--gpus 4 --lbs 256 --sample-interval 0s", "--sample-interval"},
+      {"run --workload fourcastnet --phase finetuning --hardware a100 --gpus 4 --lbs 1", "did you mean 'finetune'"},
+      {"run --workload fourcastnet --phase finetune --hardware a100 --gpus 4 --lbs 4", "at most LBS 2"},
+      {"runn --workload resnet50", "did you mean 'run'"},
+      {"list gpus", "choose hardware, workloads or params"},
+      {"run --hardware a100 --gpus 4 --lbs 4", "missing --workload"},
+  };
+  for (const auto& [args, expect] : cases) {
+    auto r = cli(args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_EQ(r.out, "") << args;
+    EXPECT_EQ(r.err.rfind("ddpsim: error: ", 0), 0u) << args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(expect), std::string::npos) << args << "\n" << r.err;
+    EXPECT_FALSE(fs::exists(trace)) << args;
+    EXPECT_FALSE(fs::exists(trace.string() + ".tmp")) << args;
+  }
+}
+
+TEST(Cli, ListsParametersHardwareAndWorkloads) {
+  auto p = cli("list params");
+  ASSERT_EQ(p.code, 0);
+  for (const auto& name : ddpsim::overridable_parameters()) EXPECT_NE(p.out.find(name), std::string::npos) << name;
+  auto h = cli("list hardware");
+  EXPECT_NE(h.out.find("a100"), std::string::npos);
+  EXPECT_NE(h.out.find("h100"), std::string::npos);
+  EXPECT_NE(h.out.find("Xeon Platinum 8368"), std::string::npos);  // sources are shown
+  auto w = cli("list workloads");
+  EXPECT_NE(w.out.find("finetune"), std::string::npos);
+}

@@ -1,0 +1,121 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <unistd.h>
+
+#include "hwmodels/hardware.hpp"
+#include "sim/calibration_file.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/core/yaml_params.hpp"
+#include "sim/training_run.hpp"
+#include "workloads/workload.hpp"
+
+using namespace ddpsim;
+
+namespace {
+std::string write_temp(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / ("ddpsim_params_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / name).string();
+  std::ofstream(path) << text;
+  return path;
+}
+}  // namespace
+
+TEST(Params, EveryNameIsDeclaredOnceAcrossTables) {
+  auto names = overridable_parameters();
+  std::set<std::string> unique(names.begin(), names.end());
+  EXPECT_EQ(unique.size(), names.size());
+  for (const ParamTable* t : {&hardware_param_table(), &workload_param_table(), &node_calibration_table(),
+                              &workload_calibration_table(), &phase_param_table()}) {
+    for (const auto& s : t->specs()) {
+      EXPECT_FALSE(s.help.empty()) << s.name;
+      EXPECT_FALSE(s.source.empty()) << s.name;
+      EXPECT_LE(s.min_si, s.default_si) << s.name;
+      EXPECT_GE(s.max_si, s.default_si) << s.name;
+    }
+  }
+}
+
+TEST(Params, LoadsNestedAndDottedKeysWithUnits) {
+  auto path = write_temp("hw.yaml",
+                         "name: test\n"
+                         "params:\n"
+                         "  gpu:\n"
+                         "    tdp: {value: 300 W, source: datasheet}\n"
+                         "  gpu.idle_power: 40 W\n"
+                         "  gpu.power_limit: 300 W\n"
+                         "  nic.bandwidth: 100 Gbit/s\n");
+  HardwareSpec hw = load_hardware_file(path);
+  EXPECT_DOUBLE_EQ(hw.p(kGpuTdp), 300.0);
+  EXPECT_DOUBLE_EQ(hw.p(kGpuIdlePower), 40.0);
+  EXPECT_DOUBLE_EQ(hw.p(kNicBw), 12.5e9);
+  EXPECT_EQ(hw.params.citation(kGpuTdp), "datasheet");
+}
+
+TEST(Params, UnknownKeyNamesFileLineAndSuggestion) {
+  auto path = write_temp("bad.yaml",
+                         "name: test\n"
+                         "params:\n"
+                         "  gpu:\n"
+                         "    tpd: 300 W\n");
+  try {
+    load_hardware_file(path);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    std::string msg = e.what();
+    EXPECT_EQ(e.line(), 4);
+    EXPECT_NE(msg.find(path + ":4"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("did you mean 'gpu.tdp'"), std::string::npos) << msg;
+  }
+}
+
+TEST(Params, WrongUnitAndOutOfRangeAreConfigErrors) {
+  auto p1 = write_temp("unit.yaml", "name: t\nparams:\n  gpu.tdp: 300 GB\n");
+  EXPECT_THROW(load_hardware_file(p1), ConfigError);
+  auto p2 = write_temp("range.yaml", "name: t\nparams:\n  gpu.tdp: -5 W\n");
+  EXPECT_THROW(load_hardware_file(p2), ConfigError);
+  auto p3 = write_temp("syntax.yaml", "name: t\nparams: [unclosed\n");
+  try {
+    load_hardware_file(p3);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_GT(e.line(), 0);
+  }
+  EXPECT_THROW(load_hardware_file("/nonexistent/hw.yaml"), InputError);
+}
+
+TEST(Params, UnknownTopLevelKeyInCalibration) {
+  auto path = write_temp("cal.yaml", "format: ddpsim-calibration/1\nhardwares: {}\n");
+  try {
+    load_calibration(path);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'hardware'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Params, ShippedCatalogsAndCalibrationLoad) {
+  EXPECT_EQ(list_hardware(), (std::vector<std::string>{"a100", "h100"}));
+  EXPECT_EQ(list_workloads(), (std::vector<std::string>{"fourcastnet", "resnet50"}));
+  for (const auto& h : list_hardware()) EXPECT_NO_THROW(load_hardware(h));
+  for (const auto& w : list_workloads()) EXPECT_NO_THROW(load_workload(w));
+  Calibration cal = load_calibration(default_calibration_path());
+  EXPECT_EQ(cal.node_sets.size(), 2u);
+  EXPECT_EQ(cal.workload_sets.size(), 4u);
+  // Every hardware parameter of the shipped catalog is given explicitly, with a source.
+  for (const auto& h : list_hardware()) {
+    HardwareSpec hw = load_hardware(h);
+    for (std::size_t i = 0; i < hw.params.table().size(); ++i) EXPECT_TRUE(hw.params.is_set(i)) << h << " " << hw.params.table().spec(i).name;
+  }
+}
+
+TEST(Params, SetTextOverridesWithUnitsAndChecksNames) {
+  ParamSet set(hardware_param_table());
+  set.set_text("gpu.power_limit", "250 W", "--set");
+  EXPECT_DOUBLE_EQ(set[kGpuPowerLimit], 250.0);
+  EXPECT_THROW(set.set_text("gpu.power_limt", "250 W", "--set"), InputError);
+  EXPECT_THROW(set.set_text("gpu.power_limit", "250", "--set"), InputError);
+}
