@@ -1,9 +1,6 @@
 #include "hwmodels/hardware.hpp"
 
-#include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-
+#include "sim/core/catalog.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/yaml_params.hpp"
 
@@ -24,21 +21,9 @@ const ParamTable& hardware_param_table() {
 
 std::string data_dir();
 
-std::string hardware_catalog_dir() {
-  const char* env = std::getenv("DDPSIM_DATA_DIR");
-  std::string base = env && *env ? env : DDPSIM_DATA_DIR;
-  return base + "/hwmodels/catalog";
-}
+std::string hardware_catalog_dir() { return data_dir() + "/hwmodels/catalog"; }
 
-std::vector<std::string> list_hardware() {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(hardware_catalog_dir(), ec)) {
-    if (e.path().extension() == ".yaml") out.push_back(e.path().stem().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> list_hardware() { return list_yaml_stems(hardware_catalog_dir()); }
 
 HardwareSpec load_hardware_file(const std::string& path) {
   try {
@@ -65,14 +50,7 @@ HardwareSpec load_hardware_file(const std::string& path) {
 }
 
 HardwareSpec load_hardware(const std::string& name) {
-  if (name.find('/') != std::string::npos || name.ends_with(".yaml")) return load_hardware_file(name);
-  auto names = list_hardware();
-  if (std::find(names.begin(), names.end(), name) == names.end()) {
-    std::string all;
-    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-    throw InputError("unknown hardware '" + name + "'" + did_you_mean(name, names) + "; known: " + all);
-  }
-  return load_hardware_file(hardware_catalog_dir() + "/" + name + ".yaml");
+  return load_hardware_file(resolve_catalog_entry("hardware", name, hardware_catalog_dir()));
 }
 
 }  // namespace ddpsim

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/core/catalog.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/yaml_params.hpp"
 
@@ -50,11 +51,7 @@ ParamSet Calibration::workload(const std::string& wl, const std::string& hw) con
   return it != workload_sets.end() ? it->second : ParamSet(workload_calibration_table());
 }
 
-std::string default_calibration_path() {
-  const char* env = std::getenv("DDPSIM_DATA_DIR");
-  std::string base = env && *env ? env : DDPSIM_DATA_DIR;
-  return base + "/calibration/default.yaml";
-}
+std::string default_calibration_path() { return data_dir() + "/calibration/default.yaml"; }
 
 Calibration load_calibration(const std::string& path) {
   try {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "sim/core/catalog.hpp"
 #include "sim/core/json.hpp"
 
 namespace ddpsim {
@@ -43,8 +44,7 @@ const std::vector<Metric>& run_metrics() {
 }
 
 std::string display_calibration_path(const std::string& path) {
-  const char* env = std::getenv("DDPSIM_DATA_DIR");
-  std::string base = std::string(env && *env ? env : DDPSIM_DATA_DIR) + "/";
+  std::string base = data_dir() + "/";
   if (path.rfind(base, 0) == 0) return path.substr(base.size());
   return path;
 }

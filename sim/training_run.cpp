@@ -151,6 +151,11 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
     int busy = 0;
   };
 
+  struct BatchCost {
+    double demand_w = 0, h2d_s = 0, gpu_s = 0;
+  };
+  /// GPU cost of a batch: `fraction` of a training step's compute (1 = forward+backward).
+  BatchCost batch_cost(Rank& rk, long long samples, double fraction);
   void start_pass();
   void rank_next(int r);
   void begin_train_step(int r, long long samples);
@@ -367,13 +372,19 @@ void TrainingRun::rank_next(int r) {
   }
 }
 
+TrainingRun::BatchCost TrainingRun::batch_cost(Rank& rk, long long samples, double fraction) {
+  BatchCost c;
+  double n = static_cast<double>(samples);
+  c.demand_w = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
+  c.h2d_s = n * device_bytes_ / pcie_bps_;
+  c.gpu_s = (step_overhead_s_ + per_sample_s_ * n * rollout_) * fraction * gpu_.time_stretch(c.demand_w) * rk.rng.jitter(jitter_cv_);
+  return c;
+}
+
 void TrainingRun::begin_train_step(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  double n = static_cast<double>(samples);
-  double demand = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
-  double stretch = gpu_.time_stretch(demand);
-  double h2d_s = n * device_bytes_ / pcie_bps_;
-  double compute_s = (step_overhead_s_ + per_sample_s_ * n * rollout_) * stretch * rk.rng.jitter(jitter_cv_);
+  BatchCost cost = batch_cost(rk, samples, 1.0);
+  double demand = cost.demand_w, h2d_s = cost.h2d_s, compute_s = cost.gpu_s;
   Tick t0 = eng_.now();
   Tick start = t0 + seconds_to_ticks(h2d_s);
   double fwd_s = compute_s * fwd_fraction_, bwd_s = compute_s - fwd_s;
@@ -401,12 +412,9 @@ void TrainingRun::begin_train_step(int r, long long samples) {
 
 void TrainingRun::begin_eval_batch(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  double n = static_cast<double>(samples);
-  double demand = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
-  double stretch = gpu_.time_stretch(demand);
-  double h2d_s = n * device_bytes_ / pcie_bps_;
-  double gpu_s = (step_overhead_s_ + per_sample_s_ * n * rollout_) * fwd_fraction_ * stretch * rk.rng.jitter(jitter_cv_);
-  double host_s = h2d_s + eval_overhead_s_ * n;
+  BatchCost cost = batch_cost(rk, samples, fwd_fraction_);  // forward only
+  double demand = cost.demand_w, gpu_s = cost.gpu_s;
+  double host_s = cost.h2d_s + eval_overhead_s_ * static_cast<double>(samples);
   double total_s = gpu_s + host_s;
   // Piecewise-constant power over the batch: busy for gpu_s, idle while the host loops.
   double power = total_s > 0 ? (gpu_.compute_power_w(demand) * gpu_s + gpu_.idle_power_w * host_s) / total_s : gpu_.idle_power_w;

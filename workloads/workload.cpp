@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
 
+#include "sim/core/catalog.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/yaml_params.hpp"
 
@@ -61,21 +60,9 @@ std::vector<double> WorkloadSpec::bucket_bytes() const {
   return out;
 }
 
-std::string workload_catalog_dir() {
-  const char* env = std::getenv("DDPSIM_DATA_DIR");
-  std::string base = env && *env ? env : DDPSIM_DATA_DIR;
-  return base + "/workloads/catalog";
-}
+std::string workload_catalog_dir() { return data_dir() + "/workloads/catalog"; }
 
-std::vector<std::string> list_workloads() {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(workload_catalog_dir(), ec)) {
-    if (e.path().extension() == ".yaml") out.push_back(e.path().stem().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> list_workloads() { return list_yaml_stems(workload_catalog_dir()); }
 
 WorkloadSpec load_workload_file(const std::string& path) {
   try {
@@ -103,14 +90,7 @@ WorkloadSpec load_workload_file(const std::string& path) {
 }
 
 WorkloadSpec load_workload(const std::string& name) {
-  if (name.find('/') != std::string::npos || name.ends_with(".yaml")) return load_workload_file(name);
-  auto names = list_workloads();
-  if (std::find(names.begin(), names.end(), name) == names.end()) {
-    std::string all;
-    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-    throw InputError("unknown workload '" + name + "'" + did_you_mean(name, names) + "; known: " + all);
-  }
-  return load_workload_file(workload_catalog_dir() + "/" + name + ".yaml");
+  return load_workload_file(resolve_catalog_entry("workload", name, workload_catalog_dir()));
 }
 
 PassSplit split_pass(long long samples, int ranks, long long lbs) {

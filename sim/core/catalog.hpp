@@ -1,0 +1,17 @@
+#pragma once
+// Shipped data files (catalogs, calibration) live below the data directory: the source tree
+// baked in at build time, or $DDPSIM_DATA_DIR. So binaries and tests work from any directory.
+#include <string>
+#include <vector>
+
+namespace ddpsim {
+
+/// The data directory (no trailing slash).
+std::string data_dir();
+/// Sorted names (file stems) of the *.yaml files in `dir`.
+std::vector<std::string> list_yaml_stems(const std::string& dir);
+/// Path of catalog entry `name` in `dir`: a name with '/' or ending in .yaml is taken as a path;
+/// an unknown name is an InputError naming `kind`, with a suggestion and the known names.
+std::string resolve_catalog_entry(const std::string& kind, const std::string& name, const std::string& dir);
+
+}  // namespace ddpsim
