@@ -8,7 +8,7 @@ namespace ddpsim {
 
 namespace {
 constexpr ParamSpec kSpecs[] = {
-#define DDPSIM_SPEC(id, name, dim, def, lo, hi, help, src) {name, Dim::dim, def, lo, hi, help, src},
+#define DDPSIM_SPEC(id, name, dim, def, lo, hi, help, src, ...) {name, Dim::dim, def, lo, hi, help, src __VA_OPT__(, ) __VA_ARGS__},
     DDPSIM_HARDWARE_PARAMS(DDPSIM_SPEC)
 #undef DDPSIM_SPEC
 };

@@ -36,7 +36,27 @@ namespace ddpsim {
     "HDR 200 Gbit/s")                                                                                               \
   X(kNicLatency, "nic.latency", Time, 1e-6, 0, 1e-2, "InfiniBand latency per hop", "public facts: IB ~1 us")         \
   X(kRamMetered, "ram.metered", Flag, 1, 0, 1, "RAM energy counted in the total (false: not measured, as on H100)", \
-    "paper: H100 RAM not measured")
+    "paper: H100 RAM not measured")                                                                                 \
+  X(kLeafRadix, "fabric.leaf_radix", Count, 40, 2, 4096, "ports per leaf switch", "HDR QM8700 switch: 40 ports")     \
+  X(kBlockingFactor, "fabric.blocking_factor", Dimensionless, 1, 1, 64,                                             \
+    "leaf down:up port ratio (1 = non-blocking, 2 = 2:1 oversubscribed)", "assumed non-blocking")                   \
+  X(kFabricLinkBw, "fabric.link_bandwidth", Bandwidth, 25e9, 1e6, 1e13, "leaf-spine link bandwidth per direction",   \
+    "HDR 200 Gbit/s")                                                                                               \
+  X(kSwitchLatency, "fabric.switch_latency", Time, 130e-9, 0, 1e-3, "switch port-to-port latency",                   \
+    "QM8700 datasheet: 130 ns")                                                                                     \
+  X(kNodesPerLeaf, "fabric.nodes_per_leaf", Count, 0, 0, 4096, "job placement: nodes per leaf (0 = packed)",         \
+    "assumption: packed placement")                                                                                 \
+  X(kBackgroundLoad, "fabric.background_load", Ratio, 0, 0, 1,                                                      \
+    "other jobs' traffic leaving each leaf, as a share of its host-port capacity", "assumption")                    \
+  X(kNcclModel, "nccl.model", Choice, 0, 0, 1, "communication model", "fabric: flow-level; alpha_beta: analytical",  \
+    "fabric|alpha_beta")                                                                                            \
+  X(kNcclAlgorithm, "nccl.algorithm", Choice, 0, 0, 3, "allreduce algorithm (auto = tuned per message size)",        \
+    "NCCL_ALGO", "auto|ring|tree|hierarchical")                                                                     \
+  X(kNcclProtocol, "nccl.protocol", Choice, 0, 0, 3, "NCCL protocol (auto = tuned per message size)", "NCCL_PROTO",  \
+    "auto|LL|LL128|Simple")                                                                                         \
+  X(kNcclChannels, "nccl.channels", Count, 2, 1, 64, "rings (channels) per ring allreduce", "NCCL default on HDR")   \
+  X(kNcclLiveFlows, "nccl.live_flows", Flag, 0, 0, 1,                                                               \
+    "simulate every allreduce's flows live even with one communication stream (slower; a check)", "ddpsim")
 
 enum HardwareParam : std::size_t {
 #define DDPSIM_ENUM(id, ...) id,

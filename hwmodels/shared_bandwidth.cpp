@@ -40,49 +40,16 @@ std::optional<Tick> EqualShareResource::next_completion() const {
   return last_ + static_cast<Tick>(std::ceil(dt_s * 1e9));
 }
 
-bool EqualShareResource::pop_finished(std::uint64_t& tag) {
-  if (heap_.empty()) return false;
-  const Flow& f = heap_.front();
-  // Tolerance: rounding the completion up to a whole tick may leave a sub-byte remainder.
-  double tol = 1e-9 * std::fabs(f.target) + 1e-6;
-  if (f.target - virtual_bytes_ > tol) return false;
-  tag = f.tag;
-  std::pop_heap(heap_.begin(), heap_.end(), later);
-  heap_.pop_back();
-  return true;
-}
-
-BandwidthActor::BandwidthActor(Engine& engine, FlowSink& sink, double capacity_bps, double per_flow_cap_bps)
-    : engine_(&engine), sink_(&sink), res_(capacity_bps, per_flow_cap_bps) {}
-
-void BandwidthActor::start(double bytes, std::uint64_t tag) {
-  res_.start(engine_->now(), bytes, tag);
-  reschedule();
-}
-
-void BandwidthActor::reschedule() {
-  auto next = res_.next_completion();
-  if (!next) {
-    ++generation_;  // any pending event is now stale
-    scheduled_ = -1;
-    return;
+void EqualShareResource::pop_finished(std::vector<std::uint64_t>& tags) {
+  while (!heap_.empty()) {
+    const Flow& f = heap_.front();
+    // Tolerance: rounding the completion up to a whole tick may leave a sub-byte remainder.
+    double tol = 1e-9 * std::fabs(f.target) + 1e-6;
+    if (f.target - virtual_bytes_ > tol) return;
+    tags.push_back(f.tag);
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    heap_.pop_back();
   }
-  if (*next == scheduled_) return;  // the pending event is still right
-  ++generation_;
-  scheduled_ = *next;
-  engine_->schedule_at(*next, this, 0, 0, generation_, Priority::kResource);
-}
-
-void BandwidthActor::on_event(Engine& engine, const Event& event) {
-  if (event.b != generation_) return;  // stale
-  scheduled_ = -1;
-  res_.advance(engine.now());
-  done_.clear();
-  std::uint64_t tag;
-  while (res_.pop_finished(tag)) done_.push_back(tag);
-  reschedule();
-  // Sinks may start new flows (which reschedule again); iterate over a copy-safe index.
-  for (std::size_t i = 0; i < done_.size(); ++i) sink_->on_flow_done(done_[i]);
 }
 
 }  // namespace ddpsim

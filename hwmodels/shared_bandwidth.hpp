@@ -3,12 +3,13 @@
 // capacity equally, each also limited by a per-flow cap (processor sharing). It tracks a
 // "virtual service" V = bytes delivered to every active flow since the resource was created, so
 // a start or an end costs O(log n) and the next completion is the flow with the smallest target.
-// BandwidthActor binds it to an Engine: it schedules its next completion and calls a sink.
+// BandwidthActor binds it to an Engine (resource_actor.hpp).
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <vector>
 
+#include "hwmodels/resource_actor.hpp"
 #include "sim/core/engine.hpp"
 
 namespace ddpsim {
@@ -22,8 +23,8 @@ class EqualShareResource {
   void advance(Tick now);
   /// Absolute tick of the next flow completion, if any flow is active.
   std::optional<Tick> next_completion() const;
-  /// After advance(now): pops one finished flow's tag; false if none is finished.
-  bool pop_finished(std::uint64_t& tag);
+  /// After advance(now): removes every finished flow and appends its tag to `tags`.
+  void pop_finished(std::vector<std::uint64_t>& tags);
   std::size_t active() const { return heap_.size(); }
   /// Current rate of each active flow in B/s.
   double rate_per_flow_bps() const;
@@ -45,29 +46,6 @@ class EqualShareResource {
   std::vector<Flow> heap_;  // min-heap on target
 };
 
-class FlowSink {
- public:
-  virtual void on_flow_done(std::uint64_t tag) = 0;
-
- protected:
-  ~FlowSink() = default;
-};
-
-class BandwidthActor final : public EventHandler {
- public:
-  BandwidthActor(Engine& engine, FlowSink& sink, double capacity_bps, double per_flow_cap_bps);
-  void start(double bytes, std::uint64_t tag);
-  void on_event(Engine& engine, const Event& event) override;
-  const EqualShareResource& resource() const { return res_; }
-
- private:
-  void reschedule();
-  Engine* engine_;
-  FlowSink* sink_;
-  EqualShareResource res_;
-  std::uint32_t generation_ = 0;
-  Tick scheduled_ = -1;
-  std::vector<std::uint64_t> done_;
-};
+using BandwidthActor = ResourceActor<EqualShareResource>;
 
 }  // namespace ddpsim

@@ -33,7 +33,17 @@ namespace ddpsim {
     "public facts: ~24 GB/s per 25 GB/s HDR port")                                                                    \
   X(kCommCallOverhead, "comm.call_overhead", Time, 20e-6, 0, 1, "fixed cost per collective call", "prior")            \
   X(kWorkerStartup, "loader.worker_startup", Time, 2.0, 0, 3600, "time to start dataloader workers for a new pass",   \
-    "prior")
+    "prior")                                                                                                          \
+  X(kStepLatLL, "comm.step_latency_ll", Time, 1e-6, 0, 1e-2, "per-step protocol latency of NCCL's LL protocol",        \
+    "prior: NCCL tuning model")                                                                                       \
+  X(kStepLatLL128, "comm.step_latency_ll128", Time, 2e-6, 0, 1e-2, "per-step protocol latency of LL128",               \
+    "prior: NCCL tuning model")                                                                                       \
+  X(kStepLatSimple, "comm.step_latency_simple", Time, 6e-6, 0, 1e-2, "per-step protocol latency of Simple",           \
+    "prior: NCCL tuning model")                                                                                       \
+  X(kEffLL, "comm.efficiency_ll", Ratio, 0.5, 0.01, 1, "share of bandwidth carrying data with LL (8-byte flags)",      \
+    "NCCL: 4 data bytes per 8")                                                                                       \
+  X(kEffLL128, "comm.efficiency_ll128", Ratio, 0.9375, 0.01, 1, "share of bandwidth carrying data with LL128",         \
+    "NCCL: 120 data bytes per 128")
 
 #define DDPSIM_WORKLOAD_CAL_PARAMS(X)                                                                                  \
   X(kStepOverhead, "compute.step_overhead", Time, 0.015, 0, 3600, "fixed GPU time per training step",                 \

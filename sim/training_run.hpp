@@ -77,4 +77,14 @@ RunResult simulate(const Scenario& scenario, std::uint64_t seed, PowerObserver* 
 /// Names of every parameter that --set accepts.
 std::vector<std::string> overridable_parameters();
 
+struct FabricConfig;
+struct CommModel;
+struct ProtocolParams;
+/// The fabric of a job of `nodes` nodes of hardware `hw` with node calibration `node_cal`.
+FabricConfig fabric_config(const HardwareSpec& hw, const ParamSet& node_cal, int nodes);
+/// The analytical (alpha-beta) communication model of hardware `hw`.
+CommModel alpha_beta_model(const HardwareSpec& hw, const ParamSet& node_cal);
+/// NCCL protocol latencies and efficiencies from the node calibration.
+ProtocolParams protocol_params(const ParamSet& node_cal);
+
 }  // namespace ddpsim

@@ -35,7 +35,9 @@ namespace ddpsim {
   X(kPrefetch, "loader.prefetch_factor", Count, 2, 1, 64, "batches prefetched per worker", "PyTorch default")        \
   X(kPersistentWorkers, "loader.persistent_workers", Flag, 0, 0, 1, "keep workers across epochs", "PyTorch default")  \
   X(kBucketCap, "ddp.bucket_cap", Data, 25e6, 1e3, 1e12, "DDP gradient bucket size", "PyTorch DDP bucket_cap_mb=25")  \
-  X(kFirstBucketCap, "ddp.first_bucket_cap", Data, 1e6, 1e3, 1e12, "DDP first bucket size", "PyTorch DDP default")
+  X(kFirstBucketCap, "ddp.first_bucket_cap", Data, 1e6, 1e3, 1e12, "DDP first bucket size", "PyTorch DDP default")   \
+  X(kCommStreams, "ddp.comm_streams", Count, 1, 1, 64,                                                               \
+    "concurrent allreduce streams (DDP: 1; more lets buckets overlap and compete for links)", "PyTorch DDP")
 
 enum WorkloadParam : std::size_t {
 #define DDPSIM_ENUM(id, ...) id,

@@ -119,6 +119,9 @@ std::string run_bench(const std::string& format, bool quick) {
     RunConfig b;
     b.workload = "resnet50"; b.hardware = "a100"; b.gpus = 16; b.gbs = 256; b.epochs = 100;
     refs.push_back({"resnet50_n16_gbs256_100ep", b, 20.0});
+    RunConfig ab = a;
+    ab.overrides = {{"nccl.model", "alpha_beta"}};
+    refs.push_back({"resnet50_n256_lbs256_100ep_alpha_beta", ab, 2.0});
     RunConfig c;
     c.workload = "fourcastnet"; c.phase = "pretrain"; c.hardware = "a100"; c.gpus = 64; c.lbs = 1; c.epochs = 80;
     refs.push_back({"fourcastnet_pretrain_n64_lbs1_80ep", c, 10.0});
@@ -153,6 +156,7 @@ std::string run_bench(const std::string& format, bool quick) {
       j.end_object();
     }
     j.end_object();
+    j.value("fabric_vs_alpha_beta_time_ratio", full[0].wall_s / full[2].wall_s);
     j.value("quick", quick);
     j.end_object();
     return j.str();
@@ -166,6 +170,8 @@ std::string run_bench(const std::string& format, bool quick) {
                   refs[i].name, full[i].wall_s, refs[i].target_s, full[i].events, full[i].peak_rss_mb, tenth[i].peak_rss_mb);
     out += buf;
   }
+  std::snprintf(buf, sizeof buf, "fabric model / alpha-beta model wall time (ResNet50, 256 GPUs): %.2fx\n", full[0].wall_s / full[2].wall_s);
+  out += buf;
   return out;
 }
 

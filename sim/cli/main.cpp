@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "hwmodels/collectives.hpp"
 #include "hwmodels/hardware.hpp"
 #include "sim/calibration_file.hpp"
+#include "sim/collective_report.hpp"
 #include "sim/cli/bench.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/units.hpp"
@@ -24,18 +26,19 @@ using namespace ddpsim;
 
 namespace {
 
-const std::vector<std::string> kCommands = {"run", "list", "bench", "version", "help"};
+const std::vector<std::string> kCommands = {"run", "collective", "list", "bench", "version", "help"};
 
 const char* kUsage =
     "ddpsim - discrete-event simulator of data-parallel neural-network training:\n"
     "predicts training time, GPU hours and energy (GPU, CPU, RAM) on GPU clusters.\n\n"
     "usage: ddpsim <command> [options]\n\n"
     "commands:\n"
-    "  run       simulate one training run and report time, GPU hours and energy\n"
-    "  list      list hardware, workloads or every model parameter\n"
-    "  bench     engine throughput and wall time of reference runs\n"
-    "  version   print the version\n"
-    "  help      this text; 'ddpsim <command> --help' describes a command\n\n"
+    "  run         simulate one training run and report time, GPU hours and energy\n"
+    "  collective  allreduce time and bus bandwidth on the fabric (like nccl-tests)\n"
+    "  list        list hardware, workloads or every model parameter\n"
+    "  bench       engine throughput and wall time of reference runs\n"
+    "  version     print the version\n"
+    "  help        this text; 'ddpsim <command> --help' describes a command\n\n"
     "exit codes: 0 ok, 1 failure at run time, 2 bad input\n";
 
 std::vector<std::string> option_names(const po::options_description& desc) {
@@ -94,6 +97,10 @@ int cmd_run(const std::vector<std::string>& args) {
       ("repeats", po::value<std::string>()->default_value("1"), "repeat with seeds seed, seed+1, ...; report mean and std")
       ("calibration", po::value<std::string>(), "calibration YAML (default: the shipped calibration/default.yaml)")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a parameter: --set name=value (repeatable; see 'ddpsim list params')")
+      ("nics-per-node", po::value<std::string>(), "fabric what-if: InfiniBand adapters per node (node.nics)")
+      ("link-gbit", po::value<std::string>(), "fabric what-if: adapter and leaf-spine link speed in Gbit/s (200 = HDR, 400 = NDR)")
+      ("blocking-factor", po::value<std::string>(), "fabric what-if: leaf down:up ratio, 2 = 2:1 oversubscribed (fabric.blocking_factor)")
+      ("algorithm", po::value<std::string>(), "allreduce algorithm: auto | ring | tree | hierarchical (nccl.algorithm)")
       ("power-trace", po::value<std::string>(), "write the simulated power timeline (first repeat) to this CSV file")
       ("sample-interval", po::value<std::string>()->default_value("1s"), "power trace sampling interval, e.g. 1s, 100ms")
       ("format", po::value<std::string>()->default_value("table"), "output format: table | json");
@@ -138,6 +145,17 @@ int cmd_run(const std::vector<std::string>& args) {
       cfg.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
   }
+  if (vm.count("nics-per-node")) cfg.overrides.emplace_back("node.nics", std::to_string(parse_positive("--nics-per-node", vm["nics-per-node"].as<std::string>())));
+  if (vm.count("link-gbit")) {
+    std::string gbit = vm["link-gbit"].as<std::string>() + " Gbit/s";
+    cfg.overrides.emplace_back("nic.bandwidth", gbit);
+    cfg.overrides.emplace_back("fabric.link_bandwidth", gbit);
+  }
+  if (vm.count("blocking-factor")) cfg.overrides.emplace_back("fabric.blocking_factor", vm["blocking-factor"].as<std::string>());
+  if (vm.count("algorithm")) {
+    parse_algorithm(vm["algorithm"].as<std::string>());  // checks the name, with a suggestion
+    cfg.overrides.emplace_back("nccl.algorithm", vm["algorithm"].as<std::string>());
+  }
   double interval_s = 0;
   try {
     interval_s = parse_duration_s(vm["sample-interval"].as<std::string>());
@@ -173,6 +191,59 @@ int cmd_run(const std::vector<std::string>& args) {
     throw;
   }
   std::cout << (format == "json" ? result_json(s, runs) : result_table(s, runs));
+  return 0;
+}
+
+int cmd_collective(const std::vector<std::string>& args) {
+  po::options_description desc("ddpsim collective: allreduce time and bandwidth on the fabric (like nccl-tests)\n\noptions");
+  desc.add_options()
+      ("help,h", "this help")
+      ("hardware", po::value<std::string>()->default_value("a100"), "node type: a100 | h100 (or a hardware YAML file)")
+      ("gpus", po::value<std::string>(), "number of GPUs (whole nodes beyond one node)")
+      ("bytes", po::value<std::string>(), "message size, e.g. 25MB")
+      ("sweep-bytes", po::value<std::string>(), "sizes FROM..TO in powers of two (optional ' xK' factor), e.g. 8B..1GiB")
+      ("algorithm", po::value<std::string>()->default_value(""), "ring | tree | hierarchical | auto (default: nccl.algorithm)")
+      ("protocol", po::value<std::string>()->default_value(""), "LL | LL128 | Simple | auto (default: nccl.protocol)")
+      ("calibration", po::value<std::string>(), "calibration YAML (default: the shipped one)")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a hardware or node calibration parameter: --set name=value")
+      ("format", po::value<std::string>()->default_value("table"), "table | json");
+  auto vm = parse(args, desc);
+  if (vm.count("help")) {
+    std::cout << desc << "\nexamples:\n  ddpsim collective --hardware a100 --gpus 16 --bytes 25MB --format json\n"
+                         "  ddpsim collective --hardware a100 --gpus 32 --sweep-bytes 8B..1GiB\n";
+    return 0;
+  }
+  if (!vm.count("gpus")) throw InputError("missing --gpus (see 'ddpsim collective --help')");
+  if (vm.count("bytes") == vm.count("sweep-bytes")) throw InputError("give exactly one of --bytes and --sweep-bytes");
+  std::string format = vm["format"].as<std::string>();
+  if (format != "table" && format != "json") throw InputError("--format must be table or json (got '" + format + "')");
+  CollectiveQuery q;
+  q.hardware = vm["hardware"].as<std::string>();
+  q.gpus = static_cast<int>(parse_positive("--gpus", vm["gpus"].as<std::string>()));
+  if (vm.count("bytes")) {
+    try {
+      q.sizes_bytes = {parse_quantity(vm["bytes"].as<std::string>(), Dim::Data)};
+    } catch (const InputError& e) {
+      throw InputError(std::string("--bytes: ") + e.what());
+    }
+    if (q.sizes_bytes.front() <= 0) throw InputError("--bytes must be positive");
+  } else {
+    q.sizes_bytes = parse_size_range(vm["sweep-bytes"].as<std::string>());
+  }
+  q.algorithm = vm["algorithm"].as<std::string>();
+  q.protocol = vm["protocol"].as<std::string>();
+  if (!q.algorithm.empty()) parse_algorithm(q.algorithm);
+  if (!q.protocol.empty()) parse_protocol(q.protocol);
+  if (vm.count("calibration")) q.calibration = vm["calibration"].as<std::string>();
+  if (vm.count("set")) {
+    for (const auto& kv : vm["set"].as<std::vector<std::string>>()) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) throw InputError("--set expects name=value (got '" + kv + "')");
+      q.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+  }
+  CollectiveReport rep = run_collectives(q);
+  std::cout << (format == "json" ? collective_json(rep, vm.count("bytes") > 0) : collective_table(rep));
   return 0;
 }
 
@@ -268,6 +339,7 @@ int main(int argc, char** argv) {
     std::string cmd = args[0];
     std::vector<std::string> rest(args.begin() + 1, args.end());
     if (cmd == "run") return cmd_run(rest);
+    if (cmd == "collective") return cmd_collective(rest);
     if (cmd == "list") return cmd_list(rest);
     if (cmd == "bench") return cmd_bench(rest);
     throw InputError("unknown command '" + cmd + "'" + did_you_mean(cmd, kCommands) + " (see 'ddpsim help')");

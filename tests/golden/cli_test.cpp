@@ -99,6 +99,19 @@ TEST(Cli, GoldenTable) {
   check_golden("run_resnet50_h100_n4_gbs512_1ep.txt", r.out);
 }
 
+TEST(Cli, GoldenCollectiveJsonAndSweep) {
+  auto one = cli("collective --hardware a100 --gpus 16 --bytes 25MB --format json");
+  ASSERT_EQ(one.code, 0) << one.err;
+  for (const char* key : {"\"time_us\"", "\"algbw_gbs\"", "\"busbw_gbs\"", "\"algorithm\""}) EXPECT_NE(one.out.find(key), std::string::npos) << key;
+  check_golden("collective_a100_n16_25MB.json", one.out);
+  auto sweep = cli("collective --hardware a100 --gpus 32 --sweep-bytes 8B..1GiB x4");
+  ASSERT_EQ(sweep.code, 0) << sweep.err;
+  check_golden("collective_a100_n32_sweep.txt", sweep.out);
+  auto ab = cli("collective --hardware h100 --gpus 8 --bytes 1GB --set nccl.model=alpha_beta --format json");
+  ASSERT_EQ(ab.code, 0) << ab.err;
+  EXPECT_NE(ab.out.find("alpha_beta"), std::string::npos);
+}
+
 TEST(Cli, SameSeedByteIdenticalJson) {
   const std::string args = "run --workload resnet50 --hardware a100 --gpus 16 --gbs 1024 --epochs 1 --seed 42 --format json";
   auto a = cli(args), b = cli(args);
@@ -177,6 +190,13 @@ TEST(Cli, BadInputGivesOneClearMessageAndExitCode2) {
       {"runn --workload resnet50", "did you mean 'run'"},
       {"list gpus", "choose hardware, workloads or params"},
       {"run --hardware a100 --gpus 4 --lbs 4", "missing --workload"},
+      {base + "--gpus 8 --lbs 256 --algorithm treee", "did you mean 'tree'"},
+      {"collective --gpus 16 --bytes 25MB --algorithm rng", "did you mean 'ring'"},
+      {"collective --gpus 6 --bytes 25MB", "does not fill whole nodes"},
+      {"collective --gpus 8 --sweep-bytes 8B-1GB", "--sweep-bytes expects FROM..TO"},
+      {"collective --gpus 8", "give exactly one of --bytes and --sweep-bytes"},
+      {"collective --gpus 8 --bytes '25 MBs'", "unknown unit"},
+      {"collective --gpus 8 --bytes 25MB --set fabric.blocking=2", "did you mean 'fabric.blocking_factor'"},
   };
   for (const auto& [args, expect] : cases) {
     auto r = cli(args);

@@ -70,5 +70,5 @@ TEST(SharedBandwidth, PerFlowCapLimitsASingleReader) {
   for (int i = 0; i < 20; ++i) fs.start(1e9, 100 + static_cast<std::uint64_t>(i));
   eng.run();
   EXPECT_EQ(sink.done.at(100), S + 2 * S);
-  EXPECT_NEAR(fs.resource().bytes_delivered(), 21e9, 1.0);
+  EXPECT_NEAR(fs.model().bytes_delivered(), 21e9, 1.0);
 }

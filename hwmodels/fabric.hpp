@@ -1,0 +1,78 @@
+#pragma once
+// The cluster fabric as a Boost Graph: per node, GPUs on an NVLink/NVSwitch vertex and on PCIe
+// links to the node's InfiniBand adapters; adapters on leaf switches of a two-level fat tree
+// (leaf radix split into down and up ports by the blocking factor), leaves connected to every
+// spine. Routing is deterministic: weighted shortest paths (Dijkstra from the destination), with
+// equal-cost choices (ECMP) picked by a hash of the flow.
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ddpsim {
+
+struct FabricConfig {
+  int nodes = 1;
+  int gpus_per_node = 4;
+  int nics_per_node = 2;
+  double nvlink_bps = 300e9;      // per GPU and direction, nominal
+  double nvlink_latency_s = 2e-6;
+  double pcie_bps = 25e9;         // GPU <-> adapter
+  double nic_bps = 25e9;          // adapter <-> leaf, per direction
+  double nic_latency_s = 1e-6;    // adapter-to-adapter latency
+  double link_bps = 25e9;         // leaf <-> spine, per direction
+  double switch_latency_s = 130e-9;
+  int leaf_radix = 40;
+  double blocking_factor = 1.0;   // down : up ports of a leaf
+  int nodes_per_leaf = 0;         // placement: 0 = fill leaves (packed)
+  double background_load = 0.0;   // other jobs' share of a leaf's host capacity leaving the leaf
+  double intra_efficiency = 1.0;  // achieved share of NVLink bandwidth
+  double inter_efficiency = 1.0;  // achieved share of InfiniBand bandwidth
+};
+
+enum class VertexKind { Gpu, NvSwitch, Nic, Leaf, Spine };
+enum class LinkKind { NvLink, Pcie, HostLink, Uplink };
+
+class Fabric {
+ public:
+  explicit Fabric(const FabricConfig& config);
+  ~Fabric();
+  Fabric(const Fabric&) = delete;
+  Fabric& operator=(const Fabric&) = delete;
+
+  const FabricConfig& config() const { return cfg_; }
+  int gpu_vertex(int node, int local_gpu) const;
+  int nic_of_gpu(int local_gpu) const { return local_gpu * cfg_.nics_per_node / cfg_.gpus_per_node; }
+  int vertices() const;
+  int links() const { return static_cast<int>(link_capacity_.size()); }
+  int leaves() const { return leaves_; }
+  int spines() const { return spines_; }
+  int up_ports() const { return up_ports_; }
+  int down_ports() const { return down_ports_; }
+  int leaf_of_node(int node) const;
+  VertexKind kind(int vertex) const;
+
+  /// Link ids of the route from `src` to `dst`; ECMP among equal-cost next hops by `flow_hash`.
+  std::vector<int> route(int src, int dst, std::uint64_t flow_hash) const;
+  /// Sum of link latencies along a route.
+  double route_latency_s(const std::vector<int>& route) const;
+
+  const std::vector<double>& link_capacities_bps() const { return link_capacity_; }
+  double link_latency_s(int link) const { return link_latency_[static_cast<std::size_t>(link)]; }
+  LinkKind link_kind(int link) const { return link_kind_[static_cast<std::size_t>(link)]; }
+  std::string describe() const;
+
+ private:
+  struct Impl;
+  const std::vector<double>& distances_to(int dst) const;
+
+  FabricConfig cfg_;
+  Impl* impl_;
+  int leaves_ = 0, spines_ = 0, up_ports_ = 0, down_ports_ = 0, nodes_per_leaf_ = 0;
+  int first_leaf_ = 0, first_spine_ = 0;
+  std::vector<double> link_capacity_, link_latency_;
+  std::vector<LinkKind> link_kind_;
+  mutable std::unordered_map<int, std::vector<double>> dist_cache_;
+};
+
+}  // namespace ddpsim
