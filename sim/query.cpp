@@ -146,7 +146,9 @@ std::string format_query_result(const QueryResult& r, QueryFormat format) {
       j.end_object();
     }
     j.end_array();
-    return j.str() + "\n";
+    std::string text = j.str();
+    if (text.empty() || text.back() != '\n') text += '\n';
+    return text;
   }
   if (format == QueryFormat::Csv) {
     auto sep = [&](std::size_t i) { out += i ? "," : ""; };

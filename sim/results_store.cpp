@@ -3,10 +3,12 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "sim/report.hpp"
 
@@ -123,7 +125,18 @@ std::vector<std::string> ResultsStore::metric_columns() {
 
 ResultsStore::ResultsStore(const std::string& path, Access access)
     : db_(existing_for_read(path, access), access == Access::ReadOnly ? Database::Mode::ReadOnly : Database::Mode::ReadWriteCreate) {
-  check_or_create(access == Access::ReadWrite);
+  // SQLite returns SQLITE_BUSY without waiting where waiting could deadlock, e.g. when two
+  // processes switch a new file to WAL at once: retry the whole check for up to a minute.
+  auto t0 = std::chrono::steady_clock::now();
+  for (int attempt = 0;; ++attempt) {
+    try {
+      check_or_create(access == Access::ReadWrite);
+      return;
+    } catch (const SqliteError& e) {
+      if (e.code() != SQLITE_BUSY || std::chrono::steady_clock::now() - t0 > std::chrono::seconds(60)) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 + 5 * std::min(attempt, 20)));
+  }
 }
 
 void ResultsStore::check_or_create(bool writable) {

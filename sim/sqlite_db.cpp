@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace ddpsim {
 
 namespace {
@@ -35,7 +37,8 @@ void Database::exec(const std::string& sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    throw SqliteError(rc & 0xff, path_ + ": " + msg);
+    std::string what = sql.substr(0, std::min<std::size_t>(sql.find_first_of("(\n"), 40));
+    throw SqliteError(rc & 0xff, path_ + ": " + msg + " (in '" + what + "')");
   }
 }
 
