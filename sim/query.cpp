@@ -63,16 +63,23 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-std::string filters_sql(const QueryFilter& f, std::vector<std::string>& params, const std::string& prefix) {
+// " AND ..." for the filters; `sweep_key` is the column matched against the sweep's points
+// ("id" for runs, "series" for the scaling view).
+std::string filters_sql(const QueryFilter& f, std::vector<std::string>& params, const char* sweep_key) {
   std::string sql;
   auto add = [&](const char* col, const std::string& v) {
     if (v.empty()) return;
     params.push_back(v);
-    sql += " AND " + prefix + col + " = ?" + std::to_string(params.size());
+    sql += std::string(" AND ") + col + " = ?" + std::to_string(params.size());
   };
   add("workload", f.workload);
   add("phase", f.phase);
   add("hardware", f.hardware);
+  if (!f.sweep.empty()) {
+    params.push_back(f.sweep);
+    sql += std::string(" AND ") + sweep_key + " IN (SELECT " + (std::string(sweep_key) == "id" ? "run_id" : sweep_key) +
+           " FROM sweep_points WHERE sweep_id IN (SELECT id FROM sweeps WHERE name = ?" + std::to_string(params.size()) + "))";
+  }
   return sql;
 }
 
@@ -225,7 +232,7 @@ std::pair<std::string, std::vector<std::string>> best_query(std::string_view met
                      did_you_mean(std::string(metric), std::vector<std::string>{"energy", "time", "gpu_hours"}));
   }
   std::vector<std::string> params;
-  std::string where = "WHERE 1" + filters_sql(filter, params, "");
+  std::string where = "WHERE 1" + filters_sql(filter, params, "id");
   std::string having;
   if (deadline_h) {
     params.push_back(format_real(*deadline_h, "%.17g"));
@@ -244,17 +251,23 @@ std::pair<std::string, std::vector<std::string>> best_query(std::string_view met
 std::pair<std::string, std::vector<std::string>> pareto_query(const QueryFilter& filter) {
   std::vector<std::string> params;
   std::string sql =
-      "SELECT workload, phase, hardware, mode, gpus, lbs, gbs, epochs, samples_per_gpu, seed, overrides, runtime_h, gpu_hours, "
-      "energy_kwh_total, kwh_per_gpu_hour FROM pareto WHERE 1" + filters_sql(filter, params, "") +
-      " ORDER BY workload, phase, epochs, samples_per_gpu, runtime_h, energy_kwh_total";
+      "WITH c AS (SELECT * FROM runs WHERE 1" + filters_sql(filter, params, "id") + ") "
+      "SELECT r.workload, r.phase, r.hardware, r.mode, r.gpus, r.lbs, r.gbs, r.epochs, r.samples_per_gpu, r.seed, r.overrides, "
+      "r.runtime_h, r.gpu_hours, r.energy_kwh_total, r.kwh_per_gpu_hour FROM c r WHERE NOT EXISTS ("
+      "SELECT 1 FROM c o WHERE o.workload = r.workload AND o.phase = r.phase AND o.epochs = r.epochs "
+      "AND o.samples_per_gpu = r.samples_per_gpu AND o.calibration_id = r.calibration_id AND o.version = r.version "
+      "AND o.runtime_h <= r.runtime_h AND o.energy_kwh_total <= r.energy_kwh_total "
+      "AND (o.runtime_h < r.runtime_h OR o.energy_kwh_total < r.energy_kwh_total)) "
+      "ORDER BY r.workload, r.phase, r.epochs, r.samples_per_gpu, r.runtime_h, r.energy_kwh_total";
   return {sql, params};
 }
 
 std::pair<std::string, std::vector<std::string>> scaling_query(const QueryFilter& filter) {
   std::vector<std::string> params;
   std::string sql =
-      "SELECT series, gpus, seeds, runtime_h, energy_kwh_total, base_gpus, speedup, ideal_speedup, parallel_efficiency, "
-      "energy_ratio FROM scaling WHERE 1" + filters_sql(filter, params, "") + " ORDER BY series, calibration_id, version, gpus";
+      "SELECT series, gpus, seeds, runtime_h, energy_kwh_total, data_stall, base_gpus, speedup, ideal_speedup, "
+      "parallel_efficiency, energy_ratio FROM scaling WHERE 1" + filters_sql(filter, params, "series") +
+      " ORDER BY series, calibration_id, version, gpus";
   return {sql, params};
 }
 

@@ -33,16 +33,18 @@ enum class QueryFormat { Table, Csv, Json };
 QueryFormat parse_query_format(std::string_view name);
 std::string format_query_result(const QueryResult& result, QueryFormat format);
 
-/// Filters of the canned questions (empty = any).
+/// Filters of the canned questions (empty = any). `sweep` keeps the runs that answer points of
+/// the sweeps with that name (all invocations and shards).
 struct QueryFilter {
-  std::string workload, phase, hardware;
+  std::string workload, phase, hardware, sweep;
 };
 
 /// The canned question "best by `metric` (energy | time | gpu_hours) among configurations whose
 /// mean runtime is within `deadline_h`": SQL and its parameters. Seeds are averaged.
 std::pair<std::string, std::vector<std::string>> best_query(std::string_view metric, std::optional<double> deadline_h,
                                                             const QueryFilter& filter, long long limit);
-/// Rows of the `pareto` view (time vs energy frontier), filtered.
+/// The time vs energy Pareto frontier among the filtered runs (as the `pareto` view, but the
+/// filters choose the runs compared: --hardware a100 gives the frontier of the A100 runs).
 std::pair<std::string, std::vector<std::string>> pareto_query(const QueryFilter& filter);
 /// Rows of the `scaling` view (speed-up and parallel efficiency per series), filtered.
 std::pair<std::string, std::vector<std::string>> scaling_query(const QueryFilter& filter);

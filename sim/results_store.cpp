@@ -50,12 +50,14 @@ constexpr const char* kRunInputColumns = R"(
 )";
 
 constexpr const char* kViews = R"(
+CREATE VIEW run_series AS SELECT DISTINCT run_id, series, mode FROM sweep_points;
+
 CREATE VIEW scaling AS
 WITH pts AS (
   SELECT s.series, s.mode, r.workload, r.phase, r.hardware, r.calibration_id, r.version, r.gpus,
          COUNT(*) AS seeds, AVG(r.runtime_h) AS runtime_h, AVG(r.gpu_hours) AS gpu_hours,
          AVG(r.energy_kwh_total) AS energy_kwh_total, AVG(r.kwh_per_gpu_hour) AS kwh_per_gpu_hour,
-         AVG(CAST(r.train_samples AS REAL) * r.epochs) AS samples
+         AVG(r.time_fraction_data_stall) AS data_stall, AVG(CAST(r.train_samples AS REAL) * r.epochs) AS samples
   FROM run_series s JOIN runs r ON r.id = s.run_id
   GROUP BY s.series, r.calibration_id, r.version, r.gpus),
 base AS (
@@ -63,7 +65,7 @@ base AS (
   WHERE p.gpus = (SELECT MIN(q.gpus) FROM pts q
                   WHERE q.series = p.series AND q.calibration_id = p.calibration_id AND q.version = p.version))
 SELECT p.series, p.mode, p.workload, p.phase, p.hardware, p.gpus, p.seeds,
-       p.runtime_h, p.gpu_hours, p.energy_kwh_total, p.kwh_per_gpu_hour,
+       p.runtime_h, p.gpu_hours, p.energy_kwh_total, p.kwh_per_gpu_hour, p.data_stall,
        b.gpus AS base_gpus,
        b.runtime_h / p.runtime_h AS speedup,
        (CAST(p.gpus AS REAL) / b.gpus) * (b.samples / p.samples) AS ideal_speedup,
@@ -205,14 +207,16 @@ void ResultsStore::create_schema() {
            "  points_total INTEGER, points_in_shard INTEGER, points_invalid INTEGER, points_stored_before INTEGER,\n"
            "  points_run INTEGER, points_reused INTEGER, points_failed INTEGER);\n" +
            runs +
-           "CREATE TABLE run_series (run_id INTEGER NOT NULL REFERENCES runs(id), series TEXT NOT NULL,\n"
-           "  mode TEXT NOT NULL, sweep_id INTEGER REFERENCES sweeps(id), PRIMARY KEY (run_id, series));\n"
+           "CREATE TABLE sweep_points (sweep_id INTEGER NOT NULL REFERENCES sweeps(id), point_index INTEGER NOT NULL,\n"
+           "  run_id INTEGER NOT NULL REFERENCES runs(id), series TEXT NOT NULL, mode TEXT NOT NULL,\n"
+           "  PRIMARY KEY (sweep_id, point_index));\n"
            "CREATE TABLE skipped (id INTEGER PRIMARY KEY, sweep_id INTEGER NOT NULL REFERENCES sweeps(id),\n"
            "  point_index INTEGER NOT NULL, label TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL,\n"
            "  created_at TEXT NOT NULL DEFAULT " + kNow + ", UNIQUE (sweep_id, point_index));\n"
            "CREATE INDEX runs_by_config ON runs (workload, phase, hardware, gpus);\n"
            "CREATE INDEX runs_by_sweep ON runs (sweep_id);\n"
-           "CREATE INDEX run_series_by_series ON run_series (series);\n" +
+           "CREATE INDEX sweep_points_by_series ON sweep_points (series, run_id);\n"
+           "CREATE INDEX sweep_points_by_run ON sweep_points (run_id);\n" +
            kViews);
   Statement meta = db_.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)");
   meta.bind(1, "schema_version").bind(2, std::to_string(kResultsSchemaVersion)).run();
@@ -292,14 +296,10 @@ std::optional<std::int64_t> ResultsStore::find_run(const std::string& config_has
   return st.column_int(0);
 }
 
-void ResultsStore::link_series(std::int64_t run_id, const RunKey& key) {
-  Statement st = db_.prepare("INSERT OR IGNORE INTO run_series (run_id, series, mode, sweep_id) VALUES (?1, ?2, ?3, ?4)");
-  st.bind(1, run_id).bind(2, key.series).bind(3, key.mode);
-  if (key.sweep_id > 0) {
-    st.bind(4, key.sweep_id);
-  } else {
-    st.bind_null(4);
-  }
+void ResultsStore::link_point(std::int64_t run_id, const RunKey& key) {
+  if (key.sweep_id <= 0) return;
+  Statement st = db_.prepare("INSERT OR IGNORE INTO sweep_points (sweep_id, point_index, run_id, series, mode) VALUES (?1, ?2, ?3, ?4, ?5)");
+  st.bind(1, key.sweep_id).bind(2, static_cast<std::int64_t>(key.point_index)).bind(3, run_id).bind(4, key.series).bind(5, key.mode);
   st.run();
 }
 
@@ -350,7 +350,7 @@ std::pair<std::int64_t, bool> ResultsStore::insert_run(const Scenario& s, const 
     if (!found) throw IoError(db_.path() + ": run " + key.config_hash + " was neither inserted nor found");
     id = *found;
   }
-  link_series(id, key);
+  link_point(id, key);
   tx.commit();
   return {id, inserted};
 }
@@ -430,11 +430,11 @@ std::pair<long long, long long> ResultsStore::merge_from(const std::string& othe
     added = db_.scalar_int("SELECT COUNT(*) FROM main.runs").value_or(0) - before;
     present = incoming - added;
     db_.exec(
-        "INSERT OR IGNORE INTO main.run_series (run_id, series, mode, sweep_id) "
-        "SELECT m.id, s.series, s.mode, (SELECT new_id FROM temp.sweep_map x WHERE x.old_id = s.sweep_id) "
-        "FROM src.run_series s JOIN src.runs r ON r.id = s.run_id "
+        "INSERT OR IGNORE INTO main.sweep_points (sweep_id, point_index, run_id, series, mode) "
+        "SELECT (SELECT new_id FROM temp.sweep_map x WHERE x.old_id = p.sweep_id), p.point_index, m.id, p.series, p.mode "
+        "FROM src.sweep_points p JOIN src.runs r ON r.id = p.run_id "
         "JOIN main.runs m ON m.config_hash = r.config_hash AND m.calibration_id = r.calibration_id AND m.version = r.version "
-        "ORDER BY s.run_id, s.series");
+        "ORDER BY p.sweep_id, p.point_index");
     db_.exec(
         "INSERT OR IGNORE INTO main.skipped (sweep_id, point_index, label, kind, reason, created_at) "
         "SELECT (SELECT new_id FROM temp.sweep_map x WHERE x.old_id = k.sweep_id), k.point_index, k.label, k.kind, k.reason, "

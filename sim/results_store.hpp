@@ -24,14 +24,15 @@ constexpr std::int32_t kResultsApplicationId = 0x44445053;
 /// PRAGMA user_version: bump when the schema changes incompatibly.
 constexpr int kResultsSchemaVersion = 1;
 
-/// Identifies one stored run and the series it belongs to.
+/// Identifies one stored run and the sweep point (and so the series) it answers.
 struct RunKey {
   std::string config_hash;  // see sweep.hpp: config_hash()
   std::string mode;         // scaling mode of the sweep point ("grid" if none)
   std::string series;       // series key (all inputs but n and the seed)
   std::string overrides;    // canonical "name=value; ..." of the point's --set overrides
-  std::int64_t sweep_id = 0;  // 0 = none
-  double sim_wall_s = 0;      // wall time the simulation took
+  std::int64_t sweep_id = 0;     // 0 = not part of a sweep (no sweep_points row)
+  long long point_index = 0;     // index of the point in its sweep's grid
+  double sim_wall_s = 0;         // wall time the simulation took
 };
 
 struct SweepRecord {
@@ -66,13 +67,13 @@ class ResultsStore {
   /// Id of the stored run with this key, if any.
   std::optional<std::int64_t> find_run(const std::string& config_hash, const std::string& calibration_id,
                                        const std::string& version = DDPSIM_VERSION);
-  /// Stores one result in its own transaction (and links it to its series). Returns the run id
-  /// and whether it was new (false: another writer stored the same key first).
+  /// Stores one result in its own transaction, with the sweep point it answers. Returns the run
+  /// id and whether it was new (false: another writer stored the same key first).
   std::pair<std::int64_t, bool> insert_run(const Scenario& scenario, const RunResult& result, const RunKey& key);
-  /// Links an already stored run to a series (no-op if linked).
-  void link_series(std::int64_t run_id, const RunKey& key);
+  /// Records that sweep point (key.sweep_id, key.point_index) is answered by run `run_id`.
+  void link_point(std::int64_t run_id, const RunKey& key);
 
-  /// Copies every sweep, calibration, run, series link and skipped point of the ddpsim database
+  /// Copies every sweep, calibration, run, sweep point and skipped point of the ddpsim database
   /// at `other_path` into this one (runs already present are kept). Returns {new runs, present}.
   std::pair<long long, long long> merge_from(const std::string& other_path);
 

@@ -735,7 +735,8 @@ SweepReport run_sweep(const SweepSpec& spec, ResultsStore& store, const SweepOpt
   try {
     parallel_for(todo.size(), opt.jobs, [&](std::size_t k) {
       Planned& pl = plan[todo[k]];
-      RunKey key{pl.hash, scaling_mode_name(pl.point->mode), pl.series, overrides_text(pl.point->config), rep.sweep_id, 0};
+      RunKey key{pl.hash, scaling_mode_name(pl.point->mode), pl.series, overrides_text(pl.point->config), rep.sweep_id,
+                 static_cast<long long>(pl.point->index), 0};
       {
         std::lock_guard lock(store_mutex);
         if (store.find_run(pl.hash, cal.id)) {  // another process stored it meanwhile
@@ -784,13 +785,14 @@ SweepReport run_sweep(const SweepSpec& spec, ResultsStore& store, const SweepOpt
   rep.reused = reused;
   rep.failed = failed;
 
-  // Link every valid point to its series (points stored before, duplicates, reused runs).
+  // Record the run of every valid point (also those stored before, duplicates and reused runs).
   {
     Transaction tx(store.db());
     for (const auto& pl : plan) {
       if (!pl.valid) continue;
       if (auto id = store.find_run(pl.hash, cal.id)) {
-        store.link_series(*id, RunKey{pl.hash, scaling_mode_name(pl.point->mode), pl.series, "", rep.sweep_id, 0});
+        store.link_point(*id, RunKey{pl.hash, scaling_mode_name(pl.point->mode), pl.series, "", rep.sweep_id,
+                                     static_cast<long long>(pl.point->index), 0});
       }
     }
     tx.commit();

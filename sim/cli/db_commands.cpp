@@ -104,7 +104,7 @@ int cmd_query(const std::vector<std::string>& args) {
   desc.add_options()
       ("help,h", "this help")
       ("db", po::value<std::string>(), "results database")
-      ("sql", po::value<std::string>(), "one SQL statement (tables runs, sweeps, calibrations, run_series, skipped; views scaling, pareto)")
+      ("sql", po::value<std::string>(), "one SQL statement (tables runs, sweeps, sweep_points, calibrations, skipped; views run_series, scaling, pareto)")
       ("best", po::value<std::string>(), "canned: the best configurations by energy | time | gpu_hours (seeds averaged)")
       ("deadline", po::value<std::string>(), "with --best: only configurations whose runtime is within this time, e.g. 24h")
       ("limit", po::value<std::string>()->default_value("10"), "with --best: rows shown")
@@ -113,6 +113,7 @@ int cmd_query(const std::vector<std::string>& args) {
       ("workload", po::value<std::string>(), "canned questions: only this workload")
       ("phase", po::value<std::string>(), "canned questions: only this phase")
       ("hardware", po::value<std::string>(), "canned questions: only this hardware")
+      ("sweep", po::value<std::string>(), "canned questions: only runs of the sweeps with this name")
       ("format", po::value<std::string>()->default_value("table"), "table | csv | json");
   po::positional_options_description pos;
   pos.add("sql", 1);
@@ -132,8 +133,11 @@ int cmd_query(const std::vector<std::string>& args) {
   if (vm.count("workload")) filter.workload = vm["workload"].as<std::string>();
   if (vm.count("phase")) filter.phase = vm["phase"].as<std::string>();
   if (vm.count("hardware")) filter.hardware = vm["hardware"].as<std::string>();
-  bool filtered = vm.count("workload") || vm.count("phase") || vm.count("hardware");
-  if (vm.count("sql") && filtered) throw InputError("--workload/--phase/--hardware go with --best, --pareto or --scaling (write a WHERE clause instead)");
+  if (vm.count("sweep")) filter.sweep = vm["sweep"].as<std::string>();
+  bool filtered = vm.count("workload") || vm.count("phase") || vm.count("hardware") || vm.count("sweep");
+  if (vm.count("sql") && filtered) {
+    throw InputError("--workload/--phase/--hardware/--sweep go with --best, --pareto or --scaling (write a WHERE clause instead)");
+  }
   if (vm.count("deadline") && !vm.count("best")) throw InputError("--deadline goes with --best");
   if (!vm["limit"].defaulted() && !vm.count("best")) throw InputError("--limit goes with --best");
 

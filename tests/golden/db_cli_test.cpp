@@ -333,6 +333,7 @@ TEST_F(DbCli, TwoConcurrentSweepsLoseAndDuplicateNothing) {
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM runs"), 32);
   EXPECT_EQ(count(db, "SELECT COUNT(DISTINCT config_hash) FROM runs"), 32);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM run_series"), 32);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM sweep_points"), 64);  // each sweep answered all 32 points
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM sweeps WHERE status = 'done'"), 2);
   ASSERT_EQ(ddpsim({"sweep", sweep, "--db", file("ref.db"), "--jobs", "2"}).code, 0);
   EXPECT_EQ(runs_table(db), runs_table(file("ref.db")));

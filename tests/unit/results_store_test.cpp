@@ -75,7 +75,8 @@ TEST(ResultsStore, RoundTripOnMemory) {
   cfg.overrides = {{"dataset.train_samples", "20000"}};
   Scenario s = resolve_scenario(cfg);
   RunResult r = simulate(s, 7);
-  RunKey key{config_hash(s), "constant_lbs", "series-a", "dataset.train_samples=20000", 0, 0.5};
+  auto sweep_id = store.begin_sweep(SweepRecord{"manual", "", "", "0/1", s.calibration_id, "test", 1});
+  RunKey key{config_hash(s), "constant_lbs", "series-a", "dataset.train_samples=20000", sweep_id, 0, 0.5};
   auto [id, inserted] = store.insert_run(s, r, key);
   EXPECT_TRUE(inserted);
   EXPECT_EQ(store.find_run(key.config_hash, s.calibration_id), id);
@@ -107,11 +108,13 @@ TEST(ResultsStore, RoundTripOnMemory) {
   // The same key again is not a second row, but may join another series.
   RunKey again = key;
   again.series = "series-b";
+  again.point_index = 1;
   auto [id2, inserted2] = store.insert_run(s, r, again);
   EXPECT_FALSE(inserted2);
   EXPECT_EQ(id2, id);
   EXPECT_EQ(count(store, "runs"), 1);
   EXPECT_EQ(count(store, "run_series"), 2);
+  EXPECT_EQ(count(store, "sweep_points"), 2);
 }
 
 TEST(ResultsStore, TransactionRollsBackUnlessCommitted) {
@@ -203,7 +206,7 @@ TEST(ResultsStore, CannedQueries) {
   run_tiny(store);
   auto all = run_query(store.db(), "SELECT MIN(runtime_h), MAX(runtime_h) FROM runs");
   double deadline_h = (all.rows[0][0].d + all.rows[0][1].d) / 2;
-  auto [sql, params] = best_query("energy", deadline_h, {"resnet50", "", "a100"}, 10);
+  auto [sql, params] = best_query("energy", deadline_h, {"resnet50", "", "a100", "tiny"}, 10);
   auto best = run_query(store.db(), sql, params);
   ASSERT_FALSE(best.rows.empty());
   ASSERT_LT(best.rows.size(), 4u);
@@ -218,11 +221,28 @@ TEST(ResultsStore, CannedQueries) {
       EXPECT_LE(best.rows[i - 1][e].d, best.rows[i][e].d);
     }
   }
-  EXPECT_TRUE(run_query(store.db(), best_query("time", std::nullopt, {"fourcastnet", "", ""}, 5).first,
-                        best_query("time", std::nullopt, {"fourcastnet", "", ""}, 5).second).rows.empty());
+  EXPECT_TRUE(run_query(store.db(), best_query("time", std::nullopt, {"fourcastnet", "", "", ""}, 5).first,
+                        best_query("time", std::nullopt, {"fourcastnet", "", "", ""}, 5).second).rows.empty());
   EXPECT_THROW(best_query("energie", std::nullopt, {}, 5), InputError);
   EXPECT_EQ(run_query(store.db(), scaling_query({}).first).rows.size(), 4u);
+  auto by_sweep = scaling_query({"", "", "", "tiny"});
+  EXPECT_EQ(run_query(store.db(), by_sweep.first, by_sweep.second).rows.size(), 4u);
+  auto other_sweep = scaling_query({"", "", "", "other"});
+  EXPECT_TRUE(run_query(store.db(), other_sweep.first, other_sweep.second).rows.empty());
   EXPECT_FALSE(run_query(store.db(), pareto_query({}).first).rows.empty());
+}
+
+TEST(ResultsStore, ParetoQueryComparesOnlyTheFilteredRuns) {
+  ResultsStore store(":memory:", ResultsStore::Access::ReadWrite);
+  run_tiny(store, std::string(kTinySweep) + "grids:\n  - {hardware: [a100, h100]}\n");
+  auto all = pareto_query({});
+  auto a100 = pareto_query({"", "", "a100", ""});
+  auto front_all = run_query(store.db(), all.first, all.second);
+  auto front_a100 = run_query(store.db(), a100.first, a100.second);
+  ASSERT_FALSE(front_a100.rows.empty());
+  for (const auto& r : front_a100.rows) EXPECT_EQ(r[2].s, "a100");
+  // The view agrees with the unfiltered question.
+  EXPECT_EQ(run_query(store.db(), "SELECT COUNT(*) FROM pareto").rows[0][0].i, static_cast<std::int64_t>(front_all.rows.size()));
 }
 
 TEST(ResultsStore, QueriesAreReadOnlyAndReportSqlErrors) {
@@ -305,6 +325,7 @@ TEST(ResultsStore, ShardsAreDisjointAndMergeEqualsTheFullRun) {
   EXPECT_EQ(format_query_result(a, QueryFormat::Csv), format_query_result(b, QueryFormat::Csv));
   EXPECT_EQ(count(merged, "sweeps"), 3);
   EXPECT_EQ(count(merged, "run_series"), 8);
+  EXPECT_EQ(count(merged, "sweep_points"), 8);
   EXPECT_EQ(format_query_result(run_query(full.db(), "SELECT * FROM scaling ORDER BY series, gpus"), QueryFormat::Csv),
             format_query_result(run_query(merged.db(), "SELECT * FROM scaling ORDER BY series, gpus"), QueryFormat::Csv));
   EXPECT_THROW(merged.merge_from(dir.file("merged.db")), InputError);
