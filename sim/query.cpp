@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 #include "sim/core/errors.hpp"
 #include "sim/core/json.hpp"
@@ -51,6 +53,13 @@ std::string cell_text(const QueryCell& c, const char* real_format) {
     case QueryCell::Type::Text: return c.s;
   }
   return "";
+}
+
+bool looks_numeric(const std::string& s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size() && !std::isspace(static_cast<unsigned char>(s.front()));
 }
 
 std::string csv_field(const std::string& s) {
@@ -189,9 +198,10 @@ std::string format_query_result(const QueryResult& r, QueryFormat format) {
     std::string fill(w > s.size() ? w - s.size() : 0, ' ');
     return right ? fill + s : s + fill;
   };
+  // Right-align columns of numbers, also numbers formatted as text (printf('%.2f', x)).
   auto numeric = [&](std::size_t i) {
     for (const auto& row : r.rows) {
-      if (row[i].type == QueryCell::Type::Text) return false;
+      if (row[i].type == QueryCell::Type::Text && !looks_numeric(row[i].s)) return false;
     }
     return true;
   };

@@ -223,3 +223,13 @@ TEST(SweepKeys, ConfigHashIsCanonical) {
   EXPECT_EQ(series_key(spec.points[0], s), "resnet50/train/a100/constant_lbs/lbs=64/epochs=2/set:gpu.power_limit=300 W; loader.workers=8");
   EXPECT_EQ(point_label(spec.points[1]), "resnet50 a100 n=4 lbs=64 epochs=2 seed=2 {gpu.power_limit=300 W; loader.workers=8}");
 }
+
+TEST(SweepFiles, ShippedSweepFilesParse) {
+  const std::string dir = std::string(DDPSIM_TEST_DIR) + "/../experiments/sweeps/";
+  EXPECT_EQ(load_sweep_file(dir + "whatif.yaml").points.size(), 36u);  // 2 workloads x 2 GPUs x 9 n
+  EXPECT_EQ(load_sweep_file(dir + "paper-resnet50.yaml").points.size(), 45u);
+  EXPECT_EQ(load_sweep_file(dir + "example.yaml").points.size(), 280u);  // 2 hw x 2 seeds x 2 limits x 7 n x (1 + 2 + 1 + 1)
+  auto bench = load_sweep_file(dir + "bench-100.yaml");
+  ASSERT_EQ(bench.points.size(), 100u);  // the README's benchmark: 100 points, all valid
+  for (const auto& p : bench.points) EXPECT_NO_THROW(resolve_scenario(p.config)) << point_label(p);
+}
