@@ -639,7 +639,6 @@ struct Planned {
   const SweepPoint* point = nullptr;
   std::string label, hash, series, reason;
   bool valid = false;
-  std::size_t duplicate_of = static_cast<std::size_t>(-1);
 };
 
 std::string fmt(const char* f, double v) {
@@ -699,9 +698,7 @@ SweepReport run_sweep(const SweepSpec& spec, ResultsStore& store, const SweepOpt
       store.record_skipped(rep.sweep_id, static_cast<long long>(pl.point->index), pl.label, "invalid", pl.reason);
       continue;
     }
-    auto [it, fresh] = first_of.emplace(pl.hash, i);
-    if (!fresh) {
-      pl.duplicate_of = it->second;
+    if (!first_of.emplace(pl.hash, i).second) {  // equal to an earlier point: linked to its run below
       ++rep.duplicates;
       continue;
     }

@@ -92,6 +92,20 @@ def fit_slope(x, y):
     return my - b * mx, b
 
 
+def finish(fig, ax, out, xlabel, ylabel, title, xbase=None, legend_columns=1):
+    """Labels, grid and legend, then writes the figure to `out`."""
+    if xbase:
+        ax.set_xscale("log", base=xbase)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, ncol=legend_columns)
+    fig.tight_layout()
+    fig.savefig(out, dpi=90)
+    plt.close(fig)
+
+
 def plot_speedup(series, out):
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     top = 1
@@ -101,32 +115,16 @@ def plot_speedup(series, out):
         top = max(top, max(n) / rows[0]["base_gpus"])
         if rows[-1]["ideal_speedup"] > 1.5:
             ax.plot(n, [r["ideal_speedup"] for r in rows], ls=":", lw=0.8, color="grey")
-    ax.set_xscale("log", base=2)
     ax.set_yscale("log", base=2)
-    ax.set_xlabel("GPUs n")
-    ax.set_ylabel("speed-up vs the smallest n (dotted: ideal)")
-    ax.set_title("Speed-up")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out, dpi=90)
-    plt.close(fig)
+    finish(fig, ax, out, "GPUs n", "speed-up vs the smallest n (dotted: ideal)", "Speed-up", xbase=2)
 
 
 def plot_energy_vs_n(series, out):
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for (name, _, _), rows in series.items():
         ax.plot([r["gpus"] for r in rows], [r["energy_kwh_total"] for r in rows], marker="o", ms=3, label=label(name))
-    ax.set_xscale("log", base=2)
     ax.set_yscale("log")
-    ax.set_xlabel("GPUs n")
-    ax.set_ylabel("total energy (kWh)")
-    ax.set_title("Energy vs number of GPUs")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out, dpi=90)
-    plt.close(fig)
+    finish(fig, ax, out, "GPUs n", "total energy (kWh)", "Energy vs number of GPUs", xbase=2)
 
 
 def plot_energy_vs_gpuh(series, out):
@@ -142,16 +140,8 @@ def plot_energy_vs_gpuh(series, out):
             ax.plot([lo, hi], [a + b * lo, a + b * hi], color=line.get_color(), lw=1)
             text += f": {b:.3f} kWh/GPUh"
         line.set_label(text)
-    ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("GPU hours")
-    ax.set_ylabel("total energy (kWh)")
-    ax.set_title("Energy vs GPU hours (line: least-squares fit, slope in legend)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out, dpi=90)
-    plt.close(fig)
+    finish(fig, ax, out, "GPU hours", "total energy (kWh)", "Energy vs GPU hours (line: least-squares fit, slope in legend)", xbase=10)
 
 
 def plot_power_timeline(trace, out):
@@ -167,14 +157,7 @@ def plot_power_timeline(trace, out):
         ax.plot(t, [float(r[col]) for r in rows], lw=0.4, alpha=0.5, label=col.replace("_w", " (W)"))
     for col, style in (("total_w", "-"), ("gpu_w", "-"), ("cpu_w", "--"), ("ram_w", ":")):
         ax.plot(t, [float(r[col]) for r in rows], ls=style, lw=1.2, label=col.replace("_w", " (W)"))
-    ax.set_xlabel("time (min)")
-    ax.set_ylabel("mean power per interval (W)")
-    ax.set_title("Simulated power timeline")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, ncol=3)
-    fig.tight_layout()
-    fig.savefig(out, dpi=90)
-    plt.close(fig)
+    finish(fig, ax, out, "time (min)", "mean power per interval (W)", "Simulated power timeline", legend_columns=3)
 
 
 def main():
