@@ -14,6 +14,8 @@
 #include "sim/calibration_file.hpp"
 #include "sim/collective_report.hpp"
 #include "sim/cli/bench.hpp"
+#include "sim/cli/cli_options.hpp"
+#include "sim/cli/db_commands.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/units.hpp"
 #include "sim/power_trace.hpp"
@@ -23,10 +25,12 @@
 
 namespace po = boost::program_options;
 using namespace ddpsim;
+using ddpsim::cli::parse;
+using ddpsim::cli::parse_positive;
 
 namespace {
 
-const std::vector<std::string> kCommands = {"run", "collective", "list", "bench", "version", "help"};
+const std::vector<std::string> kCommands = {"run", "collective", "sweep", "merge", "query", "list", "bench", "version", "help"};
 
 const char* kUsage =
     "ddpsim - discrete-event simulator of data-parallel neural-network training:\n"
@@ -35,51 +39,14 @@ const char* kUsage =
     "commands:\n"
     "  run         simulate one training run and report time, GPU hours and energy\n"
     "  collective  allreduce time and bus bandwidth on the fabric (like nccl-tests)\n"
+    "  sweep       run a what-if sweep file into a results database (parallel, resumable)\n"
+    "  merge       combine results databases (e.g. the shards of a sweep)\n"
+    "  query       SQL or canned questions (--best, --pareto, --scaling) on a results database\n"
     "  list        list hardware, workloads or every model parameter\n"
     "  bench       engine throughput and wall time of reference runs\n"
     "  version     print the version\n"
     "  help        this text; 'ddpsim <command> --help' describes a command\n\n"
     "exit codes: 0 ok, 1 failure at run time, 2 bad input\n";
-
-std::vector<std::string> option_names(const po::options_description& desc) {
-  std::vector<std::string> out;
-  for (const auto& o : desc.options()) out.push_back("--" + o->long_name());
-  return out;
-}
-
-// Parses `args` against `desc`; unknown options get a suggestion.
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc,
-                        const po::positional_options_description* pos = nullptr) {
-  po::variables_map vm;
-  try {
-    // No abbreviations: '--gpu' must not silently mean '--gpus'.
-    auto parser = po::command_line_parser(args).options(desc).style(po::command_line_style::default_style &
-                                                                    ~po::command_line_style::allow_guessing);
-    if (pos) parser.positional(*pos);
-    po::store(parser.run(), vm);
-    po::notify(vm);
-  } catch (const po::unknown_option& e) {
-    std::string name = e.get_option_name();
-    throw InputError("unknown option '" + name + "'" + did_you_mean(name, option_names(desc)));
-  } catch (const po::error& e) {
-    throw InputError(e.what());
-  }
-  return vm;
-}
-
-long long parse_positive(const std::string& flag, const std::string& text) {
-  std::size_t pos = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(text, &pos);
-  } catch (...) {
-    pos = 0;
-  }
-  if (pos != text.size() || text.empty() || v <= 0) {
-    throw InputError(flag + " must be a positive integer (got '" + text + "')");
-  }
-  return v;
-}
 
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description desc("ddpsim run: simulate one data-parallel training run\n\noptions");
@@ -342,6 +309,9 @@ int main(int argc, char** argv) {
     if (cmd == "collective") return cmd_collective(rest);
     if (cmd == "list") return cmd_list(rest);
     if (cmd == "bench") return cmd_bench(rest);
+    if (cmd == "sweep") return cli::cmd_sweep(rest);
+    if (cmd == "merge") return cli::cmd_merge(rest);
+    if (cmd == "query") return cli::cmd_query(rest);
     throw InputError("unknown command '" + cmd + "'" + did_you_mean(cmd, kCommands) + " (see 'ddpsim help')");
   } catch (const InputError& e) {
     std::cerr << "ddpsim: error: " << e.what() << "\n";

@@ -1,0 +1,168 @@
+#include "sim/cli/db_commands.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "sim/cli/cli_options.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/core/units.hpp"
+#include "sim/query.hpp"
+#include "sim/results_store.hpp"
+#include "sim/sweep.hpp"
+
+namespace ddpsim::cli {
+
+namespace {
+std::string joined(const char* cmd, const std::vector<std::string>& args) {
+  std::string out = std::string("ddpsim ") + cmd;
+  for (const auto& a : args) out += " " + a;
+  return out;
+}
+}  // namespace
+
+int cmd_sweep(const std::vector<std::string>& args) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  po::options_description desc(
+      "ddpsim sweep FILE --db DB: run every point of a sweep file and store each result in a results database\n"
+      "(resumable: points already stored for the same config hash, calibration and ddpsim version are skipped)\n\noptions");
+  desc.add_options()
+      ("help,h", "this help")
+      ("file", po::value<std::string>(), "sweep file (YAML; see experiments/sweeps/example.yaml)")
+      ("db", po::value<std::string>(), "results database (SQLite; created if missing)")
+      ("jobs,j", po::value<std::string>()->default_value(std::to_string(cores)), "simulations run in parallel threads")
+      ("shard", po::value<std::string>()->default_value("0/1"), "run slice i of N (i = 0..N-1): point k belongs to shard k % N")
+      ("calibration", po::value<std::string>(), "calibration YAML (default: the sweep file's, else the shipped one)")
+      ("progress", po::value<std::string>()->default_value("auto"), "auto | bar | lines | none (auto: a bar with ETA on a terminal, else a line per point)");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  auto vm = parse(args, desc, &pos);
+  if (vm.count("help")) {
+    std::cout << desc
+              << "\nexamples:\n  ddpsim sweep experiments/sweeps/whatif.yaml --db results.db --jobs 4\n"
+                 "  ddpsim sweep big.yaml --db shard$SLURM_ARRAY_TASK_ID.db --shard $SLURM_ARRAY_TASK_ID/8   "
+                 "# then: ddpsim merge all.db shard*.db\n";
+    return 0;
+  }
+  if (!vm.count("file")) throw InputError("ddpsim sweep needs a sweep file (see 'ddpsim sweep --help')");
+  if (!vm.count("db")) throw InputError("missing --db (the results database to write)");
+  SweepOptions opt;
+  opt.jobs = static_cast<int>(std::min(4096LL, parse_positive("--jobs", vm["jobs"].as<std::string>())));
+  opt.shard = parse_shard(vm["shard"].as<std::string>());
+  if (vm.count("calibration")) opt.calibration = vm["calibration"].as<std::string>();
+  std::string progress = vm["progress"].as<std::string>();
+  if (progress != "auto" && progress != "bar" && progress != "lines" && progress != "none") {
+    throw InputError("--progress must be auto, bar, lines or none (got '" + progress + "')");
+  }
+  bool bar = progress == "bar" || (progress == "auto" && ::isatty(STDOUT_FILENO));
+  opt.progress = progress == "none" ? ProgressStyle::None : bar ? ProgressStyle::Bar : ProgressStyle::Lines;
+  opt.out = &std::cout;
+  opt.command = joined("sweep", args);
+
+  // Everything that can be wrong with the input is checked before the database is touched.
+  SweepSpec spec = load_sweep_file(vm["file"].as<std::string>());
+  if (!opt.calibration.empty()) load_calibration(opt.calibration);
+  ResultsStore store(vm["db"].as<std::string>(), ResultsStore::Access::ReadWrite);
+  SweepReport rep = run_sweep(spec, store, opt);
+  if (rep.failed > 0) {
+    throw ModelError(std::to_string(rep.failed) + " point(s) failed to simulate (listed in table 'skipped', sweep id " +
+                     std::to_string(rep.sweep_id) + "); the other results are stored");
+  }
+  return 0;
+}
+
+int cmd_merge(const std::vector<std::string>& args) {
+  po::options_description desc("ddpsim merge OUT.db IN.db...: copy the runs, sweeps and calibrations of results databases into OUT.db\n"
+                               "(created if missing; runs already in OUT.db are kept)\n\noptions");
+  desc.add_options()("help,h", "this help")("databases", po::value<std::vector<std::string>>(), "OUT.db IN.db...");
+  po::positional_options_description pos;
+  pos.add("databases", -1);
+  auto vm = parse(args, desc, &pos);
+  if (vm.count("help")) {
+    std::cout << desc << "\nexample:\n  ddpsim merge results.db shard0.db shard1.db shard2.db\n";
+    return 0;
+  }
+  auto dbs = vm.count("databases") ? vm["databases"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (dbs.size() < 2) throw InputError("ddpsim merge needs an output database and at least one input: ddpsim merge OUT.db IN.db...");
+  for (std::size_t i = 1; i < dbs.size(); ++i) check_results_database(dbs[i]);  // all inputs valid before writing
+  ResultsStore out(dbs[0], ResultsStore::Access::ReadWrite);
+  for (std::size_t i = 1; i < dbs.size(); ++i) {
+    auto [added, present] = out.merge_from(dbs[i]);
+    std::cout << dbs[i] << ": " << added << " new run" << (added == 1 ? "" : "s") << ", " << present << " already present\n";
+  }
+  auto total = out.db().scalar_int("SELECT COUNT(*) FROM runs").value_or(0);
+  std::cout << dbs[0] << ": " << total << " runs\n";
+  return 0;
+}
+
+int cmd_query(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "ddpsim query --db DB (\"SQL\" | --best METRIC [--deadline T] | --pareto | --scaling): ask a results database\n"
+      "(opened read-only: a query never modifies it)\n\noptions");
+  desc.add_options()
+      ("help,h", "this help")
+      ("db", po::value<std::string>(), "results database")
+      ("sql", po::value<std::string>(), "one SQL statement (tables runs, sweeps, sweep_points, calibrations, skipped; views run_series, scaling, pareto)")
+      ("best", po::value<std::string>(), "canned: the best configurations by energy | time | gpu_hours (seeds averaged)")
+      ("deadline", po::value<std::string>(), "with --best: only configurations whose runtime is within this time, e.g. 24h")
+      ("limit", po::value<std::string>()->default_value("10"), "with --best: rows shown")
+      ("pareto", "canned: the time vs energy Pareto frontier per workload/phase/epochs/dataset")
+      ("scaling", "canned: speed-up and parallel efficiency vs the smallest n of each series")
+      ("workload", po::value<std::string>(), "canned questions: only this workload")
+      ("phase", po::value<std::string>(), "canned questions: only this phase")
+      ("hardware", po::value<std::string>(), "canned questions: only this hardware")
+      ("sweep", po::value<std::string>(), "canned questions: only runs of the sweeps with this name")
+      ("format", po::value<std::string>()->default_value("table"), "table | csv | json");
+  po::positional_options_description pos;
+  pos.add("sql", 1);
+  auto vm = parse(args, desc, &pos);
+  if (vm.count("help")) {
+    std::cout << desc
+              << "\nexamples:\n  ddpsim query --db results.db \"SELECT workload, hardware, gpus, runtime_h, energy_kwh_total FROM runs\"\n"
+                 "  ddpsim query --db results.db --best energy --deadline 24h --workload resnet50\n"
+                 "  ddpsim query --db results.db --pareto --format csv\n";
+    return 0;
+  }
+  if (!vm.count("db")) throw InputError("missing --db (the results database to read)");
+  int asked = static_cast<int>(vm.count("sql") + vm.count("best") + vm.count("pareto") + vm.count("scaling"));
+  if (asked != 1) throw InputError("give exactly one of: an SQL statement, --best, --pareto, --scaling");
+  QueryFormat format = parse_query_format(vm["format"].as<std::string>());
+  QueryFilter filter;
+  if (vm.count("workload")) filter.workload = vm["workload"].as<std::string>();
+  if (vm.count("phase")) filter.phase = vm["phase"].as<std::string>();
+  if (vm.count("hardware")) filter.hardware = vm["hardware"].as<std::string>();
+  if (vm.count("sweep")) filter.sweep = vm["sweep"].as<std::string>();
+  bool filtered = vm.count("workload") || vm.count("phase") || vm.count("hardware") || vm.count("sweep");
+  if (vm.count("sql") && filtered) {
+    throw InputError("--workload/--phase/--hardware/--sweep go with --best, --pareto or --scaling (write a WHERE clause instead)");
+  }
+  if (vm.count("deadline") && !vm.count("best")) throw InputError("--deadline goes with --best");
+  if (!vm["limit"].defaulted() && !vm.count("best")) throw InputError("--limit goes with --best");
+
+  std::pair<std::string, std::vector<std::string>> q;
+  if (vm.count("sql")) {
+    q.first = vm["sql"].as<std::string>();
+  } else if (vm.count("best")) {
+    std::optional<double> deadline_h;
+    if (vm.count("deadline")) {
+      try {
+        deadline_h = parse_duration_s(vm["deadline"].as<std::string>()) / 3600.0;
+      } catch (const InputError& e) {
+        throw InputError(std::string("--deadline: ") + e.what());
+      }
+      if (*deadline_h <= 0) throw InputError("--deadline must be positive");
+    }
+    q = best_query(vm["best"].as<std::string>(), deadline_h, filter, parse_positive("--limit", vm["limit"].as<std::string>()));
+  } else if (vm.count("pareto")) {
+    q = pareto_query(filter);
+  } else {
+    q = scaling_query(filter);
+  }
+  ResultsStore store(vm["db"].as<std::string>(), ResultsStore::Access::ReadOnly);
+  std::cout << format_query_result(run_query(store.db(), q.first, q.second), format);
+  return 0;
+}
+
+}  // namespace ddpsim::cli

@@ -1,0 +1,26 @@
+#pragma once
+// FNV-1a, 64 bit: a small, stable, platform-independent hash for content and configuration
+// fingerprints (not for security).
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace ddpsim {
+
+constexpr std::uint64_t fnv1a64(std::string_view data, std::uint64_t h = 14695981039346656037ull) {
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+/// 16 lower-case hex digits.
+inline std::string hex64(std::uint64_t v) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace ddpsim

@@ -1,0 +1,808 @@
+#include "sim/sweep.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+
+#include "sim/core/errors.hpp"
+#include "sim/core/hash.hpp"
+#include "sim/core/yaml_params.hpp"
+
+namespace ddpsim {
+
+// ----------------------------------------------------------------------------------------------
+// Modes, ranges, shards
+// ----------------------------------------------------------------------------------------------
+
+namespace {
+constexpr std::pair<ScalingMode, const char*> kModes[] = {
+    {ScalingMode::Grid, "grid"},
+    {ScalingMode::ConstantLbs, "constant_lbs"},
+    {ScalingMode::ConstantGbs, "constant_gbs"},
+    {ScalingMode::ScaledDatasetConstantLbs, "scaled_dataset_constant_lbs"},
+    {ScalingMode::ScaledDatasetConstantGbs, "scaled_dataset_constant_gbs"},
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Reads a non-negative integer at the front of `s` (advancing it); nullopt if none.
+std::optional<long long> take_int(std::string_view& s) {
+  s = trim(s);
+  long long v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr == s.data() || v < 0) return std::nullopt;
+  s.remove_prefix(static_cast<std::size_t>(ptr - s.data()));
+  return v;
+}
+
+constexpr std::size_t kMaxRangeValues = 1'000'000;
+}  // namespace
+
+const char* scaling_mode_name(ScalingMode mode) {
+  for (const auto& [m, name] : kModes) {
+    if (m == mode) return name;
+  }
+  return "grid";
+}
+
+std::vector<std::string> scaling_mode_names() {
+  std::vector<std::string> out;
+  for (const auto& [m, name] : kModes) out.emplace_back(name);
+  return out;
+}
+
+ScalingMode parse_scaling_mode(std::string_view name) {
+  for (const auto& [m, n] : kModes) {
+    if (name == n) return m;
+  }
+  std::string all;
+  for (const auto& n : scaling_mode_names()) all += (all.empty() ? "" : ", ") + n;
+  throw InputError("unknown mode '" + std::string(name) + "'" + did_you_mean(std::string(name), scaling_mode_names()) +
+                   "; choose " + all);
+}
+
+std::vector<long long> parse_int_range(std::string_view text) {
+  const std::string bad = "bad integer or range '" + std::string(text) +
+                          "': expected an integer, 'a..b xK' (geometric), 'a..b +K' (arithmetic) or 'a..b'";
+  std::string_view s = trim(text);
+  auto a = take_int(s);
+  if (!a) throw InputError(bad);
+  s = trim(s);
+  if (s.empty()) return {*a};
+  if (s.substr(0, 2) != "..") throw InputError(bad);
+  s.remove_prefix(2);
+  auto b = take_int(s);
+  if (!b) throw InputError(bad);
+  s = trim(s);
+  char op = '+';
+  long long step = 1;
+  if (!s.empty()) {
+    op = s.front();
+    if (op == '*') op = 'x';
+    if (op != 'x' && op != '+') throw InputError(bad);
+    s.remove_prefix(1);
+    auto k = take_int(s);
+    if (!k || !trim(s).empty()) throw InputError(bad);
+    step = *k;
+  }
+  if (*b < *a) throw InputError("range '" + std::string(text) + "' ends before it starts");
+  if (op == 'x' && (step < 2 || *a < 1)) {
+    throw InputError("geometric range '" + std::string(text) + "' needs a start >= 1 and a factor >= 2");
+  }
+  if (op == '+' && step < 1) throw InputError("arithmetic range '" + std::string(text) + "' needs a step >= 1");
+  std::vector<long long> out;
+  for (long long v = *a; v <= *b;) {
+    out.push_back(v);
+    if (out.size() > kMaxRangeValues) throw InputError("range '" + std::string(text) + "' has more than 1000000 values");
+    if (op == 'x') {
+      if (v > *b / step) break;
+      v *= step;
+    } else {
+      if (v > *b - step) break;
+      v += step;
+    }
+  }
+  return out;
+}
+
+Shard parse_shard(std::string_view text) {
+  const std::string bad = "--shard expects i/N with 0 <= i < N, e.g. 0/4 (got '" + std::string(text) + "')";
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) throw InputError(bad);
+  std::string_view a = text.substr(0, slash), b = text.substr(slash + 1);
+  auto i = take_int(a);
+  auto n = take_int(b);
+  if (!i || !n || !trim(a).empty() || !trim(b).empty() || *n < 1 || *i >= *n || *n > 1'000'000) throw InputError(bad);
+  return {static_cast<int>(*i), static_cast<int>(*n)};
+}
+
+// ----------------------------------------------------------------------------------------------
+// Sweep files
+// ----------------------------------------------------------------------------------------------
+
+namespace {
+
+const std::initializer_list<std::string_view> kBlockKeys = {"mode", "workload", "phase", "hardware", "gpus", "lbs", "gbs",
+                                                            "samples_per_gpu", "epochs", "seed", "seeds", "repeats", "set"};
+
+// The value of `key` for a grid entry: the entry's own, else the file's top level.
+YAML::Node pick(const YAML::Node& entry, const YAML::Node& top, const std::string& key) {
+  if (entry && entry.IsMap() && entry[key]) return entry[key];
+  if (top[key]) return top[key];
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::vector<std::string> strings_of(const YAML::Node& n, const std::string& key, const std::string& file) {
+  std::vector<std::string> out;
+  if (!n) return out;
+  if (n.IsScalar()) {
+    out.push_back(n.Scalar());
+  } else if (n.IsSequence()) {
+    for (const auto& e : n) {
+      if (!e.IsScalar()) throw ConfigError(file, yaml_line(e), "'" + key + "': expected a name or a list of names");
+      out.push_back(e.Scalar());
+    }
+  } else {
+    throw ConfigError(file, yaml_line(n), "'" + key + "': expected a name or a list of names");
+  }
+  if (out.empty()) throw ConfigError(file, yaml_line(n), "'" + key + "': empty list");
+  return out;
+}
+
+std::vector<long long> ints_of(const YAML::Node& n, const std::string& key, const std::string& file, long long min_value) {
+  std::vector<long long> out;
+  if (!n) return out;
+  auto add = [&](const YAML::Node& e) {
+    if (!e.IsScalar()) throw ConfigError(file, yaml_line(e), "'" + key + "': expected an integer, a range or a list");
+    std::vector<long long> v;
+    try {
+      v = parse_int_range(e.Scalar());
+    } catch (const InputError& err) {
+      throw ConfigError(file, yaml_line(e), "'" + key + "': " + err.what());
+    }
+    for (long long x : v) {
+      if (x < min_value) {
+        throw ConfigError(file, yaml_line(e), "'" + key + "': " + std::to_string(x) + " is below the minimum " + std::to_string(min_value));
+      }
+      out.push_back(x);
+    }
+  };
+  if (n.IsSequence()) {
+    for (const auto& e : n) add(e);
+  } else {
+    add(n);
+  }
+  if (out.empty()) throw ConfigError(file, yaml_line(n), "'" + key + "': empty list");
+  if (out.size() > kMaxRangeValues) throw ConfigError(file, yaml_line(n), "'" + key + "': more than 1000000 values");
+  return out;
+}
+
+std::string resolve_path(const std::string& name, const std::string& base_dir) {
+  bool is_path = name.find('/') != std::string::npos || name.ends_with(".yaml");
+  if (!is_path || base_dir.empty() || std::filesystem::path(name).is_absolute()) return name;
+  return (std::filesystem::path(base_dir) / name).lexically_normal().string();
+}
+
+const ParamSpec* find_override_spec(const std::string& name) {
+  for (const ParamTable* t : {&hardware_param_table(), &workload_param_table(), &node_calibration_table(), &workload_calibration_table()}) {
+    int i = t->find(name);
+    if (i >= 0) return &t->spec(static_cast<std::size_t>(i));
+  }
+  return nullptr;
+}
+
+struct Block {
+  ScalingMode mode = ScalingMode::Grid;
+  std::vector<std::string> workloads, phases, hardware;
+  std::vector<long long> gpus, lbs, gbs, spg, epochs, seeds;
+  std::vector<std::pair<std::string, std::vector<std::string>>> set;  // name -> values, sorted by name
+};
+
+Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::string& file, const std::string& base_dir) {
+  Block b;
+  const YAML::Node& where = entry ? entry : top;
+  auto node = [&](const char* key) { return pick(entry, top, key); };
+  if (auto m = node("mode")) {
+    if (!m.IsScalar()) throw ConfigError(file, yaml_line(m), "'mode' must be a single name");
+    try {
+      b.mode = parse_scaling_mode(m.Scalar());
+    } catch (const InputError& e) {
+      throw ConfigError(file, yaml_line(m), e.what());
+    }
+  }
+  // Names: checked now so a typo stops the sweep with file:line instead of skipping points.
+  auto wl_node = node("workload");
+  if (!wl_node) throw ConfigError(file, yaml_line(where), "missing required key 'workload'");
+  std::vector<WorkloadSpec> loaded;
+  for (const auto& w : strings_of(wl_node, "workload", file)) {
+    b.workloads.push_back(resolve_path(w, base_dir));
+    try {
+      loaded.push_back(load_workload(b.workloads.back()));
+    } catch (const InputError& e) {
+      throw ConfigError(file, yaml_line(wl_node), e.what());
+    }
+  }
+  auto hw_node = node("hardware");
+  if (!hw_node) throw ConfigError(file, yaml_line(where), "missing required key 'hardware'");
+  for (const auto& h : strings_of(hw_node, "hardware", file)) {
+    b.hardware.push_back(resolve_path(h, base_dir));
+    try {
+      load_hardware(b.hardware.back());
+    } catch (const InputError& e) {
+      throw ConfigError(file, yaml_line(hw_node), e.what());
+    }
+  }
+  if (auto ph = node("phase")) {
+    b.phases = strings_of(ph, "phase", file);
+    std::vector<std::string> known;
+    for (const auto& w : loaded) {
+      for (const auto& p : w.phases) known.push_back(p.name);
+    }
+    for (const auto& p : b.phases) {
+      if (std::find(known.begin(), known.end(), p) == known.end()) {
+        throw ConfigError(file, yaml_line(ph), "unknown phase '" + p + "'" + did_you_mean(p, known) + " for the workloads of this grid");
+      }
+    }
+  } else {
+    b.phases = {""};
+  }
+  auto gpus_node = node("gpus");
+  if (!gpus_node) throw ConfigError(file, yaml_line(where), "missing required key 'gpus'");
+  b.gpus = ints_of(gpus_node, "gpus", file, 1);
+  b.lbs = ints_of(node("lbs"), "lbs", file, 1);
+  b.gbs = ints_of(node("gbs"), "gbs", file, 1);
+  b.spg = ints_of(node("samples_per_gpu"), "samples_per_gpu", file, 1);
+  b.epochs = ints_of(node("epochs"), "epochs", file, 1);
+
+  // What each mode needs and forbids.
+  const char* mode = scaling_mode_name(b.mode);
+  auto need = [&](bool have, const char* key, const char* why) {
+    if (!have) throw ConfigError(file, yaml_line(where), std::string("mode ") + mode + " needs '" + key + "' (" + why + ")");
+  };
+  auto forbid = [&](const char* key, const char* why) {
+    if (auto n = node(key)) throw ConfigError(file, yaml_line(n), std::string("mode ") + mode + " does not take '" + key + "' (" + why + ")");
+  };
+  switch (b.mode) {
+    case ScalingMode::ConstantLbs:
+      need(!b.lbs.empty(), "lbs", "the constant local batch size");
+      forbid("gbs", "GBS = n x LBS");
+      forbid("samples_per_gpu", "the dataset is constant; use scaled_dataset_constant_lbs");
+      break;
+    case ScalingMode::ConstantGbs:
+      need(!b.gbs.empty(), "gbs", "the constant global batch size");
+      forbid("lbs", "LBS = GBS / n");
+      forbid("samples_per_gpu", "the dataset is constant; use scaled_dataset_constant_gbs");
+      break;
+    case ScalingMode::ScaledDatasetConstantLbs:
+      need(!b.lbs.empty(), "lbs", "the constant local batch size");
+      need(!b.spg.empty(), "samples_per_gpu", "training samples per GPU: the dataset is samples_per_gpu x n");
+      forbid("gbs", "GBS = n x LBS");
+      break;
+    case ScalingMode::ScaledDatasetConstantGbs:
+      need(!b.gbs.empty(), "gbs", "the constant global batch size");
+      need(!b.spg.empty(), "samples_per_gpu", "training samples per GPU: the dataset is samples_per_gpu x n");
+      forbid("lbs", "LBS = GBS / n");
+      break;
+    case ScalingMode::Grid:
+      if (b.lbs.empty() && b.gbs.empty()) {
+        throw ConfigError(file, yaml_line(where), "give 'lbs' or 'gbs' (or a 'mode': " + std::string("constant_lbs, constant_gbs, ...)"));
+      }
+      break;
+  }
+  if (b.lbs.empty()) b.lbs = {0};
+  if (b.gbs.empty()) b.gbs = {0};
+  if (b.spg.empty()) b.spg = {0};
+  if (b.epochs.empty()) b.epochs = {0};
+
+  // Seeds: a list, or `repeats` consecutive seeds from `seed` (default 1).
+  auto seeds = node("seeds"), repeats = node("repeats"), seed = node("seed");
+  if (seeds && (repeats || seed)) throw ConfigError(file, yaml_line(seeds), "give either 'seeds' or 'seed'/'repeats', not both");
+  if (seeds) {
+    b.seeds = ints_of(seeds, "seeds", file, 0);
+  } else {
+    long long first = 1, count = 1;
+    if (seed) {
+      auto v = ints_of(seed, "seed", file, 0);
+      if (v.size() != 1) throw ConfigError(file, yaml_line(seed), "'seed' is one integer (use 'seeds' for a list)");
+      first = v[0];
+    }
+    if (repeats) {
+      auto v = ints_of(repeats, "repeats", file, 1);
+      if (v.size() != 1) throw ConfigError(file, yaml_line(repeats), "'repeats' is one integer");
+      count = v[0];
+    }
+    for (long long k = 0; k < count; ++k) b.seeds.push_back(first + k);
+  }
+
+  // Overrides: the entry's names win over the top level's; each value list is a grid axis.
+  std::map<std::string, YAML::Node> set_nodes;
+  for (const YAML::Node* src : {&top, &entry}) {
+    if (!*src || !src->IsMap()) continue;
+    const YAML::Node s = (*src)["set"];
+    if (!s) continue;
+    if (!s.IsMap()) throw ConfigError(file, yaml_line(s), "'set' must map parameter names to values, e.g. {gpu.power_limit: [300 W, 400 W]}");
+    for (auto it = s.begin(); it != s.end(); ++it) set_nodes[it->first.Scalar()] = it->second;
+    for (auto it = s.begin(); it != s.end(); ++it) {
+      const std::string name = it->first.Scalar();
+      const ParamSpec* spec = find_override_spec(name);
+      if (!spec) {
+        throw ConfigError(file, yaml_line(it->first), "unknown parameter '" + name + "'" + did_you_mean(name, overridable_parameters()) +
+                                                         " (see 'ddpsim list params')");
+      }
+    }
+  }
+  for (const auto& [name, values] : set_nodes) {
+    const ParamSpec* spec = find_override_spec(name);
+    auto texts = strings_of(values, "set: " + name, file);
+    for (const auto& t : texts) {
+      try {
+        check_param_range(*spec, parse_param_value(*spec, t));
+      } catch (const InputError& e) {
+        throw ConfigError(file, yaml_line(values), name + ": " + e.what());
+      }
+    }
+    b.set.emplace_back(name, texts);
+  }
+  return b;
+}
+
+void expand(const Block& b, std::vector<SweepPoint>& out) {
+  // Override combinations (cartesian product, in name order).
+  std::vector<std::vector<std::pair<std::string, std::string>>> combos{{}};
+  for (const auto& [name, values] : b.set) {
+    std::vector<std::vector<std::pair<std::string, std::string>>> next;
+    for (const auto& c : combos) {
+      for (const auto& v : values) {
+        auto c2 = c;
+        c2.emplace_back(name, v);
+        next.push_back(std::move(c2));
+      }
+    }
+    combos = std::move(next);
+  }
+  for (const auto& wl : b.workloads)
+    for (const auto& ph : b.phases)
+      for (const auto& hw : b.hardware)
+        for (long long lbs : b.lbs)
+          for (long long gbs : b.gbs)
+            for (long long spg : b.spg)
+              for (long long ep : b.epochs)
+                for (const auto& combo : combos)
+                  for (long long n : b.gpus)
+                    for (long long seed : b.seeds) {
+                      SweepPoint p;
+                      p.index = out.size();
+                      p.mode = b.mode;
+                      RunConfig& c = p.config;
+                      c.workload = wl;
+                      c.phase = ph;
+                      c.hardware = hw;
+                      c.gpus = static_cast<int>(std::min<long long>(n, 1 << 30));
+                      c.lbs = lbs;
+                      c.gbs = gbs;
+                      c.samples_per_gpu = spg;
+                      c.epochs = static_cast<int>(std::min<long long>(ep, 1 << 30));
+                      c.seed = static_cast<std::uint64_t>(seed);
+                      c.repeats = 1;
+                      c.overrides = combo;
+                      out.push_back(std::move(p));
+                      if (out.size() > kMaxRangeValues) throw InputError("the sweep has more than 1000000 points");
+                    }
+}
+
+}  // namespace
+
+SweepSpec parse_sweep(const std::string& text, const std::string& file, const std::string& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(file, e.mark.line + 1, "YAML syntax error: " + e.msg);
+  }
+  if (!root.IsMap()) throw ConfigError(file, yaml_line(root), "a sweep file is a mapping (name:, workload:, hardware:, gpus:, ...)");
+  std::vector<std::string_view> top_keys = {"name", "description", "calibration", "grids"};
+  top_keys.insert(top_keys.end(), kBlockKeys.begin(), kBlockKeys.end());
+  {
+    std::vector<std::string> names(top_keys.begin(), top_keys.end());
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      auto key = it->first.Scalar();
+      if (std::find(names.begin(), names.end(), key) == names.end()) {
+        throw ConfigError(file, yaml_line(it->first), "unknown key '" + key + "'" + did_you_mean(key, names));
+      }
+    }
+  }
+  SweepSpec spec;
+  spec.file = file;
+  spec.spec_hash = hex64(fnv1a64(text));
+  spec.name = yaml_string(root, "name", file);
+  spec.description = yaml_string(root, "description", file, false);
+  std::string cal = yaml_string(root, "calibration", file, false);
+  if (!cal.empty()) {
+    spec.calibration = std::filesystem::path(cal).is_absolute() || base_dir.empty()
+                           ? cal
+                           : (std::filesystem::path(base_dir) / cal).lexically_normal().string();
+  }
+  const YAML::Node grids = root["grids"];
+  if (grids) {
+    if (!grids.IsSequence() || grids.size() == 0) throw ConfigError(file, yaml_line(grids), "'grids' must be a non-empty list of mappings");
+    for (const auto& g : grids) {
+      check_keys(g, file, kBlockKeys);
+      expand(parse_block(g, root, file, base_dir), spec.points);
+    }
+  } else {
+    expand(parse_block(YAML::Node(YAML::NodeType::Undefined), root, file, base_dir), spec.points);
+  }
+  return spec;
+}
+
+SweepSpec load_sweep_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such sweep file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return parse_sweep(ss.str(), path, dir.empty() ? "." : dir);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Keys
+// ----------------------------------------------------------------------------------------------
+
+namespace {
+void append_params(std::string& out, const char* scope, const ParamSet& set) {
+  char buf[64];
+  for (std::size_t i = 0; i < set.table().size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%.17g", set[i]);
+    out += std::string(scope) + "." + std::string(set.table().spec(i).name) + "=" + buf + "\n";
+  }
+}
+}  // namespace
+
+std::string canonical_config(const Scenario& s) {
+  std::string out = "ddpsim-config/1\n";
+  auto kv = [&](const char* k, const std::string& v) { out += std::string(k) + "=" + v + "\n"; };
+  kv("workload", s.wl.name);
+  kv("phase", s.phase.name);
+  kv("hardware", s.hw.name);
+  kv("gpus", std::to_string(s.gpus));
+  kv("lbs", std::to_string(s.lbs));
+  kv("gbs", std::to_string(s.gbs));
+  kv("epochs", std::to_string(s.epochs));
+  kv("samples_per_gpu", std::to_string(std::max(0LL, s.config.samples_per_gpu)));
+  kv("train_samples", std::to_string(s.train_samples));
+  kv("val_samples", std::to_string(s.val_samples));
+  kv("seed", std::to_string(s.config.seed));
+  append_params(out, "hardware", s.hw.params);
+  append_params(out, "workload", s.wl.params);
+  append_params(out, "phase", s.phase.params);
+  append_params(out, "node_calibration", s.node_cal);
+  append_params(out, "workload_calibration", s.wl_cal);
+  return out;
+}
+
+std::string config_hash(const Scenario& s) { return hex64(fnv1a64(canonical_config(s))); }
+
+std::string overrides_text(const RunConfig& c) {
+  auto o = c.overrides;
+  std::stable_sort(o.begin(), o.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out;
+  for (const auto& [k, v] : o) out += (out.empty() ? "" : "; ") + k + "=" + std::string(trim(v));
+  return out;
+}
+
+std::string series_key(const SweepPoint& p, const Scenario& s) {
+  const RunConfig& c = p.config;
+  std::string key = s.wl.name + "/" + s.phase.name + "/" + s.hw.name + "/" + scaling_mode_name(p.mode) + "/";
+  switch (p.mode) {
+    case ScalingMode::ConstantLbs:
+    case ScalingMode::ScaledDatasetConstantLbs:
+      key += "lbs=" + std::to_string(c.lbs);
+      break;
+    case ScalingMode::ConstantGbs:
+    case ScalingMode::ScaledDatasetConstantGbs:
+      key += "gbs=" + std::to_string(c.gbs);
+      break;
+    case ScalingMode::Grid:
+      if (c.lbs > 0) key += "lbs=" + std::to_string(c.lbs);
+      if (c.gbs > 0) key += std::string(c.lbs > 0 ? "," : "") + "gbs=" + std::to_string(c.gbs);
+      break;
+  }
+  if (c.samples_per_gpu > 0) key += "/spg=" + std::to_string(c.samples_per_gpu);
+  key += "/epochs=" + std::to_string(s.epochs);
+  if (!c.overrides.empty()) key += "/set:" + overrides_text(c);
+  return key;
+}
+
+std::string point_label(const SweepPoint& p) {
+  const RunConfig& c = p.config;
+  std::string out = c.workload + (c.phase.empty() ? "" : "/" + c.phase) + " " + c.hardware + " n=" + std::to_string(c.gpus);
+  if (c.lbs > 0) out += " lbs=" + std::to_string(c.lbs);
+  if (c.gbs > 0) out += " gbs=" + std::to_string(c.gbs);
+  if (c.samples_per_gpu > 0) out += " spg=" + std::to_string(c.samples_per_gpu);
+  if (c.epochs > 0) out += " epochs=" + std::to_string(c.epochs);
+  out += " seed=" + std::to_string(c.seed);
+  if (!c.overrides.empty()) out += " {" + overrides_text(c) + "}";
+  return out;
+}
+
+// ----------------------------------------------------------------------------------------------
+// Running
+// ----------------------------------------------------------------------------------------------
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::string hms(double s) {
+  if (!(s >= 0) || s > 1e8) return "?";
+  auto t = static_cast<long long>(std::llround(s));
+  char buf[32];
+  if (t >= 3600) {
+    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld:%02lld", t / 60, t % 60);
+  }
+  return buf;
+}
+
+/// Runs fn(i) for i in [0, n) on `jobs` threads; the first exception stops the others and is
+/// rethrown after all threads joined.
+template <typename F>
+void parallel_for(std::size_t n, int jobs, F fn) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto worker = [&] {
+    for (;;) {
+      if (stop.load()) return;
+      std::size_t i = next.fetch_add(1);
+      if (i >= n) return;
+      try {
+        fn(i);
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+        stop = true;
+      }
+    }
+  };
+  std::size_t threads = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, jobs)), n);
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  if (n > 0) worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+class Progress {
+ public:
+  Progress(std::ostream* out, ProgressStyle style, std::size_t total)
+      : out_(style == ProgressStyle::None ? nullptr : out), bar_(style == ProgressStyle::Bar), total_(total), t0_(Clock::now()) {}
+
+  void done(const std::string& what) {
+    if (!out_) return;
+    std::lock_guard lock(m_);
+    ++done_;
+    double elapsed = seconds_since(t0_);
+    double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0;
+    double eta = rate > 0 ? static_cast<double>(total_ - done_) / rate : -1;
+    char buf[160];
+    if (bar_) {
+      constexpr int kWidth = 30;
+      int filled = total_ ? static_cast<int>(kWidth * done_ / total_) : kWidth;
+      std::string bar(static_cast<std::size_t>(filled), '#');
+      bar.resize(kWidth, '.');
+      std::snprintf(buf, sizeof buf, "\r[%s] %zu/%zu %3.0f%%  %.2f points/s  ETA %s   ", bar.c_str(), done_, total_,
+                    total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0, rate, hms(eta).c_str());
+      *out_ << buf << std::flush;
+    } else {
+      std::snprintf(buf, sizeof buf, "[%zu/%zu] ", done_, total_);
+      *out_ << buf << what << " (ETA " << hms(eta) << ")\n" << std::flush;
+    }
+  }
+
+  void finish() {
+    if (out_ && bar_ && done_ > 0) *out_ << "\n" << std::flush;
+  }
+
+ private:
+  std::ostream* out_;
+  bool bar_;
+  std::size_t total_, done_ = 0;
+  Clock::time_point t0_;
+  std::mutex m_;
+};
+
+struct Planned {
+  const SweepPoint* point = nullptr;
+  std::string label, hash, series, reason;
+  bool valid = false;
+};
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+}  // namespace
+
+SweepReport run_sweep(const SweepSpec& spec, ResultsStore& store, const SweepOptions& opt) {
+  auto t0 = Clock::now();
+  std::ostream* out = opt.out;
+  const std::string cal_path = !opt.calibration.empty() ? opt.calibration
+                               : !spec.calibration.empty() ? spec.calibration
+                                                           : default_calibration_path();
+  const Calibration cal = load_calibration(cal_path);
+
+  SweepReport rep;
+  rep.total = static_cast<long long>(spec.points.size());
+  std::vector<Planned> plan;
+  for (const auto& p : spec.points) {
+    if (static_cast<int>(p.index % static_cast<std::size_t>(opt.shard.count)) != opt.shard.index) continue;
+    Planned pl;
+    pl.point = &p;
+    pl.label = point_label(p);
+    plan.push_back(std::move(pl));
+  }
+  rep.in_shard = static_cast<long long>(plan.size());
+
+  // Check every point (in parallel: resolving reads the catalogs).
+  parallel_for(plan.size(), opt.jobs, [&](std::size_t i) {
+    Planned& pl = plan[i];
+    try {
+      Scenario s = resolve_scenario(pl.point->config, cal);
+      pl.hash = config_hash(s);
+      pl.series = series_key(*pl.point, s);
+      pl.valid = true;
+    } catch (const InputError& e) {
+      pl.reason = e.what();
+    }
+  });
+
+  store.record_calibration(cal);
+  SweepRecord rec{spec.name, spec.file, spec.spec_hash, std::to_string(opt.shard.index) + "/" + std::to_string(opt.shard.count),
+                  cal.id, opt.command, opt.jobs};
+  rep.sweep_id = store.begin_sweep(rec);
+
+  // Invalid points are reported and recorded; duplicates and stored points are not simulated.
+  std::unordered_map<std::string, std::size_t> first_of;
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    Planned& pl = plan[i];
+    if (!pl.valid) {
+      ++rep.invalid;
+      rep.skipped.push_back(pl.label + ": " + pl.reason);
+      store.record_skipped(rep.sweep_id, static_cast<long long>(pl.point->index), pl.label, "invalid", pl.reason);
+      continue;
+    }
+    if (!first_of.emplace(pl.hash, i).second) {  // equal to an earlier point: linked to its run below
+      ++rep.duplicates;
+      continue;
+    }
+    if (store.find_run(pl.hash, cal.id)) {
+      ++rep.stored_before;
+    } else {
+      todo.push_back(i);
+    }
+  }
+
+  if (out) {
+    *out << "sweep " << spec.name << ": " << rep.total << " points";
+    if (opt.shard.count > 1) *out << ", shard " << rec.shard << ": " << rep.in_shard;
+    *out << "; " << rep.invalid << " invalid (skipped), " << rep.duplicates << " duplicate, " << rep.stored_before
+         << " already stored, " << todo.size() << " to run with " << opt.jobs << (opt.jobs == 1 ? " thread" : " threads")
+         << " (calibration " << cal.id << ", ddpsim " << DDPSIM_VERSION << ")\n";
+    if (!rep.skipped.empty()) {
+      *out << "skipped " << rep.invalid << " invalid point" << (rep.invalid == 1 ? "" : "s") << ":\n";
+      for (std::size_t k = 0; k < rep.skipped.size() && k < opt.max_listed_skips; ++k) *out << "  " << rep.skipped[k] << "\n";
+      if (rep.skipped.size() > opt.max_listed_skips) {
+        *out << "  ... and " << rep.skipped.size() - opt.max_listed_skips << " more (table 'skipped', sweep id " << rep.sweep_id << ")\n";
+      }
+    }
+    *out << std::flush;
+  }
+
+  // Simulate. One connection, used under a lock; each result is committed on its own.
+  std::mutex store_mutex;
+  std::atomic<long long> ran{0}, reused{0}, failed{0};
+  Progress progress(out, opt.progress, todo.size());
+  try {
+    parallel_for(todo.size(), opt.jobs, [&](std::size_t k) {
+      Planned& pl = plan[todo[k]];
+      RunKey key{pl.hash, scaling_mode_name(pl.point->mode), pl.series, overrides_text(pl.point->config), rep.sweep_id,
+                 static_cast<long long>(pl.point->index), 0};
+      {
+        std::lock_guard lock(store_mutex);
+        if (store.find_run(pl.hash, cal.id)) {  // another process stored it meanwhile
+          ++reused;
+          progress.done(pl.label + ": stored meanwhile by another writer");
+          return;
+        }
+      }
+      Scenario s = resolve_scenario(pl.point->config, cal);
+      auto ts = Clock::now();
+      RunResult r;
+      try {
+        r = simulate(s, s.config.seed);
+      } catch (const Error& e) {
+        std::lock_guard lock(store_mutex);
+        store.record_skipped(rep.sweep_id, static_cast<long long>(pl.point->index), pl.label, "failed", e.what());
+        rep.skipped.push_back(pl.label + ": failed: " + e.what());
+        ++failed;
+        progress.done(pl.label + ": FAILED: " + e.what());
+        return;
+      }
+      key.sim_wall_s = seconds_since(ts);
+      bool inserted = false;
+      {
+        std::lock_guard lock(store_mutex);
+        inserted = store.insert_run(s, r, key).second;
+      }
+      ++(inserted ? ran : reused);
+      progress.done(pl.label + ": " + fmt("%.4g h", r.runtime_s / 3600.0) + ", " + fmt("%.4g kWh", r.energy_total_j / 3.6e6) + " (" +
+                    fmt("%.3g s", key.sim_wall_s) + ")");
+    });
+  } catch (...) {
+    progress.finish();
+    rep.ran = ran;
+    rep.reused = reused;
+    rep.failed = failed;
+    try {
+      store.finish_sweep(rep.sweep_id, rep, "error");
+    } catch (const Error&) {
+      // The original failure matters more.
+    }
+    throw;
+  }
+  progress.finish();
+  rep.ran = ran;
+  rep.reused = reused;
+  rep.failed = failed;
+
+  // Record the run of every valid point (also those stored before, duplicates and reused runs).
+  {
+    Transaction tx(store.db());
+    for (const auto& pl : plan) {
+      if (!pl.valid) continue;
+      if (auto id = store.find_run(pl.hash, cal.id)) {
+        store.link_point(*id, RunKey{pl.hash, scaling_mode_name(pl.point->mode), pl.series, "", rep.sweep_id,
+                                     static_cast<long long>(pl.point->index), 0});
+      }
+    }
+    tx.commit();
+  }
+  store.finish_sweep(rep.sweep_id, rep, rep.failed > 0 ? "failed" : "done");
+  rep.wall_s = seconds_since(t0);
+  if (out) {
+    *out << "done: " << rep.ran << " run, " << rep.stored_before + rep.reused + rep.duplicates << " reused, " << rep.invalid
+         << " invalid skipped, " << rep.failed << " failed in " << fmt("%.2f", rep.wall_s) << " s";
+    if (rep.ran > 0) *out << " (" << fmt("%.2f", static_cast<double>(rep.ran) / rep.wall_s) << " points/s)";
+    *out << "\n" << std::flush;
+  }
+  return rep;
+}
+
+}  // namespace ddpsim

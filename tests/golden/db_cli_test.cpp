@@ -1,0 +1,412 @@
+// `ddpsim sweep`, `merge` and `query` run as a user runs them (fork/exec of the binary, no shell):
+// exit codes and messages, resumability, two concurrent writers, a writer killed with SIGKILL,
+// shards and merge, read-only queries, foreign and corrupt files. Every sweep is tiny.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sim/query.hpp"
+#include "sim/results_store.hpp"
+
+namespace fs = std::filesystem;
+using namespace ddpsim;
+
+namespace {
+
+struct Outcome {
+  int code = -1;       // exit status, -1 if killed by a signal
+  int signal = 0;      // terminating signal, 0 if it exited
+  std::string out, err;
+};
+
+class DbCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ddpsim_dbcli_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string file(const std::string& name) const { return (dir_ / name).string(); }
+
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(file(name), std::ios::binary) << text;
+    return file(name);
+  }
+
+  static std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  // Starts the binary with `args`, stdout and stderr to files named after `tag`.
+  pid_t spawn(const std::vector<std::string>& args, const std::string& tag) const {
+    std::string out = file(tag + ".out"), err = file(tag + ".err");
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(o, 1);
+      ::dup2(e, 2);
+      std::vector<char*> argv;
+      std::string bin = DDPSIM_BINARY;
+      argv.push_back(bin.data());
+      std::vector<std::string> copy = args;
+      for (auto& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(bin.c_str(), argv.data());
+      ::_exit(127);
+    }
+    return pid;
+  }
+
+  Outcome wait(pid_t pid, const std::string& tag) const {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    Outcome o;
+    if (WIFEXITED(status)) o.code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
+    o.out = slurp(file(tag + ".out"));
+    o.err = slurp(file(tag + ".err"));
+    return o;
+  }
+
+  Outcome ddpsim(const std::vector<std::string>& args) const { return wait(spawn(args, "last"), "last"); }
+
+  // All of `runs` that must not depend on how and when the rows were written, in hash order.
+  static std::string runs_table(const std::string& db) {
+    ResultsStore store(db, ResultsStore::Access::ReadOnly);
+    auto all = run_query(store.db(), "SELECT * FROM runs ORDER BY config_hash, calibration_id, version");
+    QueryResult kept;
+    std::vector<std::size_t> cols;
+    for (std::size_t i = 0; i < all.columns.size(); ++i) {
+      const auto& c = all.columns[i];
+      if (c == "id" || c == "sweep_id" || c == "created_at" || c == "sim_wall_s") continue;
+      cols.push_back(i);
+      kept.columns.push_back(c);
+    }
+    for (const auto& row : all.rows) {
+      std::vector<QueryCell> r;
+      for (auto i : cols) r.push_back(row[i]);
+      kept.rows.push_back(r);
+    }
+    return format_query_result(kept, QueryFormat::Csv);
+  }
+
+  static long long count(const std::string& db, const std::string& sql) {
+    ResultsStore store(db, ResultsStore::Access::ReadOnly);
+    return store.db().scalar_int(sql).value_or(-1);
+  }
+
+  static std::string sweep_file(const std::string& extra = "") {
+    return "name: cli\nworkload: resnet50\nhardware: [a100, h100]\nmode: constant_lbs\nlbs: 64\ngpus: 1..8 x2\nepochs: 1\n"
+           "set: {dataset.train_samples: 20000, dataset.val_samples: 1000}\n" + extra;
+  }
+
+  static void expect_one_error_line(const Outcome& o, const std::string& expect) {
+    EXPECT_EQ(o.code, 2) << o.err;
+    EXPECT_EQ(o.signal, 0);
+    EXPECT_EQ(o.err.rfind("ddpsim: error: ", 0), 0u) << o.err;
+    EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+    EXPECT_NE(o.err.find(expect), std::string::npos) << o.err;
+  }
+
+  fs::path dir_;
+};
+
+}  // namespace
+
+TEST_F(DbCli, HelpListsTheCommands) {
+  auto h = ddpsim({"help"});
+  EXPECT_EQ(h.code, 0);
+  for (const char* c : {"sweep", "merge", "query"}) EXPECT_NE(h.out.find(std::string("  ") + c + " "), std::string::npos) << c;
+  auto s = ddpsim({"sweep", "--help"});
+  EXPECT_EQ(s.code, 0);
+  for (const char* f : {"--db", "--jobs", "--shard", "--calibration", "--progress"}) EXPECT_NE(s.out.find(f), std::string::npos) << f;
+  auto q = ddpsim({"query", "--help"});
+  EXPECT_EQ(q.code, 0);
+  for (const char* f : {"--best", "--deadline", "--pareto", "--scaling", "--format", "--workload"}) EXPECT_NE(q.out.find(f), std::string::npos) << f;
+  EXPECT_EQ(ddpsim({"merge", "--help"}).code, 0);
+}
+
+TEST_F(DbCli, SweepThenQueryPrintsATable) {
+  std::string sweep = write("s.yaml", sweep_file()), db = file("r.db");
+  auto r = ddpsim({"sweep", sweep, "--db", db, "--jobs", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("sweep cli: 8 points; 0 invalid (skipped), 0 duplicate, 0 already stored, 8 to run with 2 threads"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[8/8] "), std::string::npos) << r.out;  // not a terminal: one line per point
+  EXPECT_EQ(r.out.find('\r'), std::string::npos);
+  EXPECT_NE(r.out.find("done: 8 run, 0 reused, 0 invalid skipped, 0 failed"), std::string::npos) << r.out;
+
+  auto q = ddpsim({"query", "--db", db, "SELECT hardware, gpus, lbs, gbs FROM runs ORDER BY hardware, gpus"});
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_EQ(q.out,
+            "hardware  gpus  lbs  gbs\n--------  ----  ---  ---\na100         1   64   64\na100         2   64  128\na100         4   64  256\n"
+            "a100         8   64  512\nh100         1   64   64\nh100         2   64  128\nh100         4   64  256\nh100         8   64  512\n"
+            "(8 rows)\n");
+  auto csv = ddpsim({"query", "--db", db, "--format", "csv", "SELECT gpus, energy_kwh_total FROM runs WHERE hardware = 'a100' ORDER BY gpus"});
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  EXPECT_EQ(csv.out.rfind("gpus,energy_kwh_total\n1,", 0), 0u) << csv.out;
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 5);
+  auto json = ddpsim({"query", "--db", db, "--format", "json", "SELECT gpus FROM runs WHERE hardware = 'h100' AND gpus = 8"});
+  EXPECT_EQ(json.out, "[\n  {\n    \"gpus\": 8\n  }\n]\n");
+
+  auto best = ddpsim({"query", "--db", db, "--best", "energy", "--deadline", "24h", "--workload", "resnet50", "--limit", "3"});
+  ASSERT_EQ(best.code, 0) << best.err;
+  EXPECT_NE(best.out.find("(3 rows)"), std::string::npos) << best.out;
+  auto pareto = ddpsim({"query", "--db", db, "--pareto", "--format", "csv"});
+  ASSERT_EQ(pareto.code, 0) << pareto.err;
+  EXPECT_EQ(pareto.out.rfind("workload,phase,hardware,mode,gpus,", 0), 0u);
+  auto scaling = ddpsim({"query", "--db", db, "--scaling", "--hardware", "a100"});
+  ASSERT_EQ(scaling.code, 0) << scaling.err;
+  EXPECT_NE(scaling.out.find("(4 rows)"), std::string::npos) << scaling.out;
+}
+
+TEST_F(DbCli, InvalidPointsAreReportedSkippedAndRecorded) {
+  std::string sweep = write("s.yaml",
+                            "name: bad-points\nworkload: resnet50\nhardware: a100\nepochs: 1\n"
+                            "set: {dataset.train_samples: 20000, dataset.val_samples: 1000}\ngrids:\n"
+                            "  - {mode: constant_lbs, lbs: [64, 512], gpus: [1, 2]}\n  - {mode: constant_gbs, gbs: 96, gpus: [3, 64]}\n");
+  std::string db = file("r.db");
+  auto r = ddpsim({"sweep", sweep, "--db", db, "--jobs", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("3 invalid (skipped)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("skipped 3 invalid points:\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("resnet50 a100 n=1 lbs=512 epochs=1 seed=1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("allows at most LBS 271"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--gbs 96 is not divisible by --gpus 64"), std::string::npos) << r.out;
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM runs"), 3);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM skipped WHERE kind = 'invalid'"), 3);
+  EXPECT_EQ(count(db, "SELECT points_invalid FROM sweeps"), 3);
+}
+
+TEST_F(DbCli, BadSweepInputGivesOneMessageAndExit2WithoutTouchingTheDatabase) {
+  std::string db = file("r.db");
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"name: x\nworkload: resnet50\nhardware: a100\ngpu: 4\nlbs: 1\n", "s.yaml:4: unknown key 'gpu' (did you mean 'gpus'?)"},
+      {"name: x\nworkload: resnet50\nhardware: a100\ngpus: 1..4 x1\nlbs: 1\n", "s.yaml:4: 'gpus': geometric range"},
+      {"name: x\nworkload: resnet50\nhardware: a100\ngpus: 4\nmode: strong\nlbs: 1\n", "s.yaml:5: unknown mode 'strong'"},
+      {"name: x\nworkload: resnet50\nhardware: a100\ngpus: 4\nlbs: 1\nset: {loader.worker: [2, 4]}\n", "did you mean 'loader.workers'"},
+  };
+  for (const auto& [text, expect] : cases) {
+    auto r = ddpsim({"sweep", write("s.yaml", text), "--db", db});
+    expect_one_error_line(r, expect);
+    EXPECT_FALSE(fs::exists(db)) << text;
+  }
+  std::string good = write("good.yaml", sweep_file());
+  expect_one_error_line(ddpsim({"sweep", file("missing.yaml"), "--db", db}), "missing.yaml: no such sweep file");
+  expect_one_error_line(ddpsim({"sweep", good}), "missing --db");
+  expect_one_error_line(ddpsim({"sweep", good, "--db", db, "--jobs", "0"}), "--jobs must be a positive integer");
+  expect_one_error_line(ddpsim({"sweep", good, "--db", db, "--shard", "2/2"}), "--shard expects i/N");
+  expect_one_error_line(ddpsim({"sweep", good, "--db", db, "--job", "2"}), "did you mean '--jobs'");
+  EXPECT_FALSE(fs::exists(db));
+  expect_one_error_line(ddpsim({"merge", db}), "needs an output database and at least one input");
+  expect_one_error_line(ddpsim({"query", "--db", db, "SELECT 1"}), "no such results database");
+  expect_one_error_line(ddpsim({"query", "--db", db}), "give exactly one of");
+  expect_one_error_line(ddpsim({"query", "--db", db, "--best", "energy", "--deadline", "tomorrow"}), "--deadline");
+  expect_one_error_line(ddpsim({"query", "--db", db, "--pareto", "--format", "xls"}), "--format must be table, csv or json");
+}
+
+TEST_F(DbCli, RerunSkipsEverythingStored) {
+  std::string sweep = write("s.yaml", sweep_file()), db = file("r.db");
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", db, "--jobs", "2"}).code, 0);
+  std::string before = runs_table(db);
+  auto again = ddpsim({"sweep", sweep, "--db", db, "--jobs", "2"});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("8 already stored, 0 to run"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("done: 0 run, 8 reused"), std::string::npos) << again.out;
+  EXPECT_EQ(runs_table(db), before);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM sweeps"), 2);
+  // A grown sweep runs only the new points.
+  auto grown = ddpsim({"sweep", write("s.yaml", sweep_file("seeds: [1, 2]\n")), "--db", db, "--jobs", "2"});
+  ASSERT_EQ(grown.code, 0) << grown.err;
+  EXPECT_NE(grown.out.find("8 already stored, 8 to run"), std::string::npos) << grown.out;
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM runs"), 16);
+}
+
+TEST_F(DbCli, QueryNeverModifiesTheDatabase) {
+  std::string sweep = write("s.yaml", sweep_file()), db = file("r.db");
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", db, "--jobs", "2"}).code, 0);
+  std::string bytes = slurp(db);
+  struct stat st_before {};
+  ASSERT_EQ(::stat(db.c_str(), &st_before), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // an mtime change would show
+
+  auto bad = ddpsim({"query", "--db", db, "SELEC gpus FROM runs"});
+  expect_one_error_line(bad, "SQL error: near \"SELEC\": syntax error");
+  EXPECT_EQ(bad.out, "");
+  expect_one_error_line(ddpsim({"query", "--db", db, "SELECT nope FROM runs"}), "no such column: nope");
+  for (const char* sql : {"DELETE FROM runs", "DROP VIEW pareto", "UPDATE runs SET gpus = 0", "SELECT 1; DELETE FROM runs",
+                          "INSERT INTO meta VALUES ('k', 'v')", "CREATE TABLE x (a)", "VACUUM"}) {
+    auto r = ddpsim({"query", "--db", db, sql});
+    EXPECT_EQ(r.code, 2) << sql << "\n" << r.err;
+    EXPECT_NE(r.err.find("SQL error: "), std::string::npos) << sql << "\n" << r.err;
+  }
+  struct stat st_after {};
+  ASSERT_EQ(::stat(db.c_str(), &st_after), 0);
+  EXPECT_EQ(slurp(db), bytes);
+  EXPECT_EQ(st_after.st_mtim.tv_sec, st_before.st_mtim.tv_sec);
+  EXPECT_EQ(st_after.st_mtim.tv_nsec, st_before.st_mtim.tv_nsec);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM runs"), 8);
+}
+
+TEST_F(DbCli, ForeignCorruptAndNewerFilesGiveClearErrors) {
+  {
+    Database foreign(file("foreign.db"), Database::Mode::ReadWriteCreate);
+    foreign.exec("CREATE TABLE invoices (id INTEGER, total REAL)");
+  }
+  {
+    std::ofstream out(file("corrupt.db"), std::ios::binary);
+    std::uint32_t x = 2463534242u;
+    for (int i = 0; i < 8192; ++i) {  // xorshift32 bytes
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      out.put(static_cast<char>(x & 0xff));
+    }
+  }
+  {
+    ResultsStore newer(file("newer.db"), ResultsStore::Access::ReadWrite);
+    newer.db().exec("PRAGMA user_version = 7");
+  }
+  // A corrupt results database: a valid header, then garbage over the schema pages.
+  std::string sweep = write("s.yaml", sweep_file());
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", file("damaged.db"), "--jobs", "2"}).code, 0);
+  {
+    std::fstream f(file("damaged.db"), std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(100);
+    for (int i = 0; i < 3000; ++i) f.put(static_cast<char>(0xA5));
+  }
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"foreign.db", "an SQLite database of another application, not a ddpsim results database (tables: invoices)"},
+      {"corrupt.db", "not an SQLite database or is corrupt"},
+      {"newer.db", "written by a newer ddpsim (results schema version 7"},
+      {"damaged.db", "corrupt"},
+  };
+  for (const auto& [name, expect] : cases) {
+    std::string before = slurp(file(name));
+    expect_one_error_line(ddpsim({"query", "--db", file(name), "SELECT COUNT(*) FROM runs"}), expect);
+    expect_one_error_line(ddpsim({"sweep", sweep, "--db", file(name), "--jobs", "1"}), expect);
+    expect_one_error_line(ddpsim({"merge", file("out.db"), file(name)}), expect);
+    EXPECT_EQ(slurp(file(name)), before) << name << " was modified";
+  }
+  EXPECT_FALSE(fs::exists(file("out.db")));  // inputs are checked before the output is created
+}
+
+TEST_F(DbCli, TwoConcurrentSweepsLoseAndDuplicateNothing) {
+  // Both start on a database that does not exist yet; points take a few ms so the writers overlap.
+  std::string text = sweep_file("seeds: 1..4\n");
+  text.replace(text.find("20000,"), 6, "300000,");
+  std::string sweep = write("s.yaml", text), db = file("r.db");
+  pid_t a = spawn({"sweep", sweep, "--db", db, "--jobs", "1"}, "a");
+  pid_t b = spawn({"sweep", sweep, "--db", db, "--jobs", "1"}, "b");
+  Outcome ra = wait(a, "a"), rb = wait(b, "b");
+  ASSERT_EQ(ra.code, 0) << ra.err;
+  ASSERT_EQ(rb.code, 0) << rb.err;
+  // Each point was inserted by exactly one of them; the other reused it.
+  auto inserted = [](const std::string& out) {
+    auto p = out.find("done: ");
+    return p == std::string::npos ? -1 : std::stoll(out.substr(p + 6));
+  };
+  EXPECT_EQ(inserted(ra.out) + inserted(rb.out), 32) << ra.out << rb.out;
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM runs"), 32);
+  EXPECT_EQ(count(db, "SELECT COUNT(DISTINCT config_hash) FROM runs"), 32);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM run_series"), 32);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM sweep_points"), 64);  // each sweep answered all 32 points
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM sweeps WHERE status = 'done'"), 2);
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", file("ref.db"), "--jobs", "2"}).code, 0);
+  EXPECT_EQ(runs_table(db), runs_table(file("ref.db")));
+}
+
+TEST_F(DbCli, SigkillMidwayLosesNoCommittedRowAndResumesToTheSameTable) {
+  // 36 points of ~30 ms each, one thread: the kill lands mid-way (after 5 committed rows).
+  std::string sweep = write("s.yaml",
+                            "name: kill\nworkload: resnet50\nhardware: a100\nmode: constant_lbs\nlbs: 64\ngpus: [1, 2, 4]\nepochs: 1\n"
+                            "seeds: 1..12\nset: {dataset.train_samples: 3000000, dataset.val_samples: 1000}\n");
+  std::string db = file("killed.db");
+  pid_t pid = spawn({"sweep", sweep, "--db", db, "--jobs", "1"}, "killed");
+  long long seen = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    try {
+      seen = count(db, "SELECT COUNT(*) FROM runs");
+    } catch (const Error&) {
+      continue;  // not created yet
+    }
+    if (seen >= 5) break;
+  }
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  Outcome killed = wait(pid, "killed");
+  ASSERT_EQ(killed.signal, SIGKILL) << "the sweep finished before the kill; make its points slower";
+  long long after = count(db, "SELECT COUNT(*) FROM runs");
+  EXPECT_GE(after, seen);  // nothing committed is lost
+  EXPECT_LT(after, 36);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM sweeps WHERE status = 'running'"), 1);  // visible as interrupted
+  {
+    ResultsStore store(db, ResultsStore::Access::ReadOnly);
+    auto check = run_query(store.db(), "PRAGMA integrity_check");
+    ASSERT_EQ(check.rows.size(), 1u);
+    EXPECT_EQ(check.rows[0][0].s, "ok");
+  }
+  auto resumed = ddpsim({"sweep", sweep, "--db", db, "--jobs", "2"});
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find(std::to_string(after) + " already stored, " + std::to_string(36 - after) + " to run"), std::string::npos)
+      << resumed.out;
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", file("ref.db"), "--jobs", "2"}).code, 0);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM runs"), 36);
+  EXPECT_EQ(runs_table(db), runs_table(file("ref.db")));
+}
+
+TEST_F(DbCli, ShardsAreDisjointAndTheirMergeEqualsOneFullRun) {
+  std::string sweep = write("s.yaml", sweep_file("seeds: [1, 2]\ngrids:\n  - {}\n  - {lbs: 512, hardware: a100}\n"));
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", file("full.db"), "--jobs", "2"}).code, 0);
+  std::set<std::string> seen;
+  long long skipped = 0;
+  std::vector<std::string> merge_args = {"merge", file("merged.db")};
+  for (int i = 0; i < 3; ++i) {
+    std::string db = file("shard" + std::to_string(i) + ".db");
+    auto r = ddpsim({"sweep", sweep, "--db", db, "--jobs", "1", "--shard", std::to_string(i) + "/3"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find(", shard " + std::to_string(i) + "/3: "), std::string::npos) << r.out;
+    ResultsStore store(db, ResultsStore::Access::ReadOnly);
+    for (const auto& row : run_query(store.db(), "SELECT config_hash FROM runs").rows) {
+      EXPECT_TRUE(seen.insert(row[0].s).second) << row[0].s << " is in two shards";
+    }
+    skipped += store.db().scalar_int("SELECT COUNT(*) FROM skipped").value_or(0);
+    merge_args.push_back(db);
+  }
+  EXPECT_EQ(static_cast<long long>(seen.size()), count(file("full.db"), "SELECT COUNT(*) FROM runs"));
+  EXPECT_EQ(seen.size(), 16u);
+  EXPECT_EQ(skipped, 8);  // LBS 512 on A100: every invalid point reported by exactly one shard
+  auto m = ddpsim(merge_args);
+  ASSERT_EQ(m.code, 0) << m.err;
+  EXPECT_NE(m.out.find("merged.db: 16 runs"), std::string::npos) << m.out;
+  EXPECT_EQ(runs_table(file("merged.db")), runs_table(file("full.db")));
+  EXPECT_EQ(count(file("merged.db"), "SELECT COUNT(*) FROM skipped"), 8);
+  auto again = ddpsim(merge_args);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 new runs, 6 already present"), std::string::npos) << again.out;  // shard 0: points 0, 3, ...
+  EXPECT_EQ(runs_table(file("merged.db")), runs_table(file("full.db")));
+}
