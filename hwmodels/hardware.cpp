@@ -1,5 +1,8 @@
 #include "hwmodels/hardware.hpp"
 
+#include <map>
+#include <mutex>
+
 #include "sim/core/catalog.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/yaml_params.hpp"
@@ -25,7 +28,29 @@ std::string hardware_catalog_dir() { return data_dir() + "/hwmodels/catalog"; }
 
 std::vector<std::string> list_hardware() { return list_yaml_stems(hardware_catalog_dir()); }
 
+namespace {
+HardwareSpec parse_load_hardware_file(const std::string& path);
+}  // namespace
+
 HardwareSpec load_hardware_file(const std::string& path) {
+  // Parsed files are cached by identity (path, size, mtime): calibration simulates thousands of
+  // runs and would otherwise re-read the same YAML for each.
+  static std::mutex mutex;
+  static std::map<std::string, HardwareSpec> cache;
+  std::string key = file_identity(path);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  HardwareSpec spec = parse_load_hardware_file(path);
+  std::lock_guard<std::mutex> lock(mutex);
+  cache.emplace(key, spec);
+  return spec;
+}
+
+namespace {
+HardwareSpec parse_load_hardware_file(const std::string& path) {
   try {
     YAML::Node root = load_yaml_file(path);
     check_keys(root, path, {"name", "description", "gpu_model", "cpu_model", "params"});
@@ -48,6 +73,7 @@ HardwareSpec load_hardware_file(const std::string& path) {
     throw ConfigError(path, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
   }
 }
+}  // namespace
 
 HardwareSpec load_hardware(const std::string& name) {
   return load_hardware_file(resolve_catalog_entry("hardware", name, hardware_catalog_dir()));

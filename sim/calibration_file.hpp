@@ -22,8 +22,12 @@ namespace ddpsim {
   X(kRamPower, "ram.power", Power, 30, 0, 2000, "RAM power per node", "public facts: 27-32 W DRAM on HAICORE A100")    \
   X(kGpuCommFraction, "gpu.comm_fraction", Ratio, 0.15, 0, 1,                                                          \
     "share of the GPU's dynamic power range drawn during exposed communication", "prior")                            \
-  X(kGpuLimitGamma, "gpu.limit_gamma", Dimensionless, 0.5, 0, 3,                                                      \
-    "exponent of compute-time stretch under a power cap", "prior; fitted on Zeus power-limit traces")                 \
+  X(kGpuLimitGamma, "gpu.limit_gamma", Dimensionless, 1.0 / 3.0, 0.01, 3,                                             \
+    "compute-time stretch exponent under a power cap, above the knee", "DVFS: dynamic power ~ f^3; Zeus fits")        \
+  X(kGpuLimitKnee, "gpu.limit_knee", Ratio, 0.5, 0, 1,                                                                 \
+    "capped/demanded dynamic power below which time stretches linearly (voltage floor)", "prior; Zeus fits")          \
+  X(kGpuCapSharpness, "gpu.cap_sharpness", Dimensionless, 8, 1, 1000,                                                  \
+    "sharpness p of the soft power cap (large = hard cap)", "prior; Zeus fits")                                       \
   X(kFsAggregateBw, "fs.aggregate_bandwidth", Bandwidth, 20e9, 1e6, 1e14,                                              \
     "shared parallel file system bandwidth available to the job", "prior")                                            \
   X(kFsStreamBw, "fs.stream_bandwidth", Bandwidth, 150e6, 1e5, 1e12, "read bandwidth of one reader process",          \
@@ -52,6 +56,8 @@ namespace ddpsim {
     "prior: ~850 img/s, DeepLearningExamples TF32")                                                                  \
   X(kEvalSampleOverhead, "compute.eval_sample_overhead", Time, 0, 0, 60,                                               \
     "host-side time per sample in evaluation passes (per-sample Python loops)", "prior")                              \
+  X(kOverheadStretch, "compute.overhead_stretch", Ratio, 0, 0, 1,                                                      \
+    "share of the fixed step overhead that a power cap stretches (0 = host-bound)", "prior; Zeus fits")               \
   X(kOptimizer, "compute.optimizer", Time, 0.005, 0, 3600, "optimizer step time", "prior")                             \
   X(kJitterCv, "compute.jitter_cv", Ratio, 0.02, 0, 1, "coefficient of variation of step compute time", "prior")      \
   X(kActivity, "power.activity", Ratio, 0.8, 0, 1, "share of the GPU's dynamic power range at full occupancy",        \

@@ -130,6 +130,7 @@ std::string result_json(const Scenario& s, const std::vector<RunResult>& runs) {
   j.value("samples_per_gpu", s.config.samples_per_gpu > 0 ? s.config.samples_per_gpu : 0LL);
   j.value("steps_per_epoch", s.steps_per_epoch).value("max_lbs", s.max_lbs);
   j.value("ram_metered", s.hw.p(kRamMetered) != 0.0);
+  j.value("simulated_epochs", static_cast<long long>(runs.front().simulated_epochs));
   if (runs.size() > 1) {
     j.begin_object("std");
     write_metrics(j, st.sd, nullptr, true);

@@ -148,6 +148,7 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
   }
   s.steps_per_epoch = split_pass(s.train_samples, s.gpus, s.lbs).batches;
   if (cfg.repeats <= 0) throw InputError("--repeats must be a positive integer");
+  if (cfg.fast_forward_epochs < 0) throw InputError("--fast-forward must be a positive number of epochs");
   return s;
 }
 
@@ -232,7 +233,7 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   double bytes_per_sample_ = 0, device_bytes_ = 0, pcie_bps_ = 1;
   double decode_s_ = 0, read_cpu_bps_ = 1;
   double step_overhead_s_ = 0, per_sample_s_ = 0, fwd_fraction_ = 1.0 / 3, eval_overhead_s_ = 0;
-  double optimizer_s_ = 0, jitter_cv_ = 0, rollout_ = 1;
+  double optimizer_s_ = 0, jitter_cv_ = 0, rollout_ = 1, overhead_stretch_ = 0;
   double activity_ = 0.8, lbs_half_ = 8, worker_startup_s_ = 0;
   std::vector<double> bucket_cost_s_;      // allreduce time of each bucket (alone on the fabric)
   // Flow-level communication.
@@ -287,6 +288,9 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   gpu_.power_limit_w = hw.p(kGpuPowerLimit);
   gpu_.comm_fraction = nc[kGpuCommFraction];
   gpu_.limit_gamma = nc[kGpuLimitGamma];
+  gpu_.limit_knee = nc[kGpuLimitKnee];
+  gpu_.cap_sharpness = nc[kGpuCapSharpness];
+  overhead_stretch_ = wc[kOverheadStretch];
   cpu_.idle_power_w = nc[kCpuIdlePower];
   cpu_.core_power_w = nc[kCpuCorePower];
   cpu_.cores = static_cast<int>(hw.p(kCpuCores));
@@ -536,7 +540,9 @@ TrainingRun::BatchCost TrainingRun::batch_cost(Rank& rk, long long samples, doub
   double n = static_cast<double>(samples);
   c.demand_w = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
   c.h2d_s = n * device_bytes_ / pcie_bps_;
-  c.gpu_s = (step_overhead_s_ + per_sample_s_ * n * rollout_) * fraction * gpu_.time_stretch(c.demand_w) * rk.rng.jitter(jitter_cv_);
+  double s = gpu_.time_stretch(c.demand_w);
+  double overhead_s = step_overhead_s_ * (1.0 + overhead_stretch_ * (s - 1.0));
+  c.gpu_s = (overhead_s + per_sample_s_ * n * rollout_ * s) * fraction * rk.rng.jitter(jitter_cv_);
   return c;
 }
 
@@ -702,9 +708,34 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
 }  // namespace
 
 RunResult simulate(const Scenario& scenario, std::uint64_t seed, PowerObserver* observer) {
-  TrainingRun run(scenario, seed, observer);
+  int k = scenario.config.fast_forward_epochs;
+  if (k <= 0 || k >= scenario.epochs) {
+    TrainingRun run(scenario, seed, observer);
+    RunResult r = run.run();
+    r.seed = seed;
+    r.simulated_epochs = scenario.epochs;
+    return r;
+  }
+  Scenario part = scenario;
+  part.epochs = k;
+  TrainingRun run(part, seed, observer);
   RunResult r = run.run();
+  const double f = static_cast<double>(scenario.epochs) / k;
+  r.runtime_s *= f;
+  r.gpu_hours *= f;
+  for (int c = 0; c < kComponents; ++c) {
+    r.energy_j[c] *= f;
+    r.observed_energy_j[c] *= f;
+  }
+  r.energy_total_j *= f;
+  for (int p = 0; p < kPhases; ++p) {
+    r.phase_time_s[p] *= f;
+    r.phase_energy_j[p] *= f;
+  }
+  r.steps = r.steps / k * scenario.epochs;  // every epoch has the same number of steps
+  r.samples_trained = r.samples_trained / k * scenario.epochs;
   r.seed = seed;
+  r.simulated_epochs = k;
   return r;
 }
 

@@ -32,6 +32,10 @@ struct RunConfig {
   int repeats = 1;
   std::string calibration;  // "" = shipped default
   std::vector<std::pair<std::string, std::string>> overrides;  // --set name=value
+  /// Steady-state fast-forward: simulate this many epochs and extrapolate the rest (0 = off).
+  /// Every epoch starts from the same state (barrier, fresh workers, empty queues), so epochs
+  /// are statistically identical; the extrapolation error is the epoch-to-epoch jitter noise.
+  int fast_forward_epochs = 0;
 };
 
 /// Everything a simulation needs, resolved and validated.
@@ -69,9 +73,12 @@ struct RunResult {
   long long samples_trained = 0;
   std::uint64_t events = 0;
   int cpu_sockets = 0;
+  int simulated_epochs = 0;  // < epochs when fast-forwarded
 };
 
-/// Simulates one run with `seed`; `observer` (may be null) sees the power timeline.
+/// Simulates one run with `seed`; `observer` (may be null) sees the power timeline. With
+/// config.fast_forward_epochs = k < epochs, simulates k epochs and scales every total by
+/// epochs / k (the observer then sees only the simulated epochs).
 RunResult simulate(const Scenario& scenario, std::uint64_t seed, PowerObserver* observer = nullptr);
 
 /// Names of every parameter that --set accepts.

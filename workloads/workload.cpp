@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <map>
+#include <mutex>
+
 #include "sim/core/catalog.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/yaml_params.hpp"
@@ -64,7 +67,29 @@ std::string workload_catalog_dir() { return data_dir() + "/workloads/catalog"; }
 
 std::vector<std::string> list_workloads() { return list_yaml_stems(workload_catalog_dir()); }
 
+namespace {
+WorkloadSpec parse_load_workload_file(const std::string& path);
+}  // namespace
+
 WorkloadSpec load_workload_file(const std::string& path) {
+  // Parsed files are cached by identity (path, size, mtime): calibration simulates thousands of
+  // runs and would otherwise re-read the same YAML for each.
+  static std::mutex mutex;
+  static std::map<std::string, WorkloadSpec> cache;
+  std::string key = file_identity(path);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  WorkloadSpec spec = parse_load_workload_file(path);
+  std::lock_guard<std::mutex> lock(mutex);
+  cache.emplace(key, spec);
+  return spec;
+}
+
+namespace {
+WorkloadSpec parse_load_workload_file(const std::string& path) {
   try {
     YAML::Node root = load_yaml_file(path);
     check_keys(root, path, {"name", "description", "params", "phases"});
@@ -88,6 +113,7 @@ WorkloadSpec load_workload_file(const std::string& path) {
     throw ConfigError(path, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
   }
 }
+}  // namespace
 
 WorkloadSpec load_workload(const std::string& name) {
   return load_workload_file(resolve_catalog_entry("workload", name, workload_catalog_dir()));

@@ -14,6 +14,7 @@
 #include "sim/calibration_file.hpp"
 #include "sim/collective_report.hpp"
 #include "sim/cli/bench.hpp"
+#include "sim/cli/calibration_cmds.hpp"
 #include "sim/cli/cli_options.hpp"
 #include "sim/cli/db_commands.hpp"
 #include "sim/core/errors.hpp"
@@ -30,7 +31,7 @@ using ddpsim::cli::parse_positive;
 
 namespace {
 
-const std::vector<std::string> kCommands = {"run", "collective", "sweep", "merge", "query", "list", "bench", "version", "help"};
+const std::vector<std::string> kCommands = {"run", "collective", "sweep", "merge", "query", "calibrate", "validate", "list", "bench", "version", "help"};
 
 const char* kUsage =
     "ddpsim - discrete-event simulator of data-parallel neural-network training:\n"
@@ -42,6 +43,8 @@ const char* kUsage =
     "  sweep       run a what-if sweep file into a results database (parallel, resumable)\n"
     "  merge       combine results databases (e.g. the shards of a sweep)\n"
     "  query       SQL or canned questions (--best, --pareto, --scaling) on a results database\n"
+    "  calibrate   fit the model to measured runs and traces, write a calibration file\n"
+    "  validate    measured vs predicted (leave-one-out), with two baseline estimators\n"
     "  list        list hardware, workloads or every model parameter\n"
     "  bench       engine throughput and wall time of reference runs\n"
     "  version     print the version\n"
@@ -68,6 +71,7 @@ int cmd_run(const std::vector<std::string>& args) {
       ("link-gbit", po::value<std::string>(), "fabric what-if: adapter and leaf-spine link speed in Gbit/s (200 = HDR, 400 = NDR)")
       ("blocking-factor", po::value<std::string>(), "fabric what-if: leaf down:up ratio, 2 = 2:1 oversubscribed (fabric.blocking_factor)")
       ("algorithm", po::value<std::string>(), "allreduce algorithm: auto | ring | tree | hierarchical (nccl.algorithm)")
+      ("fast-forward", po::value<std::string>()->implicit_value("3"), "simulate K epochs (default 3) and extrapolate the rest (steady state)")
       ("power-trace", po::value<std::string>(), "write the simulated power timeline (first repeat) to this CSV file")
       ("sample-interval", po::value<std::string>()->default_value("1s"), "power trace sampling interval, e.g. 1s, 100ms")
       ("format", po::value<std::string>()->default_value("table"), "output format: table | json");
@@ -111,6 +115,10 @@ int cmd_run(const std::vector<std::string>& args) {
       if (eq == std::string::npos || eq == 0) throw InputError("--set expects name=value (got '" + kv + "')");
       cfg.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
+  }
+  if (vm.count("fast-forward")) {
+    cfg.fast_forward_epochs = static_cast<int>(parse_positive("--fast-forward", vm["fast-forward"].as<std::string>()));
+    if (vm.count("power-trace")) throw InputError("--power-trace needs full fidelity: drop --fast-forward");
   }
   if (vm.count("nics-per-node")) cfg.overrides.emplace_back("node.nics", std::to_string(parse_positive("--nics-per-node", vm["nics-per-node"].as<std::string>())));
   if (vm.count("link-gbit")) {
@@ -307,6 +315,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> rest(args.begin() + 1, args.end());
     if (cmd == "run") return cmd_run(rest);
     if (cmd == "collective") return cmd_collective(rest);
+    if (cmd == "calibrate") return cmd_calibrate(rest);
+    if (cmd == "validate") return cmd_validate(rest);
     if (cmd == "list") return cmd_list(rest);
     if (cmd == "bench") return cmd_bench(rest);
     if (cmd == "sweep") return cli::cmd_sweep(rest);

@@ -34,4 +34,11 @@ std::string resolve_catalog_entry(const std::string& kind, const std::string& na
   return dir + "/" + name + ".yaml";
 }
 
+std::string file_identity(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  auto time = std::filesystem::last_write_time(path, ec);
+  return path + "|" + std::to_string(size) + "|" + std::to_string(time.time_since_epoch().count());
+}
+
 }  // namespace ddpsim

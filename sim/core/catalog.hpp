@@ -14,4 +14,8 @@ std::vector<std::string> list_yaml_stems(const std::string& dir);
 /// an unknown name is an InputError naming `kind`, with a suggestion and the known names.
 std::string resolve_catalog_entry(const std::string& kind, const std::string& name, const std::string& dir);
 
+/// A key that changes when the file at `path` changes (path, size, modification time); used to
+/// cache parsed catalog files, which simulations in a calibration loop read thousands of times.
+std::string file_identity(const std::string& path);
+
 }  // namespace ddpsim

@@ -22,7 +22,7 @@ RunConfig hand_config() {
       {"compute.per_sample", "1 ms"},   {"compute.optimizer", "5 ms"},   {"power.activity", "0.8"},
       {"power.lbs_half", "0"},          {"gpu.idle_power", "50 W"},      {"gpu.tdp", "400 W"},
       {"gpu.power_limit", "400 W"},     {"cpu.idle_power", "80 W"},      {"cpu.core_power", "5 W"},
-      {"ram.power", "30 W"},
+      {"ram.power", "30 W"},            {"gpu.cap_sharpness", "1000"},   {"gpu.limit_knee", "0"},
   };
   return c;
 }
@@ -57,8 +57,9 @@ TEST(HandDerivedRun, PowerCapStretchesComputeByHand) {
   c.overrides.push_back({"gpu.limit_gamma", "0.5"});
   Scenario s = resolve_scenario(c);
   RunResult r = simulate(s, 1);
-  // Demand 330 W > 190 W: compute stretches by ((330-50)/(190-50))^0.5 = sqrt(2); optimizer does not.
-  double step = 0.266 * std::sqrt(2.0) + 0.005;
+  // Hard cap (sharpness 1000), no knee. Demand 330 W > 190 W: compute stretches by
+  // ((190-50)/(330-50))^-0.5 = sqrt(2); the host-bound overhead and the optimizer do not.
+  double step = 0.010 + 0.256 * std::sqrt(2.0) + 0.005;
   EXPECT_NEAR(r.runtime_s, 2 * (1.0 + 4 * step), 1e-6);
   EXPECT_NEAR(r.energy_j[0], 8 * step * 190.0 + 2 * 50.0, 1e-3);
 }

@@ -1,0 +1,114 @@
+#include "calibration/fit.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+
+#include "sim/core/errors.hpp"
+
+namespace ddpsim {
+
+namespace {
+
+struct Evaluated {
+  Eigen::VectorXd r;  // data residuals followed by prior residuals
+  double cost = 0;
+};
+
+}  // namespace
+
+FitResult fit_least_squares(const std::vector<FitParameter>& params, const ResidualFunction& fn,
+                            const std::vector<double>& start_si, const LmOptions& opt) {
+  const auto p = static_cast<Eigen::Index>(params.size());
+  if (start_si.size() != params.size()) throw ModelError("internal: start vector size mismatch");
+  Eigen::VectorXd lo(p), hi(p), mu(p), sd(p), z(p);
+  for (Eigen::Index i = 0; i < p; ++i) {
+    const auto& fp = params[static_cast<std::size_t>(i)];
+    if (!(fp.prior > 0) || !(fp.lower > 0) || !(fp.upper > fp.lower)) {
+      throw ModelError("fit parameter '" + fp.label + "' needs positive prior and bounds");
+    }
+    lo(i) = std::log(fp.lower);
+    hi(i) = std::log(fp.upper);
+    mu(i) = std::log(fp.prior);
+    sd(i) = std::log1p(std::max(1e-6, fp.prior_rel_sd));
+    z(i) = std::clamp(std::log(std::max(start_si[static_cast<std::size_t>(i)], 1e-300)), lo(i), hi(i));
+  }
+  FitResult res;
+  auto to_si = [&](const Eigen::VectorXd& zz) {
+    std::vector<double> v(static_cast<std::size_t>(p));
+    for (Eigen::Index i = 0; i < p; ++i) v[static_cast<std::size_t>(i)] = std::exp(zz(i));
+    return v;
+  };
+  auto evaluate = [&](const Eigen::VectorXd& zz) {
+    ++res.evaluations;
+    std::vector<double> data = fn(to_si(zz));
+    Evaluated e;
+    e.r.resize(static_cast<Eigen::Index>(data.size()) + p);
+    for (std::size_t k = 0; k < data.size(); ++k) {
+      if (!std::isfinite(data[k])) throw ModelError("fit: the model produced a non-finite prediction");
+      e.r(static_cast<Eigen::Index>(k)) = data[k];
+    }
+    for (Eigen::Index i = 0; i < p; ++i) e.r(static_cast<Eigen::Index>(data.size()) + i) = (zz(i) - mu(i)) / sd(i);
+    e.cost = 0.5 * e.r.squaredNorm();
+    return e;
+  };
+  auto jacobian = [&](const Eigen::VectorXd& zz, const Evaluated& at) {
+    Eigen::MatrixXd J(at.r.size(), p);
+    for (Eigen::Index i = 0; i < p; ++i) {
+      Eigen::VectorXd z2 = zz;
+      double h = opt.log_step;
+      if (z2(i) + h > hi(i)) h = -h;  // step inwards at the upper bound
+      z2(i) += h;
+      Evaluated e2 = evaluate(z2);
+      J.col(i) = (e2.r - at.r) / h;
+    }
+    return J;
+  };
+
+  Evaluated cur = evaluate(z);
+  double lambda = 1e-2;
+  Eigen::MatrixXd J;
+  for (res.iterations = 0; res.iterations < opt.max_iterations; ++res.iterations) {
+    J = jacobian(z, cur);
+    Eigen::MatrixXd A = J.transpose() * J;
+    Eigen::VectorXd g = J.transpose() * cur.r;
+    bool improved = false;
+    for (int tries = 0; tries < 12; ++tries) {
+      Eigen::MatrixXd M = A;
+      for (Eigen::Index i = 0; i < p; ++i) M(i, i) += lambda * std::max(A(i, i), 1e-12);
+      Eigen::VectorXd step = M.ldlt().solve(-g);
+      Eigen::VectorXd z2 = (z + step).cwiseMax(lo).cwiseMin(hi);
+      Evaluated e2 = evaluate(z2);
+      if (e2.cost < cur.cost) {
+        double rel = (cur.cost - e2.cost) / std::max(cur.cost, 1e-300);
+        z = z2;
+        cur = e2;
+        lambda = std::max(lambda / 3.0, 1e-9);
+        improved = true;
+        if (rel < opt.tolerance) res.converged = true;
+        break;
+      }
+      lambda *= 4.0;
+    }
+    if (!improved) {
+      res.converged = true;  // no descent direction left at this scale: a (local) minimum
+      break;
+    }
+    if (res.converged) break;
+  }
+  // Standard errors from the Jacobian at the optimum (fixed parameters at a bound get the prior's).
+  J = jacobian(z, cur);
+  Eigen::MatrixXd cov = (J.transpose() * J).ldlt().solve(Eigen::MatrixXd::Identity(p, p));
+  res.values = to_si(z);
+  res.stderrs.resize(static_cast<std::size_t>(p));
+  for (Eigen::Index i = 0; i < p; ++i) {
+    double var = cov(i, i);
+    res.stderrs[static_cast<std::size_t>(i)] = std::exp(z(i)) * std::sqrt(std::max(0.0, var));
+  }
+  res.cost = cur.cost;
+  const auto n_data = cur.r.size() - p;
+  res.residuals.assign(cur.r.data(), cur.r.data() + n_data);
+  return res;
+}
+
+}  // namespace ddpsim

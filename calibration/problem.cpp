@@ -1,0 +1,166 @@
+#include "calibration/problem.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <thread>
+
+#include "sim/core/errors.hpp"
+
+namespace ddpsim {
+
+namespace {
+constexpr double kJPerKwh = 3.6e6;
+const char* kQuantities[] = {"runtime_h",      "gpu_hours",      "energy_total_kwh",   "energy_cpu_kwh",  "energy_gpu_kwh",
+                             "energy_ram_kwh", "cpu_share_of_total", "time_per_epoch_s", "average_gpu_power_w"};
+
+std::string config_key(const RunConfig& c) {
+  std::string k = c.workload + "|" + c.phase + "|" + c.hardware + "|" + std::to_string(c.gpus) + "|" + std::to_string(c.lbs) + "|" +
+                  std::to_string(c.gbs) + "|" + std::to_string(c.epochs) + "|" + std::to_string(c.samples_per_gpu) + "|" +
+                  std::to_string(c.fast_forward_epochs) + "|" + std::to_string(c.seed);
+  for (const auto& [n, v] : c.overrides) k += "|" + n + "=" + v;
+  return k;
+}
+}  // namespace
+
+bool is_known_quantity(const std::string& q) {
+  return std::find(std::begin(kQuantities), std::end(kQuantities), q) != std::end(kQuantities);
+}
+
+double observe(const std::string& q, const RunResult& r, double time_scale) {
+  if (q == "runtime_h") return r.runtime_s / 3600.0 * time_scale;
+  if (q == "gpu_hours") return r.gpu_hours * time_scale;
+  if (q == "energy_total_kwh") return r.energy_total_j / kJPerKwh * time_scale;
+  if (q == "energy_cpu_kwh") return r.energy_j[1] / kJPerKwh * time_scale;
+  if (q == "energy_gpu_kwh") return r.energy_j[0] / kJPerKwh * time_scale;
+  if (q == "energy_ram_kwh") return r.energy_j[2] / kJPerKwh * time_scale;
+  if (q == "cpu_share_of_total") return r.energy_total_j > 0 ? r.energy_j[1] / r.energy_total_j : 0.0;
+  if (q == "time_per_epoch_s") return r.runtime_s * time_scale;
+  if (q == "average_gpu_power_w") return r.mean_gpu_power_w;
+  throw InputError("unknown measured quantity '" + q + "'" + did_you_mean(q, std::vector<std::string>(std::begin(kQuantities), std::end(kQuantities))));
+}
+
+double calibration_value(const Calibration& cal, const Target& t) {
+  if (t.node) {
+    ParamSet set = cal.node(t.hardware);
+    int i = set.table().find(t.param);
+    if (i < 0) throw ModelError("internal: unknown node calibration parameter " + t.param);
+    return set[static_cast<std::size_t>(i)];
+  }
+  ParamSet set = cal.workload(t.workload, t.hardware);
+  int i = set.table().find(t.param);
+  if (i < 0) throw ModelError("internal: unknown workload calibration parameter " + t.param);
+  return set[static_cast<std::size_t>(i)];
+}
+
+void set_calibration_value(Calibration& cal, const Target& t, double value, double stderr_si, const std::string& citation) {
+  ParamSet* set;
+  if (t.node) {
+    auto it = cal.node_sets.find(t.hardware);
+    if (it == cal.node_sets.end()) it = cal.node_sets.emplace(t.hardware, ParamSet(node_calibration_table())).first;
+    set = &it->second;
+  } else {
+    auto key = std::make_pair(t.workload, t.hardware);
+    auto it = cal.workload_sets.find(key);
+    if (it == cal.workload_sets.end()) it = cal.workload_sets.emplace(key, ParamSet(workload_calibration_table())).first;
+    set = &it->second;
+  }
+  int i = set->table().find(t.param);
+  if (i < 0) throw ModelError("internal: unknown calibration parameter " + t.param);
+  const auto& spec = set->table().spec(static_cast<std::size_t>(i));
+  double v = std::clamp(value, spec.min_si, spec.max_si);
+  set->set(static_cast<std::size_t>(i), v, "fit", citation, stderr_si);
+}
+
+Calibration CalibrationProblem::with(const std::vector<double>& values, const std::vector<double>* stderrs,
+                                     const std::string& origin) const {
+  Calibration cal = base;
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    double se = stderrs ? (*stderrs)[k] : std::numeric_limits<double>::quiet_NaN();
+    for (const auto& t : params[k].targets) {
+      double f = t.factor * (t.times_param >= 0 ? values[static_cast<std::size_t>(t.times_param)] : 1.0);
+      set_calibration_value(cal, t, values[k] * f, se * f, origin);
+    }
+  }
+  return cal;
+}
+
+std::vector<double> CalibrationProblem::current_values() const {
+  std::vector<double> v;
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    const auto& p = params[k];
+    if (!p.targets.empty()) {
+      v.push_back(calibration_value(base, p.targets.front()));
+      continue;
+    }
+    // A ratio parameter: recover it from an entry it scales (scaled value / reference value).
+    double ratio = p.fit.prior;
+    for (const auto& q : params) {
+      for (const auto& t : q.targets) {
+        if (t.times_param == static_cast<int>(k) && !q.targets.empty() && q.targets.front().times_param < 0) {
+          ratio = calibration_value(base, t) / calibration_value(base, q.targets.front()) / t.factor;
+        }
+      }
+    }
+    v.push_back(ratio);
+  }
+  return v;
+}
+
+std::vector<double> CalibrationProblem::predict(const Calibration& cal) const {
+  // Simulate each distinct configuration once, on all cores.
+  std::map<std::string, std::size_t> index;
+  std::vector<const RunConfig*> configs;
+  std::vector<std::size_t> obs_config(observations.size());
+  for (std::size_t i = 0; i < observations.size(); ++i) {
+    auto key = config_key(observations[i].config);
+    auto [it, added] = index.emplace(key, configs.size());
+    if (added) configs.push_back(&observations[i].config);
+    obs_config[i] = it->second;
+  }
+  std::vector<RunResult> results(configs.size());
+  std::vector<std::string> errors(configs.size());
+  unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), static_cast<unsigned>(configs.size())));
+  auto work = [&](unsigned t) {
+    for (std::size_t c = t; c < configs.size(); c += threads) {
+      try {
+        Scenario s = resolve_scenario(*configs[c], cal);
+        results[c] = simulate(s, configs[c]->seed);
+      } catch (const std::exception& e) {
+        errors[c] = e.what();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  for (std::size_t c = 0; c < configs.size(); ++c) {
+    if (!errors[c].empty()) throw InputError("calibration run " + configs[c]->workload + " on " + configs[c]->hardware + ": " + errors[c]);
+  }
+  std::vector<double> out(observations.size());
+  for (std::size_t i = 0; i < observations.size(); ++i) {
+    out[i] = observe(observations[i].quantity, results[obs_config[i]], observations[i].time_scale);
+  }
+  return out;
+}
+
+std::vector<double> CalibrationProblem::residuals(const std::vector<double>& values) const {
+  std::vector<double> pred = predict(with(values));
+  std::vector<double> r(observations.size());
+  for (std::size_t i = 0; i < observations.size(); ++i) {
+    const auto& o = observations[i];
+    r[i] = (pred[i] - o.measured) / o.measured / o.sigma_rel;
+  }
+  return r;
+}
+
+FitResult CalibrationProblem::fit(const LmOptions& options) const {
+  std::vector<FitParameter> fp;
+  for (const auto& p : params) fp.push_back(p.fit);
+  std::vector<double> start = current_values();
+  for (std::size_t k = 0; k < fp.size(); ++k) start[k] = std::clamp(start[k], fp[k].lower, fp[k].upper);
+  return fit_least_squares(fp, [this](const std::vector<double>& v) { return residuals(v); }, start, options);
+}
+
+}  // namespace ddpsim

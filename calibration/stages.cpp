@@ -1,0 +1,417 @@
+#include "calibration/stages.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "hwmodels/hardware.hpp"
+#include "sim/core/catalog.hpp"
+#include "sim/core/errors.hpp"
+#include "workloads/workload.hpp"
+
+namespace ddpsim {
+
+namespace {
+
+constexpr int kZeusSteps = 24;          // steps simulated per Zeus point (steady state; scaled to the epoch)
+constexpr double kImageNetTrain = 1281167;
+
+FitParameter prior_for(const Calibration& priors, const Target& t, const std::string& label, double default_rel_sd) {
+  FitParameter fp;
+  fp.label = label;
+  ParamSet set = t.node ? priors.node(t.hardware) : priors.workload(t.workload, t.hardware);
+  int i = set.table().find(t.param);
+  if (i < 0) throw ModelError("internal: no parameter " + t.param);
+  const auto& spec = set.table().spec(static_cast<std::size_t>(i));
+  fp.prior = set[static_cast<std::size_t>(i)];
+  double se = set.stderr_of(static_cast<std::size_t>(i));
+  fp.prior_rel_sd = std::isfinite(se) && se > 0 && fp.prior > 0 ? se / fp.prior : default_rel_sd;
+  fp.lower = std::max(spec.min_si, fp.prior * 1e-3);
+  fp.upper = std::min(spec.max_si, fp.prior * 1e3);
+  if (fp.lower <= 0) fp.lower = fp.prior * 1e-3;
+  return fp;
+}
+
+BoundParameter bound(const Calibration& priors, std::vector<Target> targets, double default_rel_sd = 0.5) {
+  const Target& t = targets.front();
+  std::string label = (t.node ? t.hardware : t.workload + "/" + t.hardware) + " " + t.param;
+  if (targets.size() > 1) label += " (shared)";
+  return {prior_for(priors, t, label, default_rel_sd), std::move(targets)};
+}
+
+Target node_t(const std::string& hw, const std::string& p) { return {true, hw, "", p}; }
+Target wl_t(const std::string& wl, const std::string& hw, const std::string& p) { return {false, hw, wl, p}; }
+
+double geometric_mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += std::log(x);
+  return std::exp(s / static_cast<double>(v.size()));
+}
+
+std::string fnv_hex(const std::string& data) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace
+
+std::string default_priors_path() { return data_dir() + "/calibration/priors.yaml"; }
+
+std::string file_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return "fnv1a64:" + fnv_hex(ss.str());
+}
+
+std::map<std::string, std::vector<ZeusPoint>> zeus_resnet_points(const std::vector<ZeusPoint>& all) {
+  std::map<std::string, std::vector<ZeusPoint>> out;
+  for (const auto& p : all) {
+    if (p.dataset == "imagenet" && p.network == "resnet50") out[p.gpu].push_back(p);
+  }
+  return out;
+}
+
+CalibrationProblem zeus_problem(const std::vector<ZeusPoint>& points, const std::string& gpu, const Calibration& base,
+                                const Calibration& priors) {
+  CalibrationProblem pb;
+  pb.base = base;
+  const std::string hw = "zeus-" + gpu;
+  load_hardware(hw);  // the GPU type must be in the catalog (InputError otherwise)
+  for (const auto& p : points) {
+    RunConfig c;
+    c.workload = "resnet50";
+    c.hardware = hw;
+    c.gpus = 1;
+    c.lbs = p.batch_size;
+    c.epochs = 1;
+    c.seed = 1;
+    char pl[32];
+    std::snprintf(pl, sizeof pl, "%.6g W", p.power_limit_w);
+    c.overrides = {{"dataset.train_samples", std::to_string(kZeusSteps * p.batch_size)},
+                   {"dataset.val_samples", "0"},
+                   {"dataset.train_eval_pass", "false"},
+                   {"gpu.power_limit", pl}};
+    double scale = kImageNetTrain / (kZeusSteps * static_cast<double>(p.batch_size));
+    std::string id = gpu + "/bs" + std::to_string(p.batch_size) + "/" + std::to_string(static_cast<int>(p.power_limit_w)) + "W";
+    pb.observations.push_back({id, c, "time_per_epoch_s", p.time_per_epoch_s, 0.03, scale});
+    pb.observations.push_back({id, c, "average_gpu_power_w", p.average_power_w, 0.03, 1});
+  }
+  const std::string wl = "resnet50";
+  for (const char* p : {"compute.per_sample", "compute.step_overhead", "compute.overhead_stretch", "power.activity", "power.lbs_half"}) {
+    pb.params.push_back(bound(priors, {wl_t(wl, hw, p)}, 1.0));
+  }
+  for (const char* p : {"gpu.limit_gamma", "gpu.limit_knee", "gpu.cap_sharpness"}) pb.params.push_back(bound(priors, {node_t(hw, p)}, 1.0));
+  return pb;
+}
+
+RunConfig run_config(const MeasuredRun& run, int fast_forward_epochs) {
+  RunConfig c;
+  c.workload = run.workload;
+  c.phase = run.phase;
+  c.hardware = run.hardware;
+  c.gpus = run.gpus;
+  c.lbs = run.lbs;
+  c.gbs = run.gbs;
+  c.epochs = run.epochs;
+  c.samples_per_gpu = run.samples_per_gpu;
+  c.seed = 1;
+  c.fast_forward_epochs = fast_forward_epochs;
+  return c;
+}
+
+std::vector<Observation> run_observations(const MeasuredRun& run) {
+  std::vector<Observation> out;
+  RunConfig c = run_config(run, 1);
+  double sigma = run.sigma > 0 ? run.sigma : 0.03;
+  for (const auto& [q, v] : run.measured) {
+    if (q == "gpu_hours" && run.measured.count("runtime_h")) continue;  // n x runtime: no new information
+    if (!is_known_quantity(q)) continue;
+    out.push_back({run.id, c, q, v, sigma, 1});
+  }
+  return out;
+}
+
+CalibrationProblem paper_problem(const std::vector<MeasuredRun>& runs, const Calibration& base, const Calibration& priors) {
+  CalibrationProblem pb;
+  pb.base = base;
+  std::set<std::pair<std::string, std::string>> pairs;  // (workload, hardware) with data
+  std::set<std::string> hws;
+  for (const auto& r : runs) {
+    auto obs = run_observations(r);
+    pb.observations.insert(pb.observations.end(), obs.begin(), obs.end());
+    pairs.insert({r.workload, r.hardware});
+    hws.insert(r.hardware);
+  }
+  // Node power: CPU sockets and RAM of each hardware type with data.
+  for (const auto& hw : hws) {
+    pb.params.push_back(bound(priors, {node_t(hw, "cpu.idle_power")}));
+    pb.params.push_back(bound(priors, {node_t(hw, "cpu.core_power")}));
+    if (load_hardware(hw).p(kRamMetered) != 0.0) pb.params.push_back(bound(priors, {node_t(hw, "ram.power")}));
+  }
+  // One shared parallel file system and one InfiniBand fabric for all partitions.
+  std::vector<Target> fs_agg, fs_stream, ib_eff;
+  for (const auto& hw : hws) {
+    fs_agg.push_back(node_t(hw, "fs.aggregate_bandwidth"));
+    fs_stream.push_back(node_t(hw, "fs.stream_bandwidth"));
+    ib_eff.push_back(node_t(hw, "comm.inter_efficiency"));
+  }
+  bool any_shared_fs = false;
+  for (const auto& [wl, hw] : pairs) any_shared_fs = any_shared_fs || load_workload(wl).storage() == Storage::SharedFs;
+  if (any_shared_fs) {
+    pb.params.push_back(bound(priors, fs_agg));
+    pb.params.push_back(bound(priors, fs_stream));
+  }
+  pb.params.push_back(bound(priors, ib_eff, 0.05));
+  // Compute: a workload measured on several GPU types shares its step-cost shape; the first
+  // hardware (in name order) carries the fixed and per-sample times, every other one a speed
+  // ratio (prior: the ratio of the priors) that scales both.
+  std::map<std::string, std::vector<std::string>> hw_of;
+  for (const auto& [wl, hw] : pairs) hw_of[wl].push_back(hw);
+  for (const auto& [wl, hw_list] : hw_of) {
+    bool shared_fs = load_workload(wl).storage() == Storage::SharedFs;
+    const std::string& ref = hw_list.front();
+    std::size_t per_sample_idx = pb.params.size();
+    pb.params.push_back(bound(priors, {wl_t(wl, ref, "compute.per_sample")}));
+    std::size_t overhead_idx = pb.params.size();
+    if (shared_fs) pb.params.push_back(bound(priors, {wl_t(wl, ref, "compute.step_overhead")}));
+    for (std::size_t k = 1; k < hw_list.size(); ++k) {
+      const std::string& hw = hw_list[k];
+      double ratio_prior = calibration_value(priors, wl_t(wl, hw, "compute.per_sample")) / calibration_value(priors, wl_t(wl, ref, "compute.per_sample"));
+      BoundParameter ratio;
+      ratio.fit = {wl + " " + hw + "/" + ref + " compute-time ratio", ratio_prior, 0.5, ratio_prior * 1e-2, ratio_prior * 1e2};
+      std::size_t ratio_idx = pb.params.size();
+      pb.params.push_back(ratio);
+      Target ts = wl_t(wl, hw, "compute.per_sample");
+      ts.times_param = static_cast<int>(ratio_idx);
+      pb.params[per_sample_idx].targets.push_back(ts);
+      if (shared_fs) {
+        Target to = wl_t(wl, hw, "compute.step_overhead");
+        to.times_param = static_cast<int>(ratio_idx);
+        pb.params[overhead_idx].targets.push_back(to);
+      }
+      // The ratio parameter itself writes nothing; it only scales the shared entries.
+    }
+    // Loader CPU work: one parameter; other hardware types follow by the CPU base-clock ratio.
+    const char* loader_param = shared_fs ? "loader.read_cpu_bandwidth" : "loader.decode_per_sample";
+    BoundParameter loader = bound(priors, {wl_t(wl, ref, loader_param)});
+    double ref_clock = load_hardware(ref).p(kCpuClock);
+    for (std::size_t k = 1; k < hw_list.size(); ++k) {
+      Target t = wl_t(wl, hw_list[k], loader_param);
+      double clock = load_hardware(hw_list[k]).p(kCpuClock);
+      t.factor = shared_fs ? clock / ref_clock : ref_clock / clock;  // bandwidth up, time down
+      loader.targets.push_back(t);
+    }
+    pb.params.push_back(loader);
+    for (const auto& hw : hw_list) pb.params.push_back(bound(priors, {wl_t(wl, hw, "power.activity")}, 0.3));
+  }
+  return pb;
+}
+
+TransferReport transfer_zeus_shapes(Calibration& cal, const std::vector<std::string>& zeus_gpus) {
+  TransferReport rep;
+  if (zeus_gpus.empty()) return rep;
+  auto gather = [&](const Target& proto) {
+    std::vector<double> v;
+    for (const auto& g : zeus_gpus) {
+      Target t = proto;
+      t.hardware = "zeus-" + g;
+      v.push_back(calibration_value(cal, t));
+    }
+    return geometric_mean(v);
+  };
+  const std::string cite = "Zeus shape transfer: geometric mean over " + std::to_string(zeus_gpus.size()) + " GPU types";
+  for (const char* p : {"gpu.limit_gamma", "gpu.limit_knee", "gpu.cap_sharpness"}) {
+    double m = gather(node_t("", p));
+    for (const char* hw : {"a100", "h100"}) set_calibration_value(cal, node_t(hw, p), m, std::numeric_limits<double>::quiet_NaN(), cite);
+    rep.lines.push_back(std::string(p) + " = " + std::to_string(m));
+  }
+  for (const char* p : {"compute.overhead_stretch", "power.lbs_half", "compute.step_overhead"}) {
+    double m = gather(wl_t("resnet50", "", p));
+    for (const char* hw : {"a100", "h100"}) set_calibration_value(cal, wl_t("resnet50", hw, p), m, std::numeric_limits<double>::quiet_NaN(), cite);
+    rep.lines.push_back(std::string("resnet50 ") + p + " = " + std::to_string(m));
+  }
+  // Roofline over datasheet ratios: t_sample = w_c / F + w_m / B, non-negative least squares
+  // over the Zeus GPUs (two unknowns; if one weight comes out negative, fit the other alone).
+  std::vector<double> t, F, B;
+  for (const auto& g : zeus_gpus) {
+    HardwareSpec hw = load_hardware("zeus-" + g);
+    t.push_back(calibration_value(cal, wl_t("resnet50", "zeus-" + g, "compute.per_sample")));
+    F.push_back(hw.p(kGpuTflops) * 1e12);
+    B.push_back(hw.p(kGpuMemBw));
+  }
+  // Relative least squares: minimise sum ((w_c/F + w_m/B) / t - 1)^2.
+  Eigen::MatrixXd A(static_cast<Eigen::Index>(t.size()), 2);
+  Eigen::VectorXd y = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(t.size()));
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    A(static_cast<Eigen::Index>(i), 0) = 1.0 / F[i] / t[i];
+    A(static_cast<Eigen::Index>(i), 1) = 1.0 / B[i] / t[i];
+  }
+  Eigen::Vector2d w = A.colPivHouseholderQr().solve(y);
+  if (w(0) < 0 || w(1) < 0) {
+    // One-term fits; keep the better.
+    double wc = A.col(0).dot(y) / A.col(0).squaredNorm(), wm = A.col(1).dot(y) / A.col(1).squaredNorm();
+    double ec = (A.col(0) * wc - y).squaredNorm(), em = (A.col(1) * wm - y).squaredNorm();
+    w = ec < em ? Eigen::Vector2d(wc, 0) : Eigen::Vector2d(0, wm);
+  }
+  rep.w_compute_flop = w(0);
+  rep.w_memory_bytes = w(1);
+  for (const char* hwname : {"a100", "h100"}) {
+    HardwareSpec hw = load_hardware(hwname);
+    double ts = w(0) / (hw.p(kGpuTflops) * 1e12) + w(1) / hw.p(kGpuMemBw);
+    set_calibration_value(cal, wl_t("resnet50", hwname, "compute.per_sample"), ts, std::numeric_limits<double>::quiet_NaN(),
+                          "roofline transfer from the Zeus GPUs over datasheet TFLOP/s and memory bandwidth");
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "resnet50 %s compute.per_sample (roofline) = %.4g ms", hwname, ts * 1e3);
+    rep.lines.push_back(buf);
+  }
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "roofline per ResNet50 sample: %.3g GFLOP-equivalent, %.3g GB-equivalent", w(0) / 1e9, w(1) / 1e9);
+  rep.lines.push_back(buf);
+  return rep;
+}
+
+Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
+  std::string priors_path = in.priors_file.empty() ? default_priors_path() : in.priors_file;
+  Calibration priors = load_calibration(priors_path);
+  Calibration cal = priors;
+  LmOptions opt;
+  opt.max_iterations = in.max_iterations;
+  std::vector<std::string> zeus_gpus;
+  std::vector<std::string> inputs{priors_path};
+  for (const auto& dir : in.trace_dirs) {
+    auto pts = zeus_resnet_points(read_zeus_dir(dir));
+    std::vector<std::string> csvs;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() == ".csv") csvs.push_back(e.path().string());
+    }
+    std::sort(csvs.begin(), csvs.end());
+    inputs.insert(inputs.end(), csvs.begin(), csvs.end());
+    for (const auto& [gpu, points] : pts) {
+      CalibrationProblem pb = zeus_problem(points, gpu, cal, priors);
+      FitResult fr = pb.fit(opt);
+      cal = pb.with(fr.values, &fr.stderrs, "fit: Zeus traces " + gpu);
+      zeus_gpus.push_back(gpu);
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "zeus %s: %zu points, %d iterations, cost %.3g", gpu.c_str(), points.size(), fr.iterations, fr.cost);
+      log.add(buf);
+    }
+  }
+  TransferReport tr = transfer_zeus_shapes(cal, zeus_gpus);
+  for (const auto& l : tr.lines) log.add("transfer: " + l);
+  std::vector<MeasuredRun> runs;
+  for (const auto& f : in.measured_files) {
+    MeasuredSet ms = read_measured_runs(f);
+    runs.insert(runs.end(), ms.runs.begin(), ms.runs.end());
+    inputs.push_back(f);
+  }
+  if (!runs.empty()) {
+    // The transferred values are the priors of the paper fit.
+    CalibrationProblem pb = paper_problem(runs, cal, cal);
+    FitResult fr = pb.fit(opt);
+    cal = pb.with(fr.values, &fr.stderrs, "fit: measured runs");
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "paper: %zu runs, %zu observations, %zu parameters, %d iterations, cost %.3g", runs.size(),
+                  pb.observations.size(), pb.params.size(), fr.iterations, fr.cost);
+    log.add(buf);
+    // ResNet50 on H100 has no measured run: its per-sample time follows the A100 fit by the
+    // roofline ratio, its decode time by the CPU clock ratio.
+    if (!zeus_gpus.empty()) {
+      HardwareSpec a = load_hardware("a100"), h = load_hardware("h100");
+      auto roof = [&](const HardwareSpec& hw) { return tr.w_compute_flop / (hw.p(kGpuTflops) * 1e12) + tr.w_memory_bytes / hw.p(kGpuMemBw); };
+      double ratio = roof(h) / roof(a);
+      Target ta = wl_t("resnet50", "a100", "compute.per_sample"), th = wl_t("resnet50", "h100", "compute.per_sample");
+      set_calibration_value(cal, th, calibration_value(cal, ta) * ratio, std::numeric_limits<double>::quiet_NaN(),
+                            "A100 fit x roofline ratio H100/A100");
+      Target da = wl_t("resnet50", "a100", "loader.decode_per_sample"), dh = wl_t("resnet50", "h100", "loader.decode_per_sample");
+      set_calibration_value(cal, dh, calibration_value(cal, da) * a.p(kCpuClock) / h.p(kCpuClock), std::numeric_limits<double>::quiet_NaN(),
+                            "A100 fit x CPU base-clock ratio");
+    }
+  }
+  cal.description = "fitted by ddpsim calibrate (Zeus traces + measured runs)";
+  cal.provenance.clear();
+  cal.provenance["ddpsim_version"] = DDPSIM_VERSION;
+  std::time_t now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
+  cal.provenance["date"] = date;
+  cal.provenance["method"] = "weighted least squares on relative errors (Levenberg-Marquardt, simulator in the loop), log-normal priors";
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    std::string rel = std::filesystem::weakly_canonical(inputs[k]).string();
+    std::string base = data_dir() + "/";
+    if (rel.rfind(base, 0) == 0) rel = rel.substr(base.size());
+    char key[32];
+    std::snprintf(key, sizeof key, "input_%02zu", k + 1);
+    cal.provenance[key] = rel + " " + file_hash(inputs[k]);
+  }
+  return cal;
+}
+
+std::string calibration_to_yaml(const Calibration& cal) {
+  std::ostringstream o;
+  auto q = [](const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "\"";
+  };
+  auto fmt = [](double v, Dim d) {
+    char buf[64];
+    const char* unit = dim_si_unit(d);
+    std::snprintf(buf, sizeof buf, "%.6g%s%s", v, *unit ? " " : "", unit);
+    return std::string(buf);
+  };
+  auto write_set = [&](const ParamSet& set, const std::string& indent) {
+    for (std::size_t i = 0; i < set.table().size(); ++i) {
+      if (!set.is_set(i)) continue;
+      const auto& spec = set.table().spec(i);
+      o << indent << spec.name << ": {value: ";
+      if (spec.dim == Dim::Choice || spec.dim == Dim::Flag) {
+        o << set.format(i);
+      } else {
+        o << q(fmt(set[i], spec.dim));
+      }
+      double se = set.stderr_of(i);
+      if (std::isfinite(se)) o << ", stderr: " << q(fmt(se, spec.dim == Dim::Count ? Dim::Dimensionless : spec.dim));
+      o << ", source: " << q(set.citation(i)) << "}\n";
+    }
+  };
+  o << "# ddpsim calibration, written by `ddpsim calibrate`; regenerate it, do not edit by hand.\n";
+  o << "format: ddpsim-calibration/1\n";
+  o << "description: " << q(cal.description) << "\n";
+  o << "provenance:\n";
+  for (const auto& [k, v] : cal.provenance) o << "  " << k << ": " << q(v) << "\n";
+  o << "hardware:\n";
+  for (const auto& [hw, set] : cal.node_sets) {
+    o << "  " << hw << ":\n";
+    write_set(set, "    ");
+  }
+  o << "workloads:\n";
+  std::string last;
+  for (const auto& [key, set] : cal.workload_sets) {
+    if (key.first != last) {
+      o << "  " << key.first << ":\n";
+      last = key.first;
+    }
+    o << "    " << key.second << ":\n";
+    write_set(set, "      ");
+  }
+  return o.str();
+}
+
+}  // namespace ddpsim

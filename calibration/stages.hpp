@@ -1,0 +1,61 @@
+#pragma once
+// The calibration pipeline (`ddpsim calibrate`):
+//  1. Zeus power traces (ResNet50/ImageNet, one GPU, batch size x power limit) fix, per GPU type,
+//     the step-cost shape (fixed + per-sample time), the power-vs-batch shape and the power-cap
+//     model (soft cap, stretch exponent and knee).
+//  2. Transfer to A100/H100: the shape parameters are the geometric means over the Zeus GPUs;
+//     ResNet50's per-sample time moves across GPU types by a roofline over datasheet ratios,
+//     t = w_c / (dense TFLOP/s) + w_m / (memory bandwidth), fitted on the Zeus GPUs.
+//  3. The paper's measured runs fix the A100/H100 levels: CPU and RAM power, file system,
+//     FourCastNet compute and loader speed, GPU activity, ResNet50 loader speed.
+// Every fit is weighted least squares on relative errors with the simulator in the loop, priors
+// from the priors file (value +- stderr) and bounds from the parameter declarations.
+#include <string>
+#include <vector>
+
+#include "calibration/problem.hpp"
+#include "calibration/readers.hpp"
+
+namespace ddpsim {
+
+/// Zeus problem for one GPU type ("v100", ...): hardware "zeus-<gpu>", ResNet50 on ImageNet.
+CalibrationProblem zeus_problem(const std::vector<ZeusPoint>& points, const std::string& gpu, const Calibration& base,
+                                const Calibration& priors);
+/// The paper problem over `runs` (measured quantities of each run become observations).
+CalibrationProblem paper_problem(const std::vector<MeasuredRun>& runs, const Calibration& base, const Calibration& priors);
+/// Observations of one measured run (its simulated config, fast-forwarded).
+std::vector<Observation> run_observations(const MeasuredRun& run);
+RunConfig run_config(const MeasuredRun& run, int fast_forward_epochs);
+
+/// Zeus points of ResNet50/ImageNet grouped by GPU type.
+std::map<std::string, std::vector<ZeusPoint>> zeus_resnet_points(const std::vector<ZeusPoint>& all);
+
+struct TransferReport {
+  double w_compute_flop = 0, w_memory_bytes = 0;  // roofline per sample
+  std::vector<std::string> lines;
+};
+/// Step 2: writes shape means and roofline levels for a100/h100 into `cal`.
+TransferReport transfer_zeus_shapes(Calibration& cal, const std::vector<std::string>& zeus_gpus);
+
+struct CalibrationLog {
+  std::vector<std::string> lines;
+  void add(const std::string& s) { lines.push_back(s); }
+};
+
+struct CalibrateInputs {
+  std::vector<std::string> measured_files;
+  std::vector<std::string> trace_dirs;
+  std::string priors_file;  // "" = calibration/priors.yaml
+  int max_iterations = 40;
+};
+
+/// Runs the pipeline; returns the fitted calibration (provenance filled in).
+Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log);
+
+/// Serialises a calibration as YAML (every parameter with value, stderr, unit, source).
+std::string calibration_to_yaml(const Calibration& cal);
+
+std::string default_priors_path();
+std::string file_hash(const std::string& path);
+
+}  // namespace ddpsim

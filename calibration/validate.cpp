@@ -1,0 +1,341 @@
+#include "calibration/validate.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <set>
+
+#include "calibration/stages.hpp"
+#include "hwmodels/hardware.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/core/json.hpp"
+#include "sim/report.hpp"
+#include "workloads/workload.hpp"
+
+namespace ddpsim {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kGreenAlgorithmsWPerGb = 0.3725;  // Green Algorithms: memory power per GB
+
+double rel_err(double pred, double meas) { return (pred - meas) / meas; }
+
+// Measured quantities of a run, with the total derived from CPU energy and CPU share if needed.
+std::vector<std::pair<std::string, std::pair<double, bool>>> measured_quantities(const MeasuredRun& r) {
+  std::vector<std::pair<std::string, std::pair<double, bool>>> out;
+  for (const auto& [q, v] : r.measured) {
+    if (is_known_quantity(q)) out.push_back({q, {v, false}});
+  }
+  if (!r.measured.count("energy_total_kwh") && r.measured.count("energy_cpu_kwh") && r.measured.count("cpu_share_of_total")) {
+    out.push_back({"energy_total_kwh", {r.measured.at("energy_cpu_kwh") / r.measured.at("cpu_share_of_total"), true}});
+  }
+  return out;
+}
+
+double train_samples(const MeasuredRun& r) {
+  WorkloadSpec w = load_workload(r.workload);
+  double full = w.p(kTrainSamples);
+  return r.samples_per_gpu > 0 ? static_cast<double>(r.samples_per_gpu) * r.gpus : full;
+}
+
+int epochs_of(const MeasuredRun& r) {
+  if (r.epochs > 0) return r.epochs;
+  WorkloadSpec w = load_workload(r.workload);
+  return w.phase(r.phase).epochs();
+}
+
+struct Baselines {
+  double gpuh = kNaN, runtime_h = kNaN, tdp_total = kNaN, tdp_cpu = kNaN, tdp_gpu = kNaN, kwh_total = kNaN;
+};
+
+Baselines baselines(const MeasuredRun& run, const std::vector<const MeasuredRun*>& refs, double ddpsim_gpuh) {
+  Baselines b;
+  // Ideal scaling: samples x epochs per GPU-hour from references with a measured runtime.
+  double thr_sum = 0;
+  int thr_n = 0;
+  for (const auto* ref : refs) {
+    if (ref->workload != run.workload || ref->phase != run.phase || ref->hardware != run.hardware) continue;
+    auto it = ref->measured.find("runtime_h");
+    if (it == ref->measured.end()) continue;
+    thr_sum += train_samples(*ref) * epochs_of(*ref) / (it->second * ref->gpus);
+    ++thr_n;
+  }
+  double work = train_samples(run) * epochs_of(run);
+  if (thr_n > 0) {
+    b.gpuh = work / (thr_sum / thr_n);
+    b.runtime_h = b.gpuh / run.gpus;
+  } else {
+    b.gpuh = ddpsim_gpuh;  // no reference runtime: borrow ddpsim's GPU hours
+  }
+  HardwareSpec hw = load_hardware(run.hardware);
+  double g = hw.gpus_per_node();
+  double cpu_w = hw.p(kSockets) * hw.p(kCpuTdp) / g;
+  double ram_w = hw.p(kRamMetered) != 0.0 ? hw.p(kRam) / 1e9 * kGreenAlgorithmsWPerGb / g : 0.0;
+  b.tdp_gpu = b.gpuh * hw.p(kGpuTdp) / 1000.0;
+  b.tdp_cpu = b.gpuh * cpu_w / 1000.0;
+  b.tdp_total = b.gpuh * (hw.p(kGpuTdp) + cpu_w + ram_w) / 1000.0;
+  // Constant kWh per GPUh over the references that measured both.
+  double k_sum = 0;
+  int k_n = 0;
+  for (const auto* ref : refs) {
+    auto e = ref->measured.find("energy_total_kwh");
+    auto t = ref->measured.find("runtime_h");
+    if (e == ref->measured.end() || t == ref->measured.end()) continue;
+    k_sum += e->second / (t->second * ref->gpus);
+    ++k_n;
+  }
+  if (k_n > 0) b.kwh_total = k_sum / k_n * b.gpuh;
+  return b;
+}
+
+double baseline_for(const std::string& q, const Baselines& b, bool tdp) {
+  if (q == "runtime_h") return b.runtime_h;
+  if (q == "gpu_hours") return std::isfinite(b.runtime_h) ? b.gpuh : kNaN;
+  if (q == "energy_total_kwh") return tdp ? b.tdp_total : b.kwh_total;
+  if (!tdp) return kNaN;
+  if (q == "energy_cpu_kwh") return b.tdp_cpu;
+  if (q == "energy_gpu_kwh") return b.tdp_gpu;
+  if (q == "cpu_share_of_total") return b.tdp_cpu / b.tdp_total;
+  return kNaN;
+}
+
+Calibration prior_calibration(const std::string& priors_file, const Calibration& fitted) {
+  // The paper stage's priors: the priors file, with the Zeus fits of `fitted` and their transfer.
+  Calibration pri = load_calibration(priors_file.empty() ? default_priors_path() : priors_file);
+  std::vector<std::string> zeus;
+  for (const auto& [hw, set] : fitted.node_sets) {
+    if (hw.rfind("zeus-", 0) == 0) {
+      pri.node_sets.insert_or_assign(hw, set);
+      zeus.push_back(hw.substr(5));
+    }
+  }
+  for (const auto& [key, set] : fitted.workload_sets) {
+    if (key.second.rfind("zeus-", 0) == 0) pri.workload_sets.insert_or_assign(key, set);
+  }
+  transfer_zeus_shapes(pri, zeus);
+  return pri;
+}
+
+}  // namespace
+
+ValidationReport run_validation(const ValidateInputs& in) {
+  ValidationReport rep;
+  rep.leave_one_out = in.leave_one_out;
+  Calibration cal = load_calibration(in.calibration_file);
+  rep.calibration_file = display_calibration_path(cal.file);
+  rep.calibration_id = cal.id;
+  LmOptions opt;
+  opt.max_iterations = in.max_iterations;
+
+  std::vector<MeasuredRun> runs;
+  for (const auto& f : in.measured_files) {
+    MeasuredSet ms = read_measured_runs(f);
+    runs.insert(runs.end(), ms.runs.begin(), ms.runs.end());
+  }
+  Calibration priors = runs.empty() ? cal : prior_calibration(in.priors_file, cal);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const MeasuredRun& run = runs[i];
+    Calibration model = cal;
+    std::vector<const MeasuredRun*> refs;
+    for (std::size_t j = 0; j < runs.size(); ++j) {
+      if (!in.leave_one_out || j != i) refs.push_back(&runs[j]);
+    }
+    if (in.leave_one_out) {
+      std::vector<MeasuredRun> train;
+      for (const auto* r : refs) train.push_back(*r);
+      CalibrationProblem pb = paper_problem(train, cal, priors);
+      FitResult fr = pb.fit(opt);
+      model = pb.with(fr.values, &fr.stderrs, "leave-one-out fit");
+    }
+    RunConfig c = run_config(run, 3);
+    RunResult res = simulate(resolve_scenario(c, model), c.seed);
+    Baselines b = baselines(run, refs, res.gpu_hours);
+    for (const auto& [q, mv] : measured_quantities(run)) {
+      ValidationRow row;
+      row.run_id = run.id;
+      row.quantity = q;
+      row.measured = mv.first;
+      row.derived = mv.second;
+      row.predicted = observe(q, res, 1.0);
+      row.tdp_baseline = baseline_for(q, b, true);
+      row.kwh_baseline = baseline_for(q, b, false);
+      rep.rows.push_back(row);
+    }
+  }
+  // MAPE per quantity over rows where every method has a prediction for runtime and energy;
+  // other quantities are compared where the method predicts them.
+  std::map<std::string, std::map<std::string, std::pair<double, int>>> acc;
+  for (const auto& r : rep.rows) {
+    acc[r.quantity]["ddpsim"].first += std::fabs(rel_err(r.predicted, r.measured));
+    acc[r.quantity]["ddpsim"].second += 1;
+    if (std::isfinite(r.tdp_baseline)) {
+      acc[r.quantity]["tdp_baseline"].first += std::fabs(rel_err(r.tdp_baseline, r.measured));
+      acc[r.quantity]["tdp_baseline"].second += 1;
+    }
+    if (std::isfinite(r.kwh_baseline)) {
+      acc[r.quantity]["kwh_per_gpuh_baseline"].first += std::fabs(rel_err(r.kwh_baseline, r.measured));
+      acc[r.quantity]["kwh_per_gpuh_baseline"].second += 1;
+    }
+  }
+  for (const auto& [q, m] : acc) {
+    for (const auto& [method, v] : m) rep.mape[q][method] = v.first / v.second;
+    rep.count[q] = m.at("ddpsim").second;
+  }
+
+  // Zeus: hold out whole batch sizes, refit on the others, predict the held-out points.
+  Calibration zeus_priors = load_calibration(in.priors_file.empty() ? default_priors_path() : in.priors_file);
+  for (const auto& dir : in.trace_dirs) {
+    for (const auto& [gpu, points] : zeus_resnet_points(read_zeus_dir(dir))) {
+      std::set<int> sizes;
+      for (const auto& p : points) sizes.insert(p.batch_size);
+      double et = 0, ep = 0;
+      int n = 0;
+      for (int bs : sizes) {
+        std::vector<ZeusPoint> train, test;
+        for (const auto& p : points) (p.batch_size == bs ? test : train).push_back(p);
+        CalibrationProblem pb = zeus_problem(train, gpu, cal, zeus_priors);
+        FitResult fr = pb.fit(opt);
+        CalibrationProblem tp = zeus_problem(test, gpu, pb.with(fr.values), zeus_priors);
+        std::vector<double> pred = tp.predict(tp.base);
+        for (std::size_t k = 0; k < test.size(); ++k) {
+          ZeusRow z{gpu, bs, test[k].power_limit_w, test[k].time_per_epoch_s, pred[2 * k], test[k].average_power_w, pred[2 * k + 1]};
+          et += std::fabs(rel_err(z.time_predicted_s, z.time_measured_s));
+          ep += std::fabs(rel_err(z.power_predicted_w, z.power_measured_w));
+          ++n;
+          rep.zeus.push_back(z);
+        }
+      }
+      rep.zeus_mape[gpu] = {et / n, ep / n};
+    }
+  }
+  return rep;
+}
+
+std::string validation_table(const ValidationReport& r) {
+  std::string o;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "validation against measured runs (%s), calibration %s (id %s)\n",
+                r.leave_one_out ? "leave-one-out" : "in-sample", r.calibration_file.c_str(), r.calibration_id.c_str());
+  o += buf;
+  std::snprintf(buf, sizeof buf, "%-26s %-20s %11s %11s %8s %11s %8s %11s %8s\n", "run", "quantity", "measured", "ddpsim", "error",
+                "tdp", "error", "kWh/GPUh", "error");
+  o += buf;
+  auto cell = [](double v, double m) {
+    char b[64];
+    if (!std::isfinite(v)) return std::string("          -        -");
+    std::snprintf(b, sizeof b, "%11.4g %+7.1f%%", v, 100 * (v - m) / m);
+    return std::string(b);
+  };
+  for (const auto& row : r.rows) {
+    std::snprintf(buf, sizeof buf, "%-26s %-20s %11.4g%s %s %s %s\n", row.run_id.c_str(), row.quantity.c_str(), row.measured,
+                  row.derived ? "*" : " ", cell(row.predicted, row.measured).c_str(), cell(row.tdp_baseline, row.measured).c_str(),
+                  cell(row.kwh_baseline, row.measured).c_str());
+    o += buf;
+  }
+  o += "(* derived: energy_total = energy_cpu / cpu_share_of_total)\n\nMAPE per quantity:\n";
+  std::snprintf(buf, sizeof buf, "  %-20s %5s %10s %14s %22s\n", "quantity", "n", "ddpsim", "tdp_baseline", "kwh_per_gpuh_baseline");
+  o += buf;
+  for (const auto& [q, m] : r.mape) {
+    auto get = [&](const char* k) {
+      auto it = m.find(k);
+      char b[32];
+      if (it == m.end()) return std::string("-");
+      std::snprintf(b, sizeof b, "%.1f%%", 100 * it->second);
+      return std::string(b);
+    };
+    std::snprintf(buf, sizeof buf, "  %-20s %5d %10s %14s %22s\n", q.c_str(), r.count.at(q), get("ddpsim").c_str(), get("tdp_baseline").c_str(),
+                  get("kwh_per_gpuh_baseline").c_str());
+    o += buf;
+  }
+  if (!r.zeus_mape.empty()) {
+    o += "\nZeus traces, whole batch sizes held out (refit on the others), MAPE:\n";
+    for (const auto& [gpu, m] : r.zeus_mape) {
+      std::snprintf(buf, sizeof buf, "  %-10s epoch time %5.1f%%   mean GPU power %5.1f%%\n", gpu.c_str(), 100 * m.first, 100 * m.second);
+      o += buf;
+    }
+  }
+  return o;
+}
+
+std::string validation_markdown(const ValidationReport& r) {
+  std::string o;
+  char buf[320];
+  std::snprintf(buf, sizeof buf, "Validation (%s) of calibration `%s` (id `%s`):\n\n", r.leave_one_out ? "leave-one-out" : "in-sample",
+                r.calibration_file.c_str(), r.calibration_id.c_str());
+  o += buf;
+  o += "| run | quantity | measured | ddpsim | error | TDP baseline | error | kWh/GPUh baseline | error |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  auto cell = [](double v, double m) {
+    char b[64];
+    if (!std::isfinite(v)) return std::string("- | -");
+    std::snprintf(b, sizeof b, "%.4g | %+.1f %%", v, 100 * (v - m) / m);
+    return std::string(b);
+  };
+  for (const auto& row : r.rows) {
+    std::snprintf(buf, sizeof buf, "| %s | %s | %.4g%s | %s | %s | %s |\n", row.run_id.c_str(), row.quantity.c_str(), row.measured,
+                  row.derived ? " (derived)" : "", cell(row.predicted, row.measured).c_str(), cell(row.tdp_baseline, row.measured).c_str(),
+                  cell(row.kwh_baseline, row.measured).c_str());
+    o += buf;
+  }
+  o += "\n| quantity | n | ddpsim MAPE | TDP baseline MAPE | kWh/GPUh baseline MAPE |\n|---|---:|---:|---:|---:|\n";
+  for (const auto& [q, m] : r.mape) {
+    auto get = [&](const char* k) {
+      auto it = m.find(k);
+      char b[32];
+      if (it == m.end()) return std::string("-");
+      std::snprintf(b, sizeof b, "%.1f %%", 100 * it->second);
+      return std::string(b);
+    };
+    std::snprintf(buf, sizeof buf, "| %s | %d | %s | %s | %s |\n", q.c_str(), r.count.at(q), get("ddpsim").c_str(), get("tdp_baseline").c_str(),
+                  get("kwh_per_gpuh_baseline").c_str());
+    o += buf;
+  }
+  if (!r.zeus_mape.empty()) {
+    o += "\nZeus traces (ResNet50/ImageNet), each batch size held out in turn:\n\n| GPU | epoch-time MAPE | mean-power MAPE |\n|---|---:|---:|\n";
+    for (const auto& [gpu, m] : r.zeus_mape) {
+      std::snprintf(buf, sizeof buf, "| %s | %.1f %% | %.1f %% |\n", gpu.c_str(), 100 * m.first, 100 * m.second);
+      o += buf;
+    }
+  }
+  return o;
+}
+
+std::string validation_json(const ValidationReport& r) {
+  JsonWriter j;
+  j.begin_object();
+  j.value("leave_one_out", r.leave_one_out).value("calibration", r.calibration_file).value("calibration_id", r.calibration_id);
+  j.begin_array("rows");
+  for (const auto& row : r.rows) {
+    j.begin_object();
+    j.value("run", row.run_id).value("quantity", row.quantity).value("measured", row.measured).value("derived", row.derived);
+    j.value("predicted", row.predicted).value("rel_error", rel_err(row.predicted, row.measured));
+    j.value("tdp_baseline", row.tdp_baseline).value("tdp_rel_error", rel_err(row.tdp_baseline, row.measured));
+    j.value("kwh_per_gpuh_baseline", row.kwh_baseline).value("kwh_per_gpuh_rel_error", rel_err(row.kwh_baseline, row.measured));
+    j.end_object();
+  }
+  j.end_array();
+  j.begin_object("summary");
+  j.begin_object("mape");
+  for (const char* method : {"ddpsim", "tdp_baseline", "kwh_per_gpuh_baseline"}) {
+    j.begin_object(method);
+    for (const auto& [q, m] : r.mape) {
+      auto it = m.find(method);
+      if (it != m.end()) j.value(q, it->second);
+    }
+    j.end_object();
+  }
+  j.end_object();
+  j.begin_object("count");
+  for (const auto& [q, n] : r.count) j.value(q, static_cast<long long>(n));
+  j.end_object();
+  j.end_object();
+  if (!r.zeus_mape.empty()) {
+    j.begin_object("zeus_holdout_mape");
+    for (const auto& [gpu, m] : r.zeus_mape) j.begin_object(gpu).value("time_per_epoch", m.first).value("average_gpu_power", m.second).end_object();
+    j.end_object();
+  }
+  j.end_object();
+  return j.str();
+}
+
+}  // namespace ddpsim

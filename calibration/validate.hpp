@@ -1,0 +1,59 @@
+#pragma once
+// `ddpsim validate`: measured vs predicted per run and quantity, relative errors, MAPE per
+// quantity, and the same for two baselines users would otherwise use:
+//  (a) tdp_baseline: GPU TDP x GPUh plus the GPU's share of the node's CPU TDP (and of its RAM at
+//      0.3725 W/GB where RAM is metered) - the ML CO2 Impact / Green Algorithms way;
+//  (b) kwh_per_gpuh_baseline: a constant kWh per GPUh from the calibration runs times ideally
+//      scaled GPUh.
+// Both baselines predict runtime by ideal scaling (constant samples per GPU-hour) from the
+// calibration runs of the same workload, phase and hardware with a measured runtime; where there
+// is none (ResNet50 in the paper's calibration set) they borrow ddpsim's predicted GPUh.
+// With --leave-one-out every run is predicted by a model refitted without it (ddpsim) and by
+// baselines whose constants come from the other runs.
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ddpsim {
+
+struct ValidateInputs {
+  std::vector<std::string> measured_files;
+  std::vector<std::string> trace_dirs;  // Zeus traces: hold out whole batch sizes
+  std::string calibration_file;
+  std::string priors_file;  // "" = calibration/priors.yaml
+  bool leave_one_out = false;
+  int max_iterations = 25;
+};
+
+struct ValidationRow {
+  std::string run_id, quantity;
+  double measured = 0, predicted = 0;
+  double tdp_baseline = 0, kwh_baseline = 0;  // NaN where a baseline has no prediction
+  bool derived = false;                        // measured value derived (total = cpu / cpu share)
+};
+
+struct ZeusRow {
+  std::string gpu;
+  int batch_size = 0;
+  double power_limit_w = 0;
+  double time_measured_s = 0, time_predicted_s = 0;
+  double power_measured_w = 0, power_predicted_w = 0;
+};
+
+struct ValidationReport {
+  bool leave_one_out = false;
+  std::string calibration_file, calibration_id;
+  std::vector<ValidationRow> rows;
+  // quantity -> MAPE (fraction) for "ddpsim", "tdp_baseline", "kwh_per_gpuh_baseline"
+  std::map<std::string, std::map<std::string, double>> mape;
+  std::map<std::string, int> count;
+  std::vector<ZeusRow> zeus;
+  std::map<std::string, std::pair<double, double>> zeus_mape;  // gpu -> (time, power)
+};
+
+ValidationReport run_validation(const ValidateInputs& in);
+std::string validation_table(const ValidationReport& r);
+std::string validation_json(const ValidationReport& r);
+std::string validation_markdown(const ValidationReport& r);
+
+}  // namespace ddpsim

@@ -1,0 +1,92 @@
+// `ddpsim calibrate` and `ddpsim validate`.
+#include "sim/cli/calibration_cmds.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "calibration/stages.hpp"
+#include "calibration/validate.hpp"
+#include "sim/cli/cli_options.hpp"
+#include "sim/core/errors.hpp"
+
+namespace po = boost::program_options;
+
+namespace ddpsim {
+
+int cmd_calibrate(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "ddpsim calibrate: fit the model to measured runs and traces, write a calibration YAML\n\noptions");
+  desc.add_options()("help,h", "this help")(
+      "measured", po::value<std::vector<std::string>>()->multitoken(), "measured-runs YAML file(s) (calibration-set.yaml shape)")(
+      "traces", po::value<std::vector<std::string>>()->multitoken(), "trace folder(s): Zeus summary_power_<gpu>.csv files")(
+      "priors", po::value<std::string>(), "priors YAML (default: calibration/priors.yaml)")(
+      "out", po::value<std::string>(), "calibration YAML to write")(
+      "max-iterations", po::value<int>()->default_value(40), "Levenberg-Marquardt iterations per fit");
+  auto vm = cli::parse(args, desc);
+  if (vm.count("help")) {
+    std::cout << desc
+              << "\nThe shipped calibration is made by:\n  ddpsim calibrate --measured experiments/reference/calibration-set.yaml "
+                 "experiments/reference/derived-runs.yaml --traces experiments/reference/zeus-nsdi23 --out calibration/default.yaml\n";
+    return 0;
+  }
+  if (!vm.count("out")) throw InputError("missing --out FILE (see 'ddpsim calibrate --help')");
+  if (!vm.count("measured") && !vm.count("traces")) throw InputError("give --measured FILE... and/or --traces DIR...");
+  CalibrateInputs in;
+  if (vm.count("measured")) in.measured_files = vm["measured"].as<std::vector<std::string>>();
+  if (vm.count("traces")) in.trace_dirs = vm["traces"].as<std::vector<std::string>>();
+  if (vm.count("priors")) in.priors_file = vm["priors"].as<std::string>();
+  in.max_iterations = vm["max-iterations"].as<int>();
+  if (in.max_iterations <= 0) throw InputError("--max-iterations must be positive");
+  for (const auto& d : in.trace_dirs) {
+    if (!std::filesystem::is_directory(d)) throw InputError(d + ": not a directory");
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  CalibrationLog log;
+  Calibration cal = run_calibration(in, log);
+  std::string out = vm["out"].as<std::string>();
+  std::string text = calibration_to_yaml(cal);
+  {
+    std::ofstream f(out + ".tmp", std::ios::binary);
+    if (!f) throw IoError("cannot write " + out);
+    f << text;
+    if (!f) throw IoError("cannot write " + out);
+  }
+  std::filesystem::rename(out + ".tmp", out);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const auto& l : log.lines) std::cout << l << "\n";
+  std::cout << "wrote " << out << " in " << secs << " s\n";
+  return 0;
+}
+
+int cmd_validate(const std::vector<std::string>& args) {
+  po::options_description desc("ddpsim validate: measured vs predicted, errors and baselines\n\noptions");
+  desc.add_options()("help,h", "this help")("measured", po::value<std::vector<std::string>>()->multitoken(), "measured-runs YAML file(s)")(
+      "calibration", po::value<std::string>(), "calibration YAML (default: the shipped one)")(
+      "priors", po::value<std::string>(), "priors YAML for refits (default: calibration/priors.yaml)")(
+      "leave-one-out", "refit without each measured run and predict it")(
+      "traces", po::value<std::vector<std::string>>()->multitoken(), "Zeus trace folder(s): hold out whole batch sizes")(
+      "format", po::value<std::string>()->default_value("table"), "table | json | markdown");
+  auto vm = cli::parse(args, desc);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  std::string format = vm["format"].as<std::string>();
+  if (format != "table" && format != "json" && format != "markdown") throw InputError("--format must be table, json or markdown");
+  if (!vm.count("measured") && !vm.count("traces")) throw InputError("give --measured FILE... and/or --traces DIR...");
+  ValidateInputs in;
+  if (vm.count("measured")) in.measured_files = vm["measured"].as<std::vector<std::string>>();
+  if (vm.count("traces")) in.trace_dirs = vm["traces"].as<std::vector<std::string>>();
+  in.calibration_file = vm.count("calibration") ? vm["calibration"].as<std::string>() : default_calibration_path();
+  if (vm.count("priors")) in.priors_file = vm["priors"].as<std::string>();
+  in.leave_one_out = vm.count("leave-one-out") > 0;
+  ValidationReport rep = run_validation(in);
+  std::cout << (format == "json" ? validation_json(rep) : format == "markdown" ? validation_markdown(rep) : validation_table(rep));
+  return 0;
+}
+
+}  // namespace ddpsim

@@ -1,0 +1,131 @@
+// Calibration: a synthetic round trip (simulate with known parameters, fit, recover them), the
+// acceptance checks of the shipped calibration (leave-one-out over the paper's runs, Zeus
+// batch-size hold-out) and the regeneration of the shipped file by its documented command.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "calibration/stages.hpp"
+#include "calibration/validate.hpp"
+#include "sim/core/catalog.hpp"
+
+using namespace ddpsim;
+namespace fs = std::filesystem;
+
+namespace {
+std::string ref(const std::string& rel) { return data_dir() + "/experiments/reference/" + rel; }
+std::vector<std::string> measured_files() { return {ref("calibration-set.yaml"), ref("derived-runs.yaml")}; }
+
+std::string slurp_without_date(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    if (line.find("  date: ") == 0) continue;  // the only line that depends on the day
+    out += line + "\n";
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Calibration, SyntheticRoundTripRecoversKnownParameters) {
+  // Truth: a V100-like GPU with known step-cost, power and power-cap parameters. Synthetic
+  // "measurements" are the simulator's own outputs; the fit starts from the priors file.
+  Calibration priors = load_calibration(default_priors_path());
+  Calibration truth = priors;
+  const Target per_sample{false, "zeus-v100", "resnet50", "compute.per_sample"};
+  const Target overhead{false, "zeus-v100", "resnet50", "compute.step_overhead"};
+  const Target activity{false, "zeus-v100", "resnet50", "power.activity"};
+  const Target gamma{true, "zeus-v100", "", "gpu.limit_gamma"};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  set_calibration_value(truth, per_sample, 2.5e-3, nan, "truth");
+  set_calibration_value(truth, overhead, 0.02, nan, "truth");
+  set_calibration_value(truth, activity, 0.7, nan, "truth");
+  set_calibration_value(truth, gamma, 0.4, nan, "truth");
+  std::vector<ZeusPoint> pts;
+  for (int bs : {8, 32, 128, 256}) {
+    for (double pl : {100.0, 150.0, 200.0, 250.0}) pts.push_back({"v100", "imagenet", "resnet50", "adadelta", bs, pl, 1.0, 1.0, 0});
+  }
+  CalibrationProblem gen = zeus_problem(pts, "v100", truth, priors);
+  std::vector<double> synth = gen.predict(truth);
+  for (std::size_t k = 0; k < pts.size(); ++k) {
+    pts[k].time_per_epoch_s = synth[2 * k];
+    pts[k].average_power_w = synth[2 * k + 1];
+  }
+  CalibrationProblem pb = zeus_problem(pts, "v100", priors, priors);
+  FitResult fr = pb.fit();
+  Calibration fitted = pb.with(fr.values);
+  // Tolerances: noise-free data, but priors pull every parameter a little: 3 % on the
+  // per-sample time, 10 % on the overhead and the activity, 25 % on the stretch exponent
+  // (it only shows at the lowest power limits).
+  EXPECT_NEAR(calibration_value(fitted, per_sample) / 2.5e-3, 1.0, 0.03);
+  EXPECT_NEAR(calibration_value(fitted, overhead) / 0.02, 1.0, 0.10);
+  EXPECT_NEAR(calibration_value(fitted, activity) / 0.7, 1.0, 0.10);
+  EXPECT_NEAR(calibration_value(fitted, gamma) / 0.4, 1.0, 0.25);
+  // The fit reproduces the synthetic data within 1 %.
+  std::vector<double> back = pb.predict(fitted);
+  for (std::size_t k = 0; k < back.size(); ++k) EXPECT_NEAR(back[k] / synth[k], 1.0, 0.01) << k;
+  for (double se : fr.stderrs) EXPECT_TRUE(std::isfinite(se) && se > 0);
+}
+
+TEST(Calibration, LeaveOneOutBeatsBaselinesWithinTenPercent) {
+  ValidateInputs in;
+  in.measured_files = measured_files();
+  in.calibration_file = default_calibration_path();
+  in.leave_one_out = true;
+  ValidationReport r = run_validation(in);
+  for (const char* q : {"runtime_h", "energy_total_kwh"}) {
+    double ddp = r.mape.at(q).at("ddpsim");
+    EXPECT_LE(ddp, 0.10) << q;
+    EXPECT_LT(ddp, r.mape.at(q).at("tdp_baseline")) << q;
+    EXPECT_LT(ddp, r.mape.at(q).at("kwh_per_gpuh_baseline")) << q;
+  }
+  EXPECT_GE(r.count.at("runtime_h"), 5);
+  EXPECT_GE(r.count.at("energy_total_kwh"), 7);
+}
+
+TEST(Calibration, ZeusHeldOutBatchSizesWithinTenPercent) {
+  ValidateInputs in;
+  in.trace_dirs = {ref("zeus-nsdi23")};
+  in.calibration_file = default_calibration_path();
+  ValidationReport r = run_validation(in);
+  ASSERT_EQ(r.zeus_mape.size(), 4u);
+  for (const auto& [gpu, m] : r.zeus_mape) {
+    EXPECT_LE(m.first, 0.10) << gpu << " epoch time";
+    EXPECT_LE(m.second, 0.10) << gpu << " mean power";
+  }
+}
+
+TEST(Calibration, ShippedCalibrationIsRegeneratedByItsCommand) {
+  auto out = fs::temp_directory_path() / ("ddpsim_cal_" + std::to_string(::getpid()) + ".yaml");
+  std::string cmd = std::string("'") + DDPSIM_BINARY + "' calibrate --measured '" + ref("calibration-set.yaml") + "' '" +
+                    ref("derived-runs.yaml") + "' --traces '" + ref("zeus-nsdi23") + "' --out '" + out.string() + "' > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  // Same entries, same sources, same values: to 1e-4 relative, so that the last digits of
+  // libm on another CPU cannot fail the test while any real change does.
+  Calibration fresh = load_calibration(out.string()), shipped = load_calibration(default_calibration_path());
+  const std::string stale = "calibration/default.yaml is stale: regenerate it with the command in README.md";
+  ASSERT_EQ(fresh.node_sets.size(), shipped.node_sets.size()) << stale;
+  ASSERT_EQ(fresh.workload_sets.size(), shipped.workload_sets.size()) << stale;
+  auto compare = [&](const ParamSet& a, const ParamSet& b, const std::string& where) {
+    for (std::size_t i = 0; i < a.table().size(); ++i) {
+      std::string name = where + " " + std::string(a.table().spec(i).name);
+      ASSERT_EQ(a.is_set(i), b.is_set(i)) << name << ": " << stale;
+      EXPECT_EQ(a.citation(i), b.citation(i)) << name << ": " << stale;
+      EXPECT_NEAR(a[i], b[i], 1e-4 * std::fabs(b[i]) + 1e-12) << name << ": " << stale;
+    }
+  };
+  for (const auto& [hw, set] : shipped.node_sets) {
+    ASSERT_TRUE(fresh.node_sets.count(hw)) << hw << ": " << stale;
+    compare(fresh.node_sets.at(hw), set, hw);
+  }
+  for (const auto& [key, set] : shipped.workload_sets) {
+    ASSERT_TRUE(fresh.workload_sets.count(key)) << key.first << "/" << key.second << ": " << stale;
+    compare(fresh.workload_sets.at(key), set, key.first + "/" + key.second);
+  }
+  EXPECT_EQ(slurp_without_date(out.string()).size() > 0, true);
+  fs::remove(out);
+}
