@@ -122,6 +122,12 @@ class PerunJsonReader {
     };
     for (auto it = metrics.begin(); it != metrics.end(); ++it) {
       std::string name = it->first.as<std::string>();
+      bool target = false;
+      for (const auto& t : kTargets) target = target || name == t.name;
+      // A metric this reader does not summarise may hold anything (a list, an object): skip it.
+      if (!target && (!it->second.IsMap() || (it->second["value"] && !it->second["value"].IsScalar() && !it->second["value"].IsNull()))) {
+        continue;
+      }
       Value v = read_value(it->second, name, "value", "metric_md");
       if (std::isnan(v.physical)) continue;
       s.metrics[name] = v.physical;

@@ -11,6 +11,23 @@ namespace ddpsim {
 namespace {
 constexpr std::string_view kPowerPrefix = "summary_power_";
 
+// The configuration columns both traces share.
+struct ConfigColumns {
+  int dataset, network, batch, optimizer;
+  explicit ConfigColumns(const text::Columns& c)
+      : dataset(c.require("dataset")), network(c.require("network")), batch(c.require("batch_size")),
+        optimizer(c.require("optimizer")) {}
+  template <typename Point>
+  void fill(Point& p, const std::vector<std::string>& f, const std::string& file, const text::Line& line) const {
+    auto at = [&](int pos) -> const std::string& { return f[static_cast<std::size_t>(pos)]; };
+    p.dataset = at(dataset);
+    p.network = at(network);
+    p.optimizer = at(optimizer);
+    p.batch_size = text::to_positive_int(at(batch), file, line.number, "batch_size");
+    p.line = line.number;
+  }
+};
+
 double positive_number(const std::string& text, const std::string& file, int line, const std::string& column) {
   double v = text::to_double(text, file, line, column);
   if (!(v > 0)) throw ConfigError(file, line, "'" + column + "' must be positive, not " + text);
@@ -29,9 +46,8 @@ std::vector<ZeusPoint> read_zeus_power_csv(const std::string& path, const std::s
   }
   auto table = text::read_table(path);
   const auto& c = table.columns;
-  const int dataset = c.require("dataset"), network = c.require("network"), batch = c.require("batch_size"),
-            optimizer = c.require("optimizer"), limit = c.require("power_limit"), time = c.require("time_per_epoch"),
-            power = c.require("average_power");
+  const ConfigColumns config(c);
+  const int limit = c.require("power_limit"), time = c.require("time_per_epoch"), power = c.require("average_power");
   std::vector<ZeusPoint> out;
   out.reserve(table.rows.size());
   for (const auto& line : table.rows) {
@@ -39,14 +55,10 @@ std::vector<ZeusPoint> read_zeus_power_csv(const std::string& path, const std::s
     auto at = [&](int pos) -> const std::string& { return f[static_cast<std::size_t>(pos)]; };
     ZeusPoint p;
     p.gpu = gpu_name;
-    p.dataset = at(dataset);
-    p.network = at(network);
-    p.optimizer = at(optimizer);
-    p.batch_size = text::to_positive_int(at(batch), path, line.number, "batch_size");
+    config.fill(p, f, path, line);
     p.power_limit_w = positive_number(at(limit), path, line.number, "power_limit");
     p.time_per_epoch_s = positive_number(at(time), path, line.number, "time_per_epoch");
     p.average_power_w = positive_number(at(power), path, line.number, "average_power");
-    p.line = line.number;
     out.push_back(std::move(p));
   }
   return out;
@@ -84,24 +96,20 @@ std::vector<ZeusPoint> filter_zeus(const std::vector<ZeusPoint>& points, std::st
 std::vector<ZeusTrainPoint> read_zeus_train_csv(const std::string& path) {
   auto table = text::read_table(path);
   const auto& c = table.columns;
-  const int dataset = c.require("dataset"), network = c.require("network"), batch = c.require("batch_size"),
-            optimizer = c.require("optimizer"), lr = c.require("learning_rate"), run = c.require("run"),
-            metric = c.require("target_metric"), epoch = c.require("target_epoch");
+  const ConfigColumns config(c);
+  const int lr = c.require("learning_rate"), run = c.require("run"), metric = c.require("target_metric"),
+            epoch = c.require("target_epoch");
   std::vector<ZeusTrainPoint> out;
   out.reserve(table.rows.size());
   for (const auto& line : table.rows) {
     auto f = c.row(line);
     auto at = [&](int pos) -> const std::string& { return f[static_cast<std::size_t>(pos)]; };
     ZeusTrainPoint p;
-    p.dataset = at(dataset);
-    p.network = at(network);
-    p.optimizer = at(optimizer);
-    p.batch_size = text::to_positive_int(at(batch), path, line.number, "batch_size");
+    config.fill(p, f, path, line);
     p.learning_rate = positive_number(at(lr), path, line.number, "learning_rate");
     p.run = static_cast<int>(text::to_integer(at(run), path, line.number, "run"));
     p.target_metric = text::to_double(at(metric), path, line.number, "target_metric");
     p.target_epoch = text::to_positive_int(at(epoch), path, line.number, "target_epoch");
-    p.line = line.number;
     out.push_back(std::move(p));
   }
   return out;

@@ -184,6 +184,8 @@ class StepTimer:
 
     def end_step(self) -> None:
         """Closes the current step: splits the exposed allreduce wait off the backward phase."""
+        if self.cuda:
+            torch.cuda.synchronize(self.device)  # the bucket events must have completed
         wait_s = min(self._exposed_wait_s(), self._times["backward"])
         t = self._times
         self.rows.append([self.rank, self._step, t["data_wait"], t["forward"], t["backward"] - wait_s, wait_s,

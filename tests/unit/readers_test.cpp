@@ -280,6 +280,7 @@ void expect_perun_tree(const PerunExport& ex) {
   EXPECT_DOUBLE_EQ(a.cpu_energy_j, 200000);    // 200 x mag 1000
   EXPECT_DOUBLE_EQ(a.metrics.at("gpu_mem"), 55.258e9);
   EXPECT_EQ(a.units.at("cpu_util"), "%");
+  EXPECT_EQ(a.metrics.count("gpu_util"), 0u);  // a list per device: not summarised
   const auto& b = ex.hosts[1];
   EXPECT_DOUBLE_EQ(b.runtime_s, 1000);       // 1e6 x mag 1e-3
   EXPECT_DOUBLE_EQ(b.energy_j, 900000);      // 0.25 kWh
