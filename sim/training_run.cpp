@@ -541,8 +541,10 @@ TrainingRun::BatchCost TrainingRun::batch_cost(Rank& rk, long long samples, doub
   c.demand_w = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
   c.h2d_s = n * device_bytes_ / pcie_bps_;
   double s = gpu_.time_stretch(c.demand_w);
+  // An autoregressive rollout runs the whole model `rollout` times per step: its fixed
+  // (launch-bound) cost repeats with it, like the per-sample work.
   double overhead_s = step_overhead_s_ * (1.0 + overhead_stretch_ * (s - 1.0));
-  c.gpu_s = (overhead_s + per_sample_s_ * n * rollout_ * s) * fraction * rk.rng.jitter(jitter_cv_);
+  c.gpu_s = (overhead_s + per_sample_s_ * n * s) * rollout_ * fraction * rk.rng.jitter(jitter_cv_);
   return c;
 }
 

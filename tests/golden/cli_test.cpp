@@ -173,7 +173,7 @@ TEST(Cli, BadInputGivesOneClearMessageAndExitCode2) {
       {"run --workload resnet --hardware a100 --gpus 4 --lbs 256", "did you mean 'resnet50'"},
       {"run --workload resnet50 --hardware a10 --gpus 4 --lbs 256", "did you mean 'a100'"},
       {base + "--gpu 4 --lbs 256", "did you mean '--gpus'"},
-      {base + "--gpus 4 --lbs 512" + t, "at most LBS 271"},
+      {base + "--gpus 4 --lbs 512" + t, "at most LBS 475"},
       {base + "--gpus 8 --gbs 100" + t, "not divisible"},
       {base + "--gpus 8 --gbs 100 --lbs 10" + t, "GBS"},
       {base + "--gpus 0 --lbs 256", "--gpus must be a positive integer"},

@@ -194,7 +194,7 @@ TEST_F(DbCli, InvalidPointsAreReportedSkippedAndRecorded) {
   EXPECT_NE(r.out.find("3 invalid (skipped)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("skipped 3 invalid points:\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("resnet50 a100 n=1 lbs=512 epochs=1 seed=1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("allows at most LBS 271"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("allows at most LBS 475"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--gbs 96 is not divisible by --gpus 64"), std::string::npos) << r.out;
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM runs"), 3);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM skipped WHERE kind = 'invalid'"), 3);

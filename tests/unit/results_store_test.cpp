@@ -140,7 +140,7 @@ TEST(ResultsStore, SweepStoresResumesAndRecordsSkippedPoints) {
   EXPECT_EQ(a.ran, 4);
   EXPECT_EQ(a.invalid, 4);
   ASSERT_EQ(a.skipped.size(), 4u);
-  EXPECT_NE(a.skipped[0].find("at most LBS 271"), std::string::npos) << a.skipped[0];
+  EXPECT_NE(a.skipped[0].find("at most LBS 475"), std::string::npos) << a.skipped[0];
   EXPECT_EQ(count(store, "runs"), 4);
   EXPECT_EQ(count(store, "skipped WHERE kind = 'invalid'"), 4);
   SweepReport b = run_tiny(store, text);  // resume: nothing left to run

@@ -194,7 +194,7 @@ TEST(SweepModes, LbsAboveTheMemoryBoundIsAnInvalidPoint) {
     resolve(spec, 0);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("at most LBS 271"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("at most LBS 475"), std::string::npos);
   }
 }
 

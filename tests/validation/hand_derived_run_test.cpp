@@ -23,6 +23,7 @@ RunConfig hand_config() {
       {"power.lbs_half", "0"},          {"gpu.idle_power", "50 W"},      {"gpu.tdp", "400 W"},
       {"gpu.power_limit", "400 W"},     {"cpu.idle_power", "80 W"},      {"cpu.core_power", "5 W"},
       {"ram.power", "30 W"},            {"gpu.cap_sharpness", "1000"},   {"gpu.limit_knee", "0"},
+      {"compute.overhead_stretch", "0"},
   };
   return c;
 }
