@@ -34,9 +34,12 @@ class Capture : public ::testing::Test {
   void TearDown() override {
     if (!HasFailure()) fs::remove_all(dir_);
   }
-  // Runs a shell command, its output into log.txt; returns the exit status.
+  // Runs a shell command (killed after 120 s: a hang fails the test), its output into log.txt;
+  // returns the exit status (124: timed out).
   int run(const std::string& command) const {
-    std::string cmd = command + " >>'" + (dir_ / "log.txt").string() + "' 2>&1";
+    fs::path script = dir_ / "command.sh";
+    std::ofstream(script) << command << "\n";
+    std::string cmd = "timeout -k 5 120 sh '" + script.string() + "' >>'" + (dir_ / "log.txt").string() + "' 2>&1";
     int status = std::system(cmd.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
