@@ -12,7 +12,7 @@ namespace ddpsim {
 namespace {
 constexpr double kJPerKwh = 3.6e6;
 const char* kQuantities[] = {"runtime_h",      "gpu_hours",      "energy_total_kwh",   "energy_cpu_kwh",  "energy_gpu_kwh",
-                             "energy_ram_kwh", "cpu_share_of_total", "time_per_epoch_s", "average_gpu_power_w"};
+                             "energy_ram_kwh", "cpu_share_of_total", "time_per_epoch_s", "average_gpu_power_w", "compute_s_per_step"};
 
 std::string config_key(const RunConfig& c) {
   std::string k = c.workload + "|" + c.phase + "|" + c.hardware + "|" + std::to_string(c.gpus) + "|" + std::to_string(c.lbs) + "|" +
@@ -37,6 +37,11 @@ double observe(const std::string& q, const RunResult& r, double time_scale) {
   if (q == "cpu_share_of_total") return r.energy_total_j > 0 ? r.energy_j[1] / r.energy_total_j : 0.0;
   if (q == "time_per_epoch_s") return r.runtime_s * time_scale;
   if (q == "average_gpu_power_w") return r.mean_gpu_power_w;
+  if (q == "compute_s_per_step") {
+    // GPU compute time (H2D + forward + backward + optimizer) per rank and training step.
+    double ranks = r.gpu_hours * 3600.0 / std::max(r.runtime_s, 1e-12);
+    return r.steps > 0 ? r.phase_time_s[static_cast<int>(Phase::Compute)] / (ranks * static_cast<double>(r.steps)) : 0.0;
+  }
   throw InputError("unknown measured quantity '" + q + "'" + did_you_mean(q, std::vector<std::string>(std::begin(kQuantities), std::end(kQuantities))));
 }
 

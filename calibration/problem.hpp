@@ -36,7 +36,8 @@ struct Observation {
 
 /// Quantities: runtime_h, gpu_hours, energy_total_kwh, energy_cpu_kwh, energy_gpu_kwh,
 /// energy_ram_kwh, cpu_share_of_total, time_per_epoch_s (runtime x time_scale),
-/// average_gpu_power_w. InputError for unknown names.
+/// average_gpu_power_w, compute_s_per_step (GPU compute time per rank and training step; use
+/// runs without evaluation passes). InputError for unknown names.
 double observe(const std::string& quantity, const RunResult& r, double time_scale);
 bool is_known_quantity(const std::string& quantity);
 

@@ -14,6 +14,7 @@
 #include "hwmodels/hardware.hpp"
 #include "sim/core/catalog.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/yaml_params.hpp"
 #include "workloads/workload.hpp"
 
 namespace ddpsim {
@@ -115,6 +116,77 @@ CalibrationProblem zeus_problem(const std::vector<ZeusPoint>& points, const std:
     pb.params.push_back(bound(priors, {wl_t(wl, hw, p)}, 1.0));
   }
   for (const char* p : {"gpu.limit_gamma", "gpu.limit_knee", "gpu.cap_sharpness"}) pb.params.push_back(bound(priors, {node_t(hw, p)}, 1.0));
+  return pb;
+}
+
+bool is_capture_dir(const std::string& dir) {
+  return std::filesystem::is_regular_file(std::filesystem::path(dir) / "meta.yaml") &&
+         std::filesystem::is_regular_file(std::filesystem::path(dir) / "steps.csv");
+}
+
+CaptureTrace read_capture_dir(const std::string& dir) {
+  CaptureTrace t;
+  t.dir = dir;
+  std::string meta = (std::filesystem::path(dir) / "meta.yaml").string();
+  YAML::Node m = load_yaml_file(meta);
+  t.workload = yaml_string(m, "workload", meta);
+  t.hardware = yaml_string(m, "hardware", meta);
+  try {
+    t.world_size = m["world_size"] ? m["world_size"].as<int>() : 1;
+    t.lbs = m["lbs"] ? m["lbs"].as<long long>() : 0;
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(meta, e.mark.line + 1, "world_size and lbs must be integers");
+  }
+  if (t.world_size < 1 || t.lbs < 1) throw ConfigError(meta, 0, "world_size and lbs must be positive");
+  load_workload(t.workload);  // must be catalog names (InputError with a suggestion otherwise)
+  load_hardware(t.hardware);
+  StepSummary steps = summarize_steps(read_step_csv((std::filesystem::path(dir) / "steps.csv").string()), 1);
+  t.compute_s_per_step = steps.overall.forward_s + steps.overall.backward_s + steps.overall.optimizer_s;
+  t.mean_gpu_power_w = std::numeric_limits<double>::quiet_NaN();
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("power", 0) != 0 || e.path().extension() != ".csv") continue;
+    double sum = 0;
+    int n = 0;
+    for (const auto& g : summarize(read_nvidia_smi_csv(e.path().string()))) {
+      if (g.samples > 0 && std::isfinite(g.mean_power_w)) {
+        sum += g.mean_power_w;
+        ++n;
+      }
+    }
+    if (n > 0) t.mean_gpu_power_w = sum / n;
+  }
+  return t;
+}
+
+CalibrationProblem capture_problem(const std::vector<CaptureTrace>& traces, const Calibration& base, const Calibration& priors) {
+  CalibrationProblem pb;
+  pb.base = base;
+  std::map<std::pair<std::string, std::string>, std::set<long long>> lbs_of;
+  std::set<std::pair<std::string, std::string>> with_power;
+  for (const auto& t : traces) {
+    RunConfig c;
+    c.workload = t.workload;
+    c.hardware = t.hardware;
+    c.gpus = t.world_size;
+    c.lbs = t.lbs;
+    c.epochs = 1;
+    c.overrides = {{"dataset.train_samples", std::to_string(20 * t.lbs * t.world_size)},
+                   {"dataset.val_samples", "0"},
+                   {"dataset.train_eval_pass", "false"},
+                   {"compute.jitter_cv", "0"}};
+    pb.observations.push_back({t.dir, c, "compute_s_per_step", t.compute_s_per_step, 0.03, 1});
+    if (std::isfinite(t.mean_gpu_power_w)) {
+      pb.observations.push_back({t.dir, c, "average_gpu_power_w", t.mean_gpu_power_w, 0.05, 1});
+      with_power.insert({t.workload, t.hardware});
+    }
+    lbs_of[{t.workload, t.hardware}].insert(t.lbs);
+  }
+  for (const auto& [key, sizes] : lbs_of) {
+    pb.params.push_back(bound(priors, {wl_t(key.first, key.second, "compute.per_sample")}));
+    if (sizes.size() >= 2) pb.params.push_back(bound(priors, {wl_t(key.first, key.second, "compute.step_overhead")}));
+    if (with_power.count(key)) pb.params.push_back(bound(priors, {wl_t(key.first, key.second, "power.activity")}, 0.3));
+  }
   return pb;
 }
 
@@ -292,7 +364,13 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   opt.max_iterations = in.max_iterations;
   std::vector<std::string> zeus_gpus;
   std::vector<std::string> inputs{priors_path};
+  std::vector<CaptureTrace> captures;
   for (const auto& dir : in.trace_dirs) {
+    if (is_capture_dir(dir)) {
+      captures.push_back(read_capture_dir(dir));
+      inputs.push_back((std::filesystem::path(dir) / "steps.csv").string());
+      continue;
+    }
     auto pts = zeus_resnet_points(read_zeus_dir(dir));
     std::vector<std::string> csvs;
     for (const auto& e : std::filesystem::directory_iterator(dir)) {
@@ -312,6 +390,14 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   }
   TransferReport tr = transfer_zeus_shapes(cal, zeus_gpus);
   for (const auto& l : tr.lines) log.add("transfer: " + l);
+  if (!captures.empty()) {
+    CalibrationProblem pb = capture_problem(captures, cal, cal);
+    FitResult fr = pb.fit(opt);
+    cal = pb.with(fr.values, &fr.stderrs, "fit: captured step timings and power");
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "capture: %zu folders, %zu parameters, cost %.3g", captures.size(), pb.params.size(), fr.cost);
+    log.add(buf);
+  }
   std::vector<MeasuredRun> runs;
   for (const auto& f : in.measured_files) {
     MeasuredSet ms = read_measured_runs(f);

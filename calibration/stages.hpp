@@ -21,6 +21,20 @@ namespace ddpsim {
 /// Zeus problem for one GPU type ("v100", ...): hardware "zeus-<gpu>", ResNet50 on ImageNet.
 CalibrationProblem zeus_problem(const std::vector<ZeusPoint>& points, const std::string& gpu, const Calibration& base,
                                 const Calibration& priors);
+/// A folder written by experiments/capture (meta.yaml, steps.csv, power CSV).
+struct CaptureTrace {
+  std::string dir, workload, hardware;
+  int world_size = 1;
+  long long lbs = 1;
+  double compute_s_per_step = 0;  // mean forward + backward + optimizer
+  double mean_gpu_power_w = 0;    // NaN without power samples
+};
+bool is_capture_dir(const std::string& dir);
+CaptureTrace read_capture_dir(const std::string& dir);
+/// Fits per-sample time, step overhead (with two or more batch sizes) and GPU activity (with
+/// power samples) of each (workload, hardware) captured.
+CalibrationProblem capture_problem(const std::vector<CaptureTrace>& traces, const Calibration& base, const Calibration& priors);
+
 /// The paper problem over `runs` (measured quantities of each run become observations).
 CalibrationProblem paper_problem(const std::vector<MeasuredRun>& runs, const Calibration& base, const Calibration& priors);
 /// Observations of one measured run (its simulated config, fast-forwarded).

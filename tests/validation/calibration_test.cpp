@@ -129,3 +129,55 @@ TEST(Calibration, ShippedCalibrationIsRegeneratedByItsCommand) {
   EXPECT_EQ(slurp_without_date(out.string()).size() > 0, true);
   fs::remove(out);
 }
+
+TEST(Calibration, CaptureFoldersRoundTrip) {
+  // Two capture folders (as experiments/capture writes them) of ResNet50 on A100 at LBS 64 and
+  // 256, whose step timings and power come from a known truth; calibrate recovers it.
+  Calibration truth = load_calibration(default_calibration_path());
+  const Target per_sample{false, "a100", "resnet50", "compute.per_sample"};
+  const Target overhead{false, "a100", "resnet50", "compute.step_overhead"};
+  const Target activity{false, "a100", "resnet50", "power.activity"};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  set_calibration_value(truth, per_sample, 1.1e-3, nan, "truth");
+  set_calibration_value(truth, overhead, 0.03, nan, "truth");
+  set_calibration_value(truth, activity, 0.6, nan, "truth");
+  std::vector<CaptureTrace> traces;
+  auto root = fs::temp_directory_path() / ("ddpsim_capture_" + std::to_string(::getpid()));
+  for (long long lbs : {64LL, 256LL}) {
+    CaptureTrace t{(root / ("lbs" + std::to_string(lbs))).string(), "resnet50", "a100", 2, lbs, 0, 0};
+    CalibrationProblem gen = capture_problem({t}, truth, truth);
+    gen.observations.push_back(gen.observations.front());
+    gen.observations.back().quantity = "average_gpu_power_w";
+    auto v = gen.predict(truth);
+    fs::create_directories(t.dir);
+    std::ofstream(fs::path(t.dir) / "meta.yaml") << "format: ddpsim-capture/1\nworkload: resnet50\nhardware: a100\nworld_size: 2\nlbs: " << lbs << "\n";
+    std::ofstream steps(fs::path(t.dir) / "steps.csv");
+    steps << "rank,step,data_wait_s,forward_s,backward_s,allreduce_wait_s,optimizer_s\n";
+    for (int r = 0; r < 2; ++r) {
+      for (int s = 0; s < 6; ++s) steps << r << "," << s << ",0.001," << v[0] / 3 << "," << 2 * v[0] / 3 << ",0.002,0\n";
+    }
+    steps.close();
+    std::ofstream power(fs::path(t.dir) / "power_host.csv");
+    power << "timestamp, index, power.draw [W], utilization.gpu [%]\n";
+    for (int s = 0; s < 5; ++s) {
+      for (int g = 0; g < 2; ++g) power << "2026/11/22 10:00:0" << s << ".000, " << g << ", " << v[1] << " W, 99 %\n";
+    }
+    power.close();
+    ASSERT_TRUE(is_capture_dir(t.dir));
+    traces.push_back(read_capture_dir(t.dir));
+    EXPECT_NEAR(traces.back().compute_s_per_step, v[0], 1e-9);
+    EXPECT_NEAR(traces.back().mean_gpu_power_w, v[1], 1e-9);
+  }
+  Calibration start = load_calibration(default_calibration_path());
+  CalibrationProblem pb = capture_problem(traces, start, start);
+  ASSERT_EQ(pb.params.size(), 3u);  // per-sample, overhead (two batch sizes), activity (power)
+  FitResult fr = pb.fit();
+  Calibration fitted = pb.with(fr.values);
+  // Noise-free data, priors at the shipped values: 5 % on the per-sample time and activity;
+  // 10 % on the overhead, which only the difference of the two batch sizes determines, so the
+  // prior (17.7 ms +- 50 %) pulls it most.
+  EXPECT_NEAR(calibration_value(fitted, per_sample) / 1.1e-3, 1.0, 0.05);
+  EXPECT_NEAR(calibration_value(fitted, overhead) / 0.03, 1.0, 0.10);
+  EXPECT_NEAR(calibration_value(fitted, activity) / 0.6, 1.0, 0.05);
+  fs::remove_all(root);
+}
