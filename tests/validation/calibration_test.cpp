@@ -152,12 +152,14 @@ TEST(Calibration, CaptureFoldersRoundTrip) {
     fs::create_directories(t.dir);
     std::ofstream(fs::path(t.dir) / "meta.yaml") << "format: ddpsim-capture/1\nworkload: resnet50\nhardware: a100\nworld_size: 2\nlbs: " << lbs << "\n";
     std::ofstream steps(fs::path(t.dir) / "steps.csv");
+    steps.precision(17);
     steps << "rank,step,data_wait_s,forward_s,backward_s,allreduce_wait_s,optimizer_s\n";
     for (int r = 0; r < 2; ++r) {
       for (int s = 0; s < 6; ++s) steps << r << "," << s << ",0.001," << v[0] / 3 << "," << 2 * v[0] / 3 << ",0.002,0\n";
     }
     steps.close();
     std::ofstream power(fs::path(t.dir) / "power_host.csv");
+    power.precision(17);
     power << "timestamp, index, power.draw [W], utilization.gpu [%]\n";
     for (int s = 0; s < 5; ++s) {
       for (int g = 0; g < 2; ++g) power << "2026/11/22 10:00:0" << s << ".000, " << g << ", " << v[1] << " W, 99 %\n";
