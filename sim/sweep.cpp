@@ -140,7 +140,8 @@ Shard parse_shard(std::string_view text) {
 namespace {
 
 const std::initializer_list<std::string_view> kBlockKeys = {"mode", "workload", "phase", "hardware", "gpus", "lbs", "gbs",
-                                                            "samples_per_gpu", "epochs", "seed", "seeds", "repeats", "set"};
+                                                            "samples_per_gpu", "epochs", "seed", "seeds", "repeats", "set",
+                                                            "fast_forward"};
 
 // The value of `key` for a grid entry: the entry's own, else the file's top level.
 YAML::Node pick(const YAML::Node& entry, const YAML::Node& top, const std::string& key) {
@@ -212,6 +213,7 @@ struct Block {
   ScalingMode mode = ScalingMode::Grid;
   std::vector<std::string> workloads, phases, hardware;
   std::vector<long long> gpus, lbs, gbs, spg, epochs, seeds;
+  long long fast_forward = 0;  // epochs simulated before extrapolating (0 = full fidelity)
   std::vector<std::pair<std::string, std::vector<std::string>>> set;  // name -> values, sorted by name
 };
 
@@ -270,6 +272,11 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
   b.gbs = ints_of(node("gbs"), "gbs", file, 1);
   b.spg = ints_of(node("samples_per_gpu"), "samples_per_gpu", file, 1);
   b.epochs = ints_of(node("epochs"), "epochs", file, 1);
+  if (auto ff = node("fast_forward")) {
+    auto v = ints_of(ff, "fast_forward", file, 0);
+    if (v.size() != 1) throw ConfigError(file, yaml_line(ff), "'fast_forward' must be one number of epochs (0 = full fidelity)");
+    b.fast_forward = v.front();
+  }
 
   // What each mode needs and forbids.
   const char* mode = scaling_mode_name(b.mode);
@@ -401,6 +408,7 @@ void expand(const Block& b, std::vector<SweepPoint>& out) {
                       c.epochs = static_cast<int>(std::min<long long>(ep, 1 << 30));
                       c.seed = static_cast<std::uint64_t>(seed);
                       c.repeats = 1;
+                      c.fast_forward_epochs = static_cast<int>(std::min<long long>(b.fast_forward, 1 << 30));
                       c.overrides = combo;
                       out.push_back(std::move(p));
                       if (out.size() > kMaxRangeValues) throw InputError("the sweep has more than 1000000 points");
@@ -491,6 +499,9 @@ std::string canonical_config(const Scenario& s) {
   kv("train_samples", std::to_string(s.train_samples));
   kv("val_samples", std::to_string(s.val_samples));
   kv("seed", std::to_string(s.config.seed));
+  if (s.config.fast_forward_epochs > 0 && s.config.fast_forward_epochs < s.epochs) {
+    kv("fast_forward", std::to_string(s.config.fast_forward_epochs));  // extrapolated results differ
+  }
   append_params(out, "hardware", s.hw.params);
   append_params(out, "workload", s.wl.params);
   append_params(out, "phase", s.phase.params);
@@ -649,7 +660,14 @@ std::string fmt(const char* f, double v) {
 
 }  // namespace
 
-SweepReport run_sweep(const SweepSpec& spec, ResultsStore& store, const SweepOptions& opt) {
+SweepReport run_sweep(const SweepSpec& file_spec, ResultsStore& store, const SweepOptions& opt) {
+  // --full-fidelity: every point simulates every epoch, whatever the file's fast_forward says.
+  SweepSpec full_spec;
+  if (opt.full_fidelity) {
+    full_spec = file_spec;
+    for (auto& p : full_spec.points) p.config.fast_forward_epochs = 0;
+  }
+  const SweepSpec& spec = opt.full_fidelity ? full_spec : file_spec;
   auto t0 = Clock::now();
   std::ostream* out = opt.out;
   const std::string cal_path = !opt.calibration.empty() ? opt.calibration

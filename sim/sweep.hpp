@@ -84,6 +84,7 @@ struct SweepOptions {
   std::ostream* out = nullptr;  // plan, progress and report; null = silent
   ProgressStyle progress = ProgressStyle::Lines;  // Bar: one '\r' line with ETA (terminals)
   std::size_t max_listed_skips = 50;
+  bool full_fidelity = false;  // ignore the file's fast_forward: simulate every epoch
 };
 
 struct SweepReport : SweepCounts {

@@ -33,6 +33,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
       ("file", po::value<std::string>(), "sweep file (YAML; see experiments/sweeps/example.yaml)")
       ("db", po::value<std::string>(), "results database (SQLite; created if missing)")
       ("jobs,j", po::value<std::string>()->default_value(std::to_string(cores)), "simulations run in parallel threads")
+      ("full-fidelity", "simulate every epoch even where the sweep file asks for fast_forward")
       ("shard", po::value<std::string>()->default_value("0/1"), "run slice i of N (i = 0..N-1): point k belongs to shard k % N")
       ("calibration", po::value<std::string>(), "calibration YAML (default: the sweep file's, else the shipped one)")
       ("progress", po::value<std::string>()->default_value("auto"), "auto | bar | lines | none (auto: a bar with ETA on a terminal, else a line per point)");
@@ -50,6 +51,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   if (!vm.count("db")) throw InputError("missing --db (the results database to write)");
   SweepOptions opt;
   opt.jobs = static_cast<int>(std::min(4096LL, parse_positive("--jobs", vm["jobs"].as<std::string>())));
+  opt.full_fidelity = vm.count("full-fidelity") > 0;
   opt.shard = parse_shard(vm["shard"].as<std::string>());
   if (vm.count("calibration")) opt.calibration = vm["calibration"].as<std::string>();
   std::string progress = vm["progress"].as<std::string>();

@@ -1,0 +1,289 @@
+#!/usr/bin/python3
+"""Figures, findings checks and REPORT.md for the paper reproduction (experiments/paper/).
+
+    /usr/bin/python3 experiments/paper/report.py --db OUT/paper.db --traces OUT \
+        --figures experiments/paper/figures --report experiments/paper/REPORT.md \
+        [--validation experiments/reference/validation-report.md] [--ff OUT/fast_forward.txt] [--check]
+
+Reads the results database of the paper sweeps (read-only) and the simulated power traces
+OUT/power_{a100,h100}.csv. With --check it exits 1 if a finding is not reproduced.
+Only Debian's python3-matplotlib and the standard library are used.
+"""
+import argparse
+import csv
+import math
+import os
+import sqlite3
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def connect(path):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def series_rows(db, where, params=()):
+    """{series: [(n, mean dict, std dict, count)]} averaged over seeds."""
+    cols = ["runtime_h", "gpu_hours", "energy_kwh_total", "energy_kwh_gpu", "energy_kwh_cpu", "mean_power_w_gpu",
+            "mean_power_w_cpu_socket", "samples_per_gpu_hour", "updates_per_gpu_hour", "time_fraction_data_stall"]
+    q = (f"SELECT s.series AS series, r.gpus AS gpus, {', '.join('r.' + c for c in cols)} FROM runs r "
+         f"JOIN run_series s ON s.run_id = r.id WHERE {where} ORDER BY s.series, r.gpus")
+    out = {}
+    for row in db.execute(q, params):
+        out.setdefault(row["series"], {}).setdefault(row["gpus"], []).append({c: row[c] for c in cols})
+    result = {}
+    for series, by_n in out.items():
+        pts = []
+        for n in sorted(by_n):
+            vals = by_n[n]
+            mean = {c: sum(v[c] for v in vals) / len(vals) for c in vals[0]}
+            std = {c: (math.sqrt(sum((v[c] - mean[c]) ** 2 for v in vals) / (len(vals) - 1)) if len(vals) > 1 else 0.0)
+                   for c in vals[0]}
+            pts.append((n, mean, std, len(vals)))
+        result[series] = pts
+    return result
+
+
+def short(series):
+    parts = [p for p in series.split("/") if not p.startswith("epochs=")]
+    return " ".join(parts[:1] + parts[1:]).replace("constant_", "const ").replace("scaled_dataset_", "scaled ")
+
+
+def linear_fit(xs, ys):
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    syy = sum((y - my) ** 2 for y in ys)
+    slope = sxy / sxx if sxx else 0.0
+    r2 = sxy * sxy / (sxx * syy) if sxx and syy else 1.0
+    return slope, my - slope * mx, r2
+
+
+def read_trace(path):
+    t, p = [], []
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            t.append(float(row["time_s"]))
+            p.append(float(row["gpu0_w"]))
+    return t, p
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--traces", required=True)
+    ap.add_argument("--figures", required=True)
+    ap.add_argument("--report", required=True)
+    ap.add_argument("--validation", default="")
+    ap.add_argument("--ff", default="")
+    ap.add_argument("--check", default="", help="comma-separated finding ids to enforce (exit 1 if one fails), or 'all'")
+    a = ap.parse_args()
+    os.makedirs(a.figures, exist_ok=True)
+    db = connect(a.db)
+    rn = series_rows(db, "r.workload = 'resnet50'")
+    fcn = series_rows(db, "r.workload = 'fourcastnet' AND s.series NOT LIKE '%/grid/%'")
+    allser = {**rn, **fcn}
+    checks = []  # (finding, measured text, ok)
+
+    def plot(name, ylabel, fn, series, logx=True, logy=False, ideal=False, title=""):
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for s, pts in series.items():
+            xs = [p[0] for p in pts]
+            ys = [fn(p) for p in pts]
+            ax.plot(xs, ys, marker="o", label=short(s))
+        if ideal:
+            ax.plot([1, 256], [1, 256], "k--", lw=0.8, label="ideal")
+        if logx:
+            ax.set_xscale("log", base=2)
+        if logy:
+            ax.set_yscale("log")
+        ax.set_xlabel("GPUs n")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6)
+        fig.tight_layout()
+        fig.savefig(os.path.join(a.figures, name), dpi=110)
+        plt.close(fig)
+
+    const_series = {s: p for s, p in allser.items() if "scaled" not in s}
+    # Figure 2: speed-up relative to the smallest n of each series (ideal: n / n0).
+    def speedup(series):
+        out = {}
+        for s, pts in series.items():
+            t0, n0 = pts[0][1]["runtime_h"], pts[0][0]
+            out[s] = [(n, {"s": t0 / m["runtime_h"] * n0}, {}, c) for n, m, _, c in pts]
+        return out
+    plot("fig2_speedup.png", "speed-up x n0 (ideal = n)", lambda p: p[1]["s"], speedup(const_series), logy=True, ideal=True,
+         title="Fig. 2: speed-up (constant dataset)")
+    # Figure 3: energy vs n.
+    plot("fig3_energy_vs_n.png", "total energy [kWh]", lambda p: p[1]["energy_kwh_total"], allser, logy=True,
+         title="Fig. 3: energy vs n")
+    # Figure 4: energy vs GPUh with the fitted slope per series.
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    slopes = {}
+    for s, pts in allser.items():
+        # Full nodes only (n >= 4): runs on part of a node pay both CPU sockets, a different
+        # kWh per GPUh by construction (the paper's explanation of the minimum at n = 4).
+        pts = [p for p in pts if p[0] >= 4]
+        xs = [p[1]["gpu_hours"] for p in pts]
+        ys = [p[1]["energy_kwh_total"] for p in pts]
+        if len(xs) >= 3:
+            slope, icpt, r2 = linear_fit(xs, ys)
+            slopes[s] = (slope, r2, len(xs))
+            ax.plot(xs, ys, "o", label=f"{short(s)}: {slope:.3f} kWh/GPUh, R2 {r2:.3f}")
+            lo, hi = min(xs), max(xs)
+            ax.plot([lo, hi], [icpt + slope * lo, icpt + slope * hi], "-", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("GPU hours")
+    ax.set_ylabel("total energy [kWh]")
+    ax.set_title("Fig. 4: energy vs GPU hours")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=5)
+    fig.tight_layout()
+    fig.savefig(os.path.join(a.figures, "fig4_energy_vs_gpuh.png"), dpi=110)
+    plt.close(fig)
+    # Figure 6: mean GPU and CPU-socket power.
+    plot("fig6_mean_gpu_power.png", "mean GPU power [W]", lambda p: p[1]["mean_power_w_gpu"], allser,
+         title="Fig. 6: mean GPU power")
+    plot("fig6_mean_cpu_power.png", "mean CPU socket power [W]", lambda p: p[1]["mean_power_w_cpu_socket"], allser,
+         title="Fig. 6: mean CPU socket power")
+    # Figure 7: samples and updates per GPU hour.
+    plot("fig7_samples_per_gpuh.png", "samples per GPU hour", lambda p: p[1]["samples_per_gpu_hour"], allser, logy=True,
+         title="Fig. 7: samples per GPU hour")
+    plot("fig7_updates_per_gpuh.png", "gradient updates per GPU hour", lambda p: p[1]["updates_per_gpu_hour"], allser,
+         logy=True, title="Fig. 7: updates per GPU hour")
+    # Figure 5: simulated GPU power profiles, first 300 s of FourCastNet (Table 1: n = 4, LBS 4).
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    profile = {}
+    for hw, idle_w, color in (("a100", None, "tab:blue"), ("h100", None, "tab:orange")):
+        t, p = read_trace(os.path.join(a.traces, f"power_{hw}.csv"))
+        keep = [(x, y) for x, y in zip(t, p) if x <= 300.0]
+        ax.plot([x for x, _ in keep], [y for _, y in keep], color=color, lw=0.9, label=f"{hw.upper()} GPU 0")
+        profile[hw] = [y for x, y in keep if x > 30.0]  # after the loader's start-up
+    ax.set_xlabel("time [s]")
+    ax.set_ylabel("GPU power [W] (1 s means)")
+    ax.set_title("Fig. 5: FourCastNet pre-training, n = 4, LBS 4, first 300 s")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(a.figures, "fig5_power_profiles.png"), dpi=110)
+    plt.close(fig)
+
+    # ---------------------------------------------------------------- findings
+    def get(series_part, where=rn):
+        for s, pts in where.items():
+            if series_part in s:
+                return {n: m for n, m, _, _ in pts}
+        raise SystemExit(f"report: series {series_part} missing from the database")
+
+    e = get("/constant_lbs/lbs=256/")
+    nmin = min(e, key=lambda n: e[n]["energy_kwh_total"])
+    checks.append(("ResNet50, constant LBS 256: energy minimum near n = 4",
+                   f"minimum at n = {nmin}: {e[nmin]['energy_kwh_total']:.1f} kWh (n = 1: {e[1]['energy_kwh_total']:.1f}, "
+                   f"n = 256: {e[256]['energy_kwh_total']:.1f})",
+                   nmin in (2, 4, 8) and e[4]["energy_kwh_total"] < e[1]["energy_kwh_total"]
+                   and e[4]["energy_kwh_total"] < e[256]["energy_kwh_total"]))
+    worst = min(slopes.items(), key=lambda kv: kv[1][1])
+    checks.append(("Energy roughly linear in GPU hours, per series of full nodes, n >= 4 (R^2 >= 0.9)",
+                   "; ".join(f"{short(s)}: R^2 {r2:.3f}, {sl:.3f} kWh/GPUh" for s, (sl, r2, _) in slopes.items()),
+                   worst[1][1] >= 0.9))
+    sc = get("/scaled_dataset_constant_lbs/lbs=256/")
+    ts = [m["runtime_h"] for n, m in sc.items() if n >= 2]
+    checks.append(("Scaled dataset, constant LBS: constant training time (max/min <= 1.1 for n >= 2)",
+                   f"{min(ts):.3f} .. {max(ts):.3f} h", max(ts) / min(ts) <= 1.1))
+    sg = get("/scaled_dataset_constant_gbs/gbs=256/")
+    checks.append(("Scaled dataset, GBS 256: training time grows with n (n = 16 >= 1.1 x n = 4)",
+                   ", ".join(f"n={n}: {m['runtime_h']:.3f} h" for n, m in sg.items()),
+                   sg[16]["runtime_h"] >= 1.1 * sg[4]["runtime_h"]))
+    fp = get("fourcastnet/pretrain/a100/constant_lbs/lbs=1/", fcn)
+    sp = {n: fp[4]["runtime_h"] / m["runtime_h"] for n, m in fp.items()}
+    checks.append(("FourCastNet speed-up clearly sub-linear beyond 4x the GPUs (efficiency at 16x < 0.8)",
+                   ", ".join(f"n={n}: {s:.2f}x (ideal {n // 4}x)" for n, s in sp.items()),
+                   sp[64] / 16 < 0.8))
+    t1 = {}
+    for row in db.execute("SELECT hardware, gpus, lbs, runtime_h, energy_kwh_total FROM runs WHERE workload = 'fourcastnet' "
+                          "AND phase = 'pretrain' AND ((gpus = 4 AND lbs = 4) OR (gpus = 32 AND lbs = 1))"):
+        t1[(row["hardware"], row["gpus"])] = (row["runtime_h"], row["energy_kwh_total"])
+    cmp = []
+    ok = True
+    for n in (4, 32):
+        (ta, ea), (th, eh) = t1[("a100", n)], t1[("h100", n)]
+        less, de = 1 - th / ta, eh / ea - 1
+        cmp.append(f"n={n}: H100 {100 * less:.0f} % less time, energy {100 * de:+.1f} %")
+        ok = ok and 0.25 <= less <= 0.30 and abs(de) <= 0.05
+    checks.append(("H100 vs A100 (Table 1 configurations): 25-30 % less time, total energy within 5 %", "; ".join(cmp), ok))
+    # Power profiles: share of 1-s samples at the idle baseline (within 10 % of the GPU's dynamic range).
+    idle = {"a100": 50.0, "h100": 88.0}
+    tdp = {"a100": 400.0, "h100": 700.0}
+    share = {hw: sum(1 for y in ys if y <= idle[hw] + 0.1 * (tdp[hw] - idle[hw])) / max(1, len(ys)) for hw, ys in profile.items()}
+    checks.append(("GPU power profiles: A100 falls back to idle between steps, H100 does not (idle share > 10 % vs < 2 %)",
+                   f"share of 1-s samples at idle: A100 {100 * share['a100']:.0f} %, H100 {100 * share['h100']:.0f} %",
+                   share["a100"] > 0.10 and share["h100"] < 0.02))
+
+    # ---------------------------------------------------------------- report
+    L = ["# Reproduction of Huber et al. 2025 with ddpsim", "",
+         "Regenerated by `bash experiments/paper/reproduce.sh` (sweeps `experiments/paper/*.yaml` into one database with",
+         "the shipped calibration, figures in `experiments/paper/figures/`). The paper's findings come from",
+         "`../shared/reference/paper-digest.md`; ddpsim's numbers are simulated, not measured.", "",
+         "## Findings", "", "| # | finding (paper) | ddpsim shows | reproduced |", "|---|---|---|---|"]
+    for k, (f, m, ok) in enumerate(checks):
+        L.append(f"| {k + 1} | {f} | {m} | {'yes' if ok else '**no**'} |")
+    L += ["", "Findings marked **no** are not reproduced by the current model and calibration; see the notes below.", "",
+          "## Notes on what is not reproduced", "",
+          "* H100 vs A100: the fitted calibration explains FourCastNet on HoreKa as largely loader-bound (CPU-side",
+          "  HDF5 reads at ~110 MB/s per worker on the A100 nodes, faster on the H100 nodes' EPYC CPUs by their clock",
+          "  ratio). That gives the H100 nodes 15-22 % less time instead of the measured 25-30 %: the fit trades the",
+          "  n = 4 and n = 32 runs against each other (in-sample errors up to 8 %).",
+          "* Power profiles: in the same explanation the H100 GPUs wait for data even longer than the A100 GPUs, so",
+          "  their simulated 1-s profile falls back to idle too. Reproducing both findings would need the H100 nodes to",
+          "  be compute-bound while being only 25-30 % faster than the A100 nodes, which the datasheet ratios (2.5x",
+          "  memory bandwidth, 3x tensor throughput) do not support; more measurements (a captured H100 trace) would",
+          "  decide between the explanations.", "",
+          "## Figures", ""]
+    figs = [("fig2_speedup.png", "Fig. 2, speed-up. Paper: ResNet50 near-ideal at constant LBS, slightly below beyond 32 GPUs; "
+             "FourCastNet departs clearly after 4x."),
+            ("fig3_energy_vs_n.png", "Fig. 3, energy vs n. Paper: constant-LBS ResNet50 energy roughly constant, minimum at n = 4, "
+             "then rising; scaled dataset: energy proportional to samples; FourCastNet fine-tuning steep."),
+            ("fig4_energy_vs_gpuh.png", "Fig. 4, energy vs GPU hours. Paper: linear, slope per model/hardware/configuration."),
+            ("fig5_power_profiles.png", "Fig. 5, GPU power profiles. Paper: A100 broad and falling back to idle; H100 narrower, higher, not falling back."),
+            ("fig6_mean_gpu_power.png", "Fig. 6, mean GPU power. Paper: rises with samples per GPU hour."),
+            ("fig6_mean_cpu_power.png", "Fig. 6, mean CPU power. Paper: varies less than GPU power."),
+            ("fig7_samples_per_gpuh.png", "Fig. 7, samples per GPU hour."),
+            ("fig7_updates_per_gpuh.png", "Fig. 7, updates per GPU hour.")]
+    for name, cap in figs:
+        L += [f"![{name}](figures/{name})", "", cap, ""]
+    L += ["## kWh per GPU hour (Fig. 4 slopes)", "", "| series | kWh/GPUh | R^2 | points |", "|---|---:|---:|---:|"]
+    for s, (sl, r2, k) in slopes.items():
+        L.append(f"| {s} | {sl:.3f} | {r2:.3f} | {k} |")
+    if a.ff and os.path.isfile(a.ff):
+        L += ["", "## Fast-forward error", "", open(a.ff).read().strip()]
+    if a.validation and os.path.isfile(a.validation):
+        L += ["", "## Calibration-set runs, measured vs predicted", "", open(a.validation).read().strip()]
+    with open(a.report, "w") as f:
+        f.write("\n".join(L) + "\n")
+    ids = [str(k + 1) for k in range(len(checks))]
+    enforce = ids if a.check == "all" else [x for x in a.check.split(",") if x]
+    for x in enforce:
+        if x not in ids:
+            print(f"report: unknown finding id {x} (ids: {', '.join(ids)})", file=sys.stderr)
+            sys.exit(2)
+    failed = []
+    for k, (f, m, ok) in enumerate(checks):
+        print(f"[{k + 1}] {'ok  ' if ok else 'FAIL'} {f}: {m}")
+        if not ok and str(k + 1) in enforce:
+            failed.append(f)
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
