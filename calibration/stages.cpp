@@ -14,6 +14,7 @@
 #include "hwmodels/hardware.hpp"
 #include "sim/core/catalog.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/hash.hpp"
 #include "sim/core/yaml_params.hpp"
 #include "workloads/workload.hpp"
 
@@ -56,16 +57,6 @@ double geometric_mean(const std::vector<double>& v) {
   return std::exp(s / static_cast<double>(v.size()));
 }
 
-std::string fnv_hex(const std::string& data) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 }  // namespace
 
@@ -75,7 +66,7 @@ std::string file_hash(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
-  return "fnv1a64:" + fnv_hex(ss.str());
+  return "fnv1a64:" + hex64(fnv1a64(ss.str()));
 }
 
 std::map<std::string, std::vector<ZeusPoint>> zeus_resnet_points(const std::vector<ZeusPoint>& all) {

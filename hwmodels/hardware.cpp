@@ -1,8 +1,5 @@
 #include "hwmodels/hardware.hpp"
 
-#include <map>
-#include <mutex>
-
 #include "sim/core/catalog.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/yaml_params.hpp"
@@ -33,20 +30,8 @@ HardwareSpec parse_load_hardware_file(const std::string& path);
 }  // namespace
 
 HardwareSpec load_hardware_file(const std::string& path) {
-  // Parsed files are cached by identity (path, size, mtime): calibration simulates thousands of
-  // runs and would otherwise re-read the same YAML for each.
-  static std::mutex mutex;
-  static std::map<std::string, HardwareSpec> cache;
-  std::string key = file_identity(path);
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = cache.find(key);
-    if (it != cache.end()) return it->second;
-  }
-  HardwareSpec spec = parse_load_hardware_file(path);
-  std::lock_guard<std::mutex> lock(mutex);
-  cache.emplace(key, spec);
-  return spec;
+  // Cached by file identity: calibration simulates thousands of runs from the same files.
+  return load_cached<HardwareSpec>(path, parse_load_hardware_file);
 }
 
 namespace {

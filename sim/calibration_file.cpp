@@ -7,6 +7,7 @@
 
 #include "sim/core/catalog.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/hash.hpp"
 #include "sim/core/yaml_params.hpp"
 
 namespace ddpsim {
@@ -19,16 +20,6 @@ constexpr ParamSpec kWorkloadSpecs[] = {DDPSIM_WORKLOAD_CAL_PARAMS(DDPSIM_SPEC)
 #undef DDPSIM_SPEC
 };
 
-std::string fnv1a_hex(const std::string& data) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return std::string(buf).substr(0, 12);
-}
 }  // namespace
 
 const ParamTable& node_calibration_table() {
@@ -68,7 +59,7 @@ Calibration load_calibration(const std::string& path) {
       std::ifstream in(path, std::ios::binary);
       std::stringstream ss;
       ss << in.rdbuf();
-      cal.id = fnv1a_hex(ss.str());
+      cal.id = hex64(fnv1a64(ss.str())).substr(0, 12);
     }
     if (auto prov = root["provenance"]) {
       if (!prov.IsMap()) throw ConfigError(path, yaml_line(prov), "'provenance' must be a mapping");

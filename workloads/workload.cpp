@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <map>
-#include <mutex>
-
 #include "sim/core/catalog.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/yaml_params.hpp"
@@ -72,20 +69,8 @@ WorkloadSpec parse_load_workload_file(const std::string& path);
 }  // namespace
 
 WorkloadSpec load_workload_file(const std::string& path) {
-  // Parsed files are cached by identity (path, size, mtime): calibration simulates thousands of
-  // runs and would otherwise re-read the same YAML for each.
-  static std::mutex mutex;
-  static std::map<std::string, WorkloadSpec> cache;
-  std::string key = file_identity(path);
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = cache.find(key);
-    if (it != cache.end()) return it->second;
-  }
-  WorkloadSpec spec = parse_load_workload_file(path);
-  std::lock_guard<std::mutex> lock(mutex);
-  cache.emplace(key, spec);
-  return spec;
+  // Cached by file identity: calibration simulates thousands of runs from the same files.
+  return load_cached<WorkloadSpec>(path, parse_load_workload_file);
 }
 
 namespace {
