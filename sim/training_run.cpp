@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <array>
 #include <memory>
 
 #include "hwmodels/collectives.hpp"
@@ -204,8 +205,14 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   };
 
   struct BatchCost {
-    double demand_w = 0, h2d_s = 0, gpu_s = 0;
+    double demand_w = 0, power_w = 0, h2d_s = 0, gpu_s = 0;
   };
+  struct CachedCost {
+    long long samples = -1;
+    BatchCost cost;
+  };
+  std::array<CachedCost, 4> cost_cache_{};
+  std::size_t cost_cache_next_ = 0;
   /// GPU cost of a batch: `fraction` of a training step's compute (1 = forward+backward).
   BatchCost batch_cost(Rank& rk, long long samples, double fraction);
   void start_pass();
@@ -234,6 +241,7 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   double decode_s_ = 0, read_cpu_bps_ = 1;
   double step_overhead_s_ = 0, per_sample_s_ = 0, fwd_fraction_ = 1.0 / 3, eval_overhead_s_ = 0;
   double optimizer_s_ = 0, jitter_cv_ = 0, rollout_ = 1, overhead_stretch_ = 0;
+  double optimizer_power_w_ = 0;  // GPU power during the optimizer step (full-LBS compute power)
   double activity_ = 0.8, lbs_half_ = 8, worker_startup_s_ = 0;
   std::vector<double> bucket_cost_s_;      // allreduce time of each bucket (alone on the fabric)
   // Flow-level communication.
@@ -312,6 +320,7 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   activity_ = wc[kActivity];
   lbs_half_ = wc[kLbsHalf];
   worker_startup_s_ = nc[kWorkerStartup];
+  optimizer_power_w_ = gpu_.compute_power_w(gpu_.demand_w(activity_, gpu_occupancy(static_cast<double>(s.lbs), lbs_half_)));
 
   setup_communication(s);
 
@@ -536,22 +545,35 @@ void TrainingRun::rank_next(int r) {
 }
 
 TrainingRun::BatchCost TrainingRun::batch_cost(Rank& rk, long long samples, double fraction) {
-  BatchCost c;
-  double n = static_cast<double>(samples);
-  c.demand_w = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
-  c.h2d_s = n * device_bytes_ / pcie_bps_;
-  double s = gpu_.time_stretch(c.demand_w);
-  // An autoregressive rollout runs the whole model `rollout` times per step: its fixed
-  // (launch-bound) cost repeats with it, like the per-sample work.
-  double overhead_s = step_overhead_s_ * (1.0 + overhead_stretch_ * (s - 1.0));
-  c.gpu_s = (overhead_s + per_sample_s_ * n * s) * rollout_ * fraction * rk.rng.jitter(jitter_cv_);
+  // The deterministic part depends only on the batch size: computed once per size (a run has
+  // at most a few: LBS and the last, partial batch of each pass).
+  CachedCost* cc = nullptr;
+  for (auto& e : cost_cache_) {
+    if (e.samples == samples) cc = &e;
+  }
+  if (!cc) {
+    CachedCost& e = cost_cache_[cost_cache_next_++ % cost_cache_.size()];
+    double n = static_cast<double>(samples);
+    e.samples = samples;
+    e.cost.demand_w = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
+    e.cost.power_w = gpu_.compute_power_w(e.cost.demand_w);
+    e.cost.h2d_s = n * device_bytes_ / pcie_bps_;
+    double s = gpu_.time_stretch(e.cost.demand_w);
+    // An autoregressive rollout runs the whole model `rollout` times per step: its fixed
+    // (launch-bound) cost repeats with it, like the per-sample work.
+    double overhead_s = step_overhead_s_ * (1.0 + overhead_stretch_ * (s - 1.0));
+    e.cost.gpu_s = (overhead_s + per_sample_s_ * n * s) * rollout_;
+    cc = &e;
+  }
+  BatchCost c = cc->cost;
+  c.gpu_s *= fraction * rk.rng.jitter(jitter_cv_);
   return c;
 }
 
 void TrainingRun::begin_train_step(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
   BatchCost cost = batch_cost(rk, samples, 1.0);
-  double demand = cost.demand_w, h2d_s = cost.h2d_s, compute_s = cost.gpu_s;
+  double h2d_s = cost.h2d_s, compute_s = cost.gpu_s;
   Tick t0 = eng_.now();
   Tick start = t0 + seconds_to_ticks(h2d_s);
   double fwd_s = compute_s * fwd_fraction_, bwd_s = compute_s - fwd_s;
@@ -560,7 +582,7 @@ void TrainingRun::begin_train_step(int r, long long samples) {
     bucket_ready_max_[b] = std::max(bucket_ready_max_[b], ready);
   }
   Tick done = start + seconds_to_ticks(compute_s);
-  ledger_.set(rk.gpu_dev, t0, gpu_.compute_power_w(demand), Phase::Compute);
+  ledger_.set(rk.gpu_dev, t0, cost.power_w, Phase::Compute);
   eng_.schedule_at(done, this, kComputeDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
   samples_trained_ += samples;
   if (++contributed_ == R_ && live_) {
@@ -590,11 +612,11 @@ void TrainingRun::begin_train_step(int r, long long samples) {
 void TrainingRun::begin_eval_batch(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
   BatchCost cost = batch_cost(rk, samples, fwd_fraction_);  // forward only
-  double demand = cost.demand_w, gpu_s = cost.gpu_s;
+  double gpu_s = cost.gpu_s;
   double host_s = cost.h2d_s + eval_overhead_s_ * static_cast<double>(samples);
   double total_s = gpu_s + host_s;
   // Piecewise-constant power over the batch: busy for gpu_s, idle while the host loops.
-  double power = total_s > 0 ? (gpu_.compute_power_w(demand) * gpu_s + gpu_.idle_power_w * host_s) / total_s : gpu_.idle_power_w;
+  double power = total_s > 0 ? (cost.power_w * gpu_s + gpu_.idle_power_w * host_s) / total_s : gpu_.idle_power_w;
   ledger_.set(rk.gpu_dev, eng_.now(), power, Phase::Compute);
   eng_.schedule_in(seconds_to_ticks(total_s), this, kEvalDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
 }
@@ -673,8 +695,8 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
       break;
     }
     case kCollectiveDone: {
-      double demand = gpu_.demand_w(activity_, gpu_occupancy(static_cast<double>(s_.lbs), lbs_half_));
-      for (const auto& rk : ranks_) ledger_.set(rk.gpu_dev, engine.now(), gpu_.compute_power_w(demand), Phase::Compute);
+      double power = optimizer_power_w_;
+      for (const auto& rk : ranks_) ledger_.set(rk.gpu_dev, engine.now(), power, Phase::Compute);
       engine.schedule_in(seconds_to_ticks(optimizer_s_), this, kOptimizerDone, 0, 0, Priority::kCompute);
       break;
     }
