@@ -212,6 +212,17 @@ ValidationReport run_validation(const ValidateInputs& in) {
   return rep;
 }
 
+namespace {
+// One method's MAPE of one quantity as a percentage ("-" where the method predicts nothing).
+std::string mape_cell(const std::map<std::string, double>& m, const char* method, const char* fmt) {
+  auto it = m.find(method);
+  if (it == m.end()) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, fmt, 100 * it->second);
+  return b;
+}
+}  // namespace
+
 std::string validation_table(const ValidationReport& r) {
   std::string o;
   char buf[256];
@@ -237,13 +248,7 @@ std::string validation_table(const ValidationReport& r) {
   std::snprintf(buf, sizeof buf, "  %-20s %5s %10s %14s %22s\n", "quantity", "n", "ddpsim", "tdp_baseline", "kwh_per_gpuh_baseline");
   o += buf;
   for (const auto& [q, m] : r.mape) {
-    auto get = [&](const char* k) {
-      auto it = m.find(k);
-      char b[32];
-      if (it == m.end()) return std::string("-");
-      std::snprintf(b, sizeof b, "%.1f%%", 100 * it->second);
-      return std::string(b);
-    };
+    auto get = [&](const char* k) { return mape_cell(m, k, "%.1f%%"); };
     std::snprintf(buf, sizeof buf, "  %-20s %5d %10s %14s %22s\n", q.c_str(), r.count.at(q), get("ddpsim").c_str(), get("tdp_baseline").c_str(),
                   get("kwh_per_gpuh_baseline").c_str());
     o += buf;
@@ -279,13 +284,7 @@ std::string validation_markdown(const ValidationReport& r) {
   }
   o += "\n| quantity | n | ddpsim MAPE | TDP baseline MAPE | kWh/GPUh baseline MAPE |\n|---|---:|---:|---:|---:|\n";
   for (const auto& [q, m] : r.mape) {
-    auto get = [&](const char* k) {
-      auto it = m.find(k);
-      char b[32];
-      if (it == m.end()) return std::string("-");
-      std::snprintf(b, sizeof b, "%.1f %%", 100 * it->second);
-      return std::string(b);
-    };
+    auto get = [&](const char* k) { return mape_cell(m, k, "%.1f %%"); };
     std::snprintf(buf, sizeof buf, "| %s | %d | %s | %s | %s |\n", q.c_str(), r.count.at(q), get("ddpsim").c_str(), get("tdp_baseline").c_str(),
                   get("kwh_per_gpuh_baseline").c_str());
     o += buf;
