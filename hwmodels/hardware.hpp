@@ -21,6 +21,9 @@ namespace ddpsim {
   X(kGpuPowerLimit, "gpu.power_limit", Power, 400, 10, 2000, "GPU power limit (caps compute power, stretches time)", \
     "defaults to TDP")                                                                                              \
   X(kGpuIdlePower, "gpu.idle_power", Power, 50, 0, 500, "GPU power when idle or waiting", "nvidia-smi, A100 idle")  \
+  X(kGpuSensorWindow, "gpu.power_sensor_window", Time, 0, 0, 60,                                                    \
+    "window over which the GPU's power reading is averaged (0 = instantaneous)",                                     \
+    "NVML nvmlDeviceGetPowerUsage: instantaneous on GA100 and older, 1 s average on newer GPUs")                     \
   X(kGpuTflops, "gpu.tensor_tflops", Dimensionless, 156, 0.1, 1e4, "dense TF32 tensor TFLOP/s (datasheet ratio)",   \
     "A100 datasheet")                                                                                               \
   X(kGpuMemBw, "gpu.memory_bandwidth", Bandwidth, 1555e9, 1e9, 1e14, "GPU memory bandwidth", "A100-40GB datasheet") \

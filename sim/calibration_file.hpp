@@ -67,7 +67,10 @@ namespace ddpsim {
   X(kDecodePerSample, "loader.decode_per_sample", Time, 5.5e-3, 0, 3600,                                               \
     "CPU time per sample to decode and augment (one core)", "prior: PIL JPEG decode + RandomResizedCrop")            \
   X(kReadCpuBw, "loader.read_cpu_bandwidth", Bandwidth, 1e9, 1e5, 1e13,                                                \
-    "CPU-side throughput of one worker for deserialising the bytes it reads", "prior")
+    "CPU-side throughput of one worker for deserialising the bytes it reads", "prior")                              \
+  X(kLoaderJitterCv, "loader.jitter_cv", Ratio, 0, 0, 1,                                                               \
+    "coefficient of variation of one worker's batch build time (it desynchronises the workers)",                     \
+    "assumption: off by default; 0.1 worsens the paper-stage fit (README)")
 
 enum NodeCalParam : std::size_t {
 #define DDPSIM_ENUM(id, ...) id,

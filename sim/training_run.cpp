@@ -196,6 +196,7 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
     int gpu_dev = -1;
     DataLoader loader;
     Rng rng{0, 0};
+    Rng loader_rng{0, 0};  // separate stream: loader variability leaves the compute draws unchanged
     bool waiting = false;
     std::vector<long long> worker_samples;
   };
@@ -240,7 +241,7 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   double bytes_per_sample_ = 0, device_bytes_ = 0, pcie_bps_ = 1;
   double decode_s_ = 0, read_cpu_bps_ = 1;
   double step_overhead_s_ = 0, per_sample_s_ = 0, fwd_fraction_ = 1.0 / 3, eval_overhead_s_ = 0;
-  double optimizer_s_ = 0, jitter_cv_ = 0, rollout_ = 1, overhead_stretch_ = 0;
+  double optimizer_s_ = 0, jitter_cv_ = 0, loader_jitter_cv_ = 0, rollout_ = 1, overhead_stretch_ = 0;
   double optimizer_power_w_ = 0;  // GPU power during the optimizer step (full-LBS compute power)
   double activity_ = 0.8, lbs_half_ = 8, worker_startup_s_ = 0;
   std::vector<double> bucket_cost_s_;      // allreduce time of each bucket (alone on the fabric)
@@ -317,6 +318,7 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   eval_overhead_s_ = wc[kEvalSampleOverhead];
   optimizer_s_ = wc[kOptimizer];
   jitter_cv_ = wc[kJitterCv];
+  loader_jitter_cv_ = wc[kLoaderJitterCv];
   activity_ = wc[kActivity];
   lbs_half_ = wc[kLbsHalf];
   worker_startup_s_ = nc[kWorkerStartup];
@@ -337,6 +339,7 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
     rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w, Phase::Idle, rk.node == 0);
     rk.loader = DataLoader(r, workers, prefetch, this);
     rk.rng = Rng(seed, static_cast<std::uint64_t>(r));
+    rk.loader_rng = Rng(seed, (1ull << 32) + static_cast<std::uint64_t>(r));
     rk.worker_samples.assign(static_cast<std::size_t>(workers), 0);
   }
   for (auto& sock : sockets_) sock.dev = ledger_.add_device(Component::Cpu, cpu_.power_w(0), Phase::Idle);
@@ -664,7 +667,7 @@ void TrainingRun::start_decode(int rank, int worker) {
   double n = static_cast<double>(rk.worker_samples[static_cast<std::size_t>(worker)]);
   // Workers compete for the node's cores: beyond one thread per core everything slows down.
   double contention = std::max(1.0, static_cast<double>(node_busy(rk.node) + 1) / cores_per_node_);
-  double cpu_s = n * (decode_s_ + bytes_per_sample_ / read_cpu_bps_) * contention;
+  double cpu_s = n * (decode_s_ + bytes_per_sample_ / read_cpu_bps_) * contention * rk.loader_rng.jitter(loader_jitter_cv_);
   set_busy(rk.socket, +1);
   eng_.schedule_in(seconds_to_ticks(cpu_s), this, kDecodeDone, static_cast<std::uint32_t>(rank),
                    static_cast<std::uint32_t>(worker), Priority::kResource);

@@ -37,9 +37,14 @@ rm -f "$db" "$db-wal" "$db-shm"
 for f in resnet50 fourcastnet table1; do
   "$ddpsim" sweep "$paper/$f.yaml" --db "$db" --jobs "$jobs" --progress none $full | tail -n 1
 done
+# GPU power as perun records it: NVML's reading sampled every second (instantaneous on the A100,
+# a 1 s average on the H100), for both Table 1 configurations.
 for hw in a100 h100; do
-  "$ddpsim" run --workload fourcastnet --phase pretrain --hardware "$hw" --gpus 4 --lbs 4 --epochs 1 \
-    --power-trace "$out/power_$hw.csv" --sample-interval 1s --format json > /dev/null
+  for cfg in "4 4" "32 1"; do
+    set -- $cfg
+    "$ddpsim" run --workload fourcastnet --phase pretrain --hardware "$hw" --gpus "$1" --lbs "$2" --epochs 1 \
+      --power-trace "$out/power_${hw}_n$1_lbs$2.csv" --sample-interval 1s --gpu-sensor nvml --format json > /dev/null
+  done
 done
 ff_args=()
 if [ -n "$check_ff" ]; then

@@ -74,6 +74,9 @@ int cmd_run(const std::vector<std::string>& args) {
       ("fast-forward", po::value<std::string>()->implicit_value("3"), "simulate K epochs (default 3) and extrapolate the rest (steady state)")
       ("power-trace", po::value<std::string>(), "write the simulated power timeline (first repeat) to this CSV file")
       ("sample-interval", po::value<std::string>()->default_value("1s"), "power trace sampling interval, e.g. 1s, 100ms")
+      ("gpu-sensor", po::value<std::string>()->default_value("mean"),
+       "GPU columns of the power trace: mean (exact interval means) or nvml (what the GPU's power sensor reports at "
+       "each sample: instantaneous or averaged over gpu.power_sensor_window, as perun records it)")
       ("format", po::value<std::string>()->default_value("table"), "output format: table | json");
   auto vm = parse(args, desc);
   if (vm.count("help")) {
@@ -138,6 +141,10 @@ int cmd_run(const std::vector<std::string>& args) {
     throw InputError(std::string("--sample-interval: ") + e.what());
   }
   if (interval_s <= 0) throw InputError("--sample-interval must be positive");
+  const std::string gpu_sensor = vm["gpu-sensor"].as<std::string>();
+  if (gpu_sensor != "mean" && gpu_sensor != "nvml") {
+    throw InputError("--gpu-sensor must be mean or nvml, not '" + gpu_sensor + "'");
+  }
 
   Scenario s = resolve_scenario(cfg);
   std::vector<RunResult> runs;
@@ -149,7 +156,8 @@ int cmd_run(const std::vector<std::string>& args) {
       if (k == 0 && !trace_path.empty()) {
         std::ofstream out(tmp_trace, std::ios::binary);
         if (!out) throw IoError("cannot write power trace " + trace_path);
-        PowerTraceWriter writer(out, interval_s, std::min(s.gpus, s.gpus_per_node));
+        double window_s = gpu_sensor == "nvml" ? s.hw.p(kGpuSensorWindow) : -1.0;
+        PowerTraceWriter writer(out, interval_s, std::min(s.gpus, s.gpus_per_node), window_s);
         runs.push_back(simulate(s, seed, &writer));
         out.close();
         if (!out) throw IoError("cannot write power trace " + trace_path);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -72,7 +73,7 @@ TEST(Cli, HelpAndVersion) {
   auto rh = cli("run --help");
   EXPECT_EQ(rh.code, 0);
   for (const char* flag : {"--workload", "--hardware", "--gpus", "--lbs", "--gbs", "--epochs", "--phase", "--samples-per-gpu",
-                           "--seed", "--repeats", "--calibration", "--power-trace", "--sample-interval", "--format", "--set"}) {
+                           "--seed", "--repeats", "--calibration", "--power-trace", "--sample-interval", "--gpu-sensor", "--format", "--set"}) {
     EXPECT_NE(rh.out.find(flag), std::string::npos) << flag;
   }
   EXPECT_EQ(cli("list --help").code, 0);
@@ -158,6 +159,80 @@ TEST(Cli, PowerTraceIntegratesToReportedEnergy) {
   EXPECT_NEAR(e_parts, total_j, 1e-4 * total_j);
 }
 
+namespace {
+std::vector<std::vector<double>> read_csv_rows(const fs::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);  // header
+  std::vector<std::vector<double>> rows;
+  while (std::getline(in, line)) {
+    std::vector<double> v;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) v.push_back(std::stod(cell));
+    rows.push_back(v);
+  }
+  return rows;
+}
+}  // namespace
+
+TEST(Cli, NvmlGpuSensorIsInstantaneousOnA100AndAOneSecondMeanOnH100) {
+  const std::string run = "run --workload fourcastnet --phase pretrain --gpus 4 --lbs 4 --epochs 1 --format json --sample-interval 1s ";
+  auto trace = [&](const std::string& hw, const std::string& sensor) {
+    fs::path p = temp_dir() / (hw + "_" + sensor + ".csv");
+    auto r = cli(run + "--hardware " + hw + " --gpu-sensor " + sensor + " --power-trace '" + p.string() + "'");
+    EXPECT_EQ(r.code, 0) << r.err;
+    return read_csv_rows(p);
+  };
+  // H100 (1 s window) sampled every second: the sensor reads exactly the interval means (except
+  // the last, shorter interval, where the sensor still averages over the last whole second).
+  auto h_mean = trace("h100", "mean"), h_nvml = trace("h100", "nvml");
+  ASSERT_GT(h_mean.size(), 100u);
+  ASSERT_EQ(h_mean.size(), h_nvml.size());
+  for (std::size_t i = 0; i + 1 < h_mean.size(); ++i) {
+    for (std::size_t c = 0; c < h_mean[i].size(); ++c) ASSERT_NEAR(h_mean[i][c], h_nvml[i][c], 2e-3) << i << " " << c;
+  }
+  // A100 (instantaneous): GPU 0 reads the power of its state at the sample instant, so nearly all
+  // samples sit on a few levels (idle 50 W among them), where interval means spread in between.
+  // CPU columns stay interval means.
+  auto a_mean = trace("a100", "mean"), a_nvml = trace("a100", "nvml");
+  ASSERT_EQ(a_mean.size(), a_nvml.size());
+  std::map<double, int> levels, means;
+  for (std::size_t i = 0; i < a_nvml.size(); ++i) {
+    EXPECT_DOUBLE_EQ(a_mean[i][2], a_nvml[i][2]);
+    ++levels[a_nvml[i][5]];
+    ++means[a_mean[i][5]];
+  }
+  auto top3_share = [](const std::map<double, int>& m) {
+    std::vector<int> c;
+    int n = 0;
+    for (const auto& [v, k] : m) c.push_back(k), n += k;
+    std::sort(c.rbegin(), c.rend());
+    int top = 0;
+    for (std::size_t i = 0; i < c.size() && i < 3; ++i) top += c[i];
+    return static_cast<double>(top) / n;
+  };
+  EXPECT_GT(top3_share(levels), 0.95);
+  EXPECT_LT(top3_share(means), 0.9);
+  EXPECT_GT(levels[50.0], static_cast<int>(a_nvml.size()) / 10);
+}
+
+TEST(Cli, LoaderJitterIsSeededAndSlowsALoaderBoundRun) {
+  const std::string run = "run --workload fourcastnet --phase pretrain --hardware a100 --gpus 8 --lbs 1 --epochs 1 --format json ";
+  auto runtime = [](const std::string& json) {
+    auto p = json.find("\"runtime_h\": ");
+    return std::stod(json.substr(p + 13));
+  };
+  auto off = cli(run), on = cli(run + "--set loader.jitter_cv=0.3"), again = cli(run + "--set loader.jitter_cv=0.3");
+  auto other = cli(run + "--set loader.jitter_cv=0.3 --seed 2");
+  ASSERT_EQ(off.code, 0) << off.err;
+  ASSERT_EQ(on.code, 0) << on.err;
+  EXPECT_EQ(on.out, again.out);
+  EXPECT_NE(runtime(on.out), runtime(other.out));
+  // Synchronous steps wait for the slowest rank's batch: variability can only cost time.
+  EXPECT_GT(runtime(on.out), runtime(off.out) * 1.01);
+}
+
 struct BadInput {
   const char* args;
   const char* expect;
@@ -185,6 +260,7 @@ TEST(Cli, BadInputGivesOneClearMessageAndExitCode2) {
       {base + "--gpus 4 --lbs 256 --set gpu.tdp=300", "needs a unit"},
       {base + "--gpus 4 --lbs 256 --format xml", "--format"},
       {base + "--gpus 4 --lbs 256 --sample-interval 0s", "--sample-interval"},
+      {base + "--gpus 4 --lbs 256 --gpu-sensor nvm" + t, "--gpu-sensor must be mean or nvml"},
       {"run --workload fourcastnet --phase finetuning --hardware a100 --gpus 4 --lbs 1", "did you mean 'finetune'"},
       {"run --workload fourcastnet --phase finetune --hardware a100 --gpus 4 --lbs 4", "at most LBS 2"},
       {"runn --workload resnet50", "did you mean 'run'"},

@@ -48,3 +48,57 @@ TEST(PowerTrace, RowsAreIntervalMeansThatIntegrateToTheEnergy) {
   EXPECT_EQ(w.rows(), 3u);
   EXPECT_DOUBLE_EQ(l.total_energy_j(), 50.0 + 600.0);
 }
+
+namespace {
+// GPU power alternating 100 W (first 0.75 s of each second) and 500 W (last 0.25 s), a CPU at a
+// constant 80 W, sampled every second for 3 s through a GPU sensor with window `window_s`.
+std::string sensed_trace(double window_s) {
+  std::ostringstream out;
+  PowerTraceWriter w(out, 1.0, 1, window_s);
+  EnergyLedger l(&w);
+  int gpu = l.add_device(Component::Gpu, 100.0, Phase::Idle, true);
+  l.add_device(Component::Cpu, 80.0, Phase::Idle);
+  for (int s = 0; s < 3; ++s) {
+    l.set(gpu, s * kTicksPerSecond + kTicksPerSecond * 3 / 4, 500.0, Phase::Compute);
+    l.set(gpu, (s + 1) * kTicksPerSecond, 100.0, Phase::Idle);
+  }
+  l.finish(3 * kTicksPerSecond);
+  return out.str();
+}
+}  // namespace
+
+TEST(PowerTrace, GpuSensorModelsInstantaneousAndWindowedReadings) {
+  const std::string header = "time_s,gpu_w,cpu_w,ram_w,total_w,gpu0_w\n";
+  // Interval means: 0.75 x 100 + 0.25 x 500 = 200 W.
+  EXPECT_EQ(sensed_trace(-1.0), header +
+                                    "1.000,200.000,80.000,0.000,280.000,200.000\n"
+                                    "2.000,200.000,80.000,0.000,280.000,200.000\n"
+                                    "3.000,200.000,80.000,0.000,280.000,200.000\n");
+  // Instantaneous (GA100): the power just before each sample instant, 500 W; the CPU column
+  // stays an interval mean (RAPL energy counters).
+  EXPECT_EQ(sensed_trace(0.0), header +
+                                   "1.000,500.000,80.000,0.000,580.000,500.000\n"
+                                   "2.000,500.000,80.000,0.000,580.000,500.000\n"
+                                   "3.000,500.000,80.000,0.000,580.000,500.000\n");
+  // A 0.5 s window: 0.25 s at 100 W and 0.25 s at 500 W = 300 W.
+  EXPECT_EQ(sensed_trace(0.5), header +
+                                   "1.000,300.000,80.000,0.000,380.000,300.000\n"
+                                   "2.000,300.000,80.000,0.000,380.000,300.000\n"
+                                   "3.000,300.000,80.000,0.000,380.000,300.000\n");
+  // A 2 s window: the first sample sees only [0, 1) (200 W), later ones two whole periods (200 W).
+  EXPECT_EQ(sensed_trace(2.0), sensed_trace(-1.0));
+}
+
+TEST(PowerTrace, InstantaneousSensorCatchesShortIdleDipsThatAOneSecondWindowHides) {
+  // 0.9 s at 400 W then 0.1 s idle at 50 W, sampled at 1 s: an instantaneous sensor reads the idle
+  // dip every time, a 1 s window reads 365 W.
+  for (double window_s : {0.0, 1.0}) {
+    std::ostringstream out;
+    PowerTraceWriter w(out, 1.0, 1, window_s);
+    EnergyLedger l(&w);
+    int gpu = l.add_device(Component::Gpu, 400.0, Phase::Compute, true);
+    l.set(gpu, kTicksPerSecond * 9 / 10, 50.0, Phase::Idle);
+    l.finish(kTicksPerSecond);
+    EXPECT_NE(out.str().find(window_s == 0.0 ? "1.000,50.000," : "1.000,365.000,"), std::string::npos) << out.str();
+  }
+}
