@@ -59,6 +59,20 @@ void check_golden(const std::string& name, const std::string& actual) {
   EXPECT_EQ(slurp(golden), actual) << "output differs from " << golden;
 }
 
+std::vector<std::vector<double>> read_csv_rows(const fs::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);  // header
+  std::vector<std::vector<double>> rows;
+  while (std::getline(in, line)) {
+    std::vector<double> v;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) v.push_back(std::stod(cell));
+    rows.push_back(v);
+  }
+  return rows;
+}
 }  // namespace
 
 TEST(Cli, HelpAndVersion) {
@@ -128,16 +142,12 @@ TEST(Cli, PowerTraceIntegratesToReportedEnergy) {
                   trace.string() + "' --sample-interval 1s");
   ASSERT_EQ(r.code, 0) << r.err;
   std::ifstream in(trace);
-  std::string line;
-  std::getline(in, line);
-  EXPECT_EQ(line, "time_s,gpu_w,cpu_w,ram_w,total_w,gpu0_w,gpu1_w,gpu2_w,gpu3_w");
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header, "time_s,gpu_w,cpu_w,ram_w,total_w,gpu0_w,gpu1_w,gpu2_w,gpu3_w");
   double prev_t = 0, e_total = 0, e_parts = 0;
   int rows = 0;
-  while (std::getline(in, line)) {
-    std::vector<double> v;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) v.push_back(std::stod(cell));
+  for (const auto& v : read_csv_rows(trace)) {
     ASSERT_EQ(v.size(), 9u);
     double dt = v[0] - prev_t;
     prev_t = v[0];
@@ -158,23 +168,6 @@ TEST(Cli, PowerTraceIntegratesToReportedEnergy) {
   EXPECT_NEAR(e_total, total_j, 1e-4 * total_j);
   EXPECT_NEAR(e_parts, total_j, 1e-4 * total_j);
 }
-
-namespace {
-std::vector<std::vector<double>> read_csv_rows(const fs::path& p) {
-  std::ifstream in(p);
-  std::string line;
-  std::getline(in, line);  // header
-  std::vector<std::vector<double>> rows;
-  while (std::getline(in, line)) {
-    std::vector<double> v;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) v.push_back(std::stod(cell));
-    rows.push_back(v);
-  }
-  return rows;
-}
-}  // namespace
 
 TEST(Cli, NvmlGpuSensorIsInstantaneousOnA100AndAOneSecondMeanOnH100) {
   const std::string run = "run --workload fourcastnet --phase pretrain --gpus 4 --lbs 4 --epochs 1 --format json --sample-interval 1s ";
