@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "hwmodels/flow_classes.hpp"
 #include "hwmodels/flow_network.hpp"
 #include "sim/core/errors.hpp"
 
@@ -208,32 +209,54 @@ double FabricCollectives::time_alone_s(const CollectivePlan& plan) const {
   double eff = proto_.efficiency[static_cast<int>(plan.protocol)];
   double t = call_overhead_s_;
   for (const auto& ph : plan.phases) {
-    FlowNetwork net(fabric_->link_capacities_bps());
-    for (std::size_t i = 0; i < ph.flows.size(); ++i) {
-      const auto& f = ph.flows[i];
-      net.start(0, fabric_->route(f.src, f.dst, flow_hash(f)), f.bytes / eff, i);
+    std::vector<std::vector<int>> routes;
+    std::vector<double> bytes;
+    for (const auto& f : ph.flows) {
+      routes.push_back(fabric_->route(f.src, f.dst, flow_hash(f)));
+      bytes.push_back(f.bytes / eff);
     }
-    t += ticks_to_seconds(net.drain(0)) + ph.latency_steps * step_latency_s(ph, plan.protocol);
+    t += drain_alone_s(routes, bytes) + ph.latency_steps * step_latency_s(ph, plan.protocol);
   }
   return t;
+}
+
+double FabricCollectives::drain_alone_s(const std::vector<std::vector<int>>& routes, const std::vector<double>& bytes) const {
+  ++stats_.phases;
+  stats_.flows += static_cast<long long>(routes.size());
+  if (aggregate_) {
+    FlowQuotient q = aggregate_flows(routes, bytes, fabric_->link_capacities_bps());
+    if (q.equitable) {
+      ++stats_.aggregated_phases;
+      stats_.flow_classes += static_cast<long long>(q.flows.size());
+      FlowNetwork net(q.class_capacity_bps);
+      for (std::size_t i = 0; i < q.flows.size(); ++i) net.start_weighted(0, q.flows[i].path, q.flows[i].bytes, i);
+      return net.drain_s();
+    }
+  }
+  stats_.flow_classes += static_cast<long long>(routes.size());
+  FlowNetwork net(fabric_->link_capacities_bps());
+  for (std::size_t i = 0; i < routes.size(); ++i) net.start(0, routes[i], bytes[i], i);
+  return net.drain_s();
 }
 
 const std::vector<FabricCollectives::PhaseProfile>& FabricCollectives::profile(Algorithm algo) const {
   auto it = profiles_.find(static_cast<int>(algo));
   if (it != profiles_.end()) return it->second;
-  constexpr double kRefBytes = 1e9;  // large enough that tick rounding is negligible (< 1e-9 relative)
+  constexpr double kRefBytes = 1e9;  // any size: drains are in continuous time
   std::vector<PhaseProfile> prof;
   CollectivePlan plan = plan_allreduce(kRefBytes, algo, Protocol::Simple);
   for (const auto& ph : plan.phases) {
-    FlowNetwork net(fabric_->link_capacities_bps());
+    std::vector<std::vector<int>> routes;
+    std::vector<double> bytes;
+    routes.reserve(ph.flows.size());
+    bytes.reserve(ph.flows.size());
     double worst_lat = 0;
-    for (std::size_t i = 0; i < ph.flows.size(); ++i) {
-      const auto& f = ph.flows[i];
-      auto r = fabric_->route(f.src, f.dst, flow_hash(f));
-      worst_lat = std::max(worst_lat, fabric_->route_latency_s(r));
-      net.start(0, r, f.bytes, i);
+    for (const auto& f : ph.flows) {
+      routes.push_back(fabric_->route(f.src, f.dst, flow_hash(f)));
+      worst_lat = std::max(worst_lat, fabric_->route_latency_s(routes.back()));
+      bytes.push_back(f.bytes);
     }
-    prof.push_back({ticks_to_seconds(net.drain(0)) / kRefBytes, static_cast<double>(ph.latency_steps), worst_lat});
+    prof.push_back({drain_alone_s(routes, bytes) / kRefBytes, static_cast<double>(ph.latency_steps), worst_lat});
   }
   return profiles_.emplace(static_cast<int>(algo), std::move(prof)).first->second;
 }

@@ -85,6 +85,13 @@ class FabricCollectives {
   int ranks() const { return ranks_; }
   const Fabric& fabric() const { return *fabric_; }
   std::uint64_t flow_hash(const FlowSpec& f) const;
+  /// Flows identical by symmetry simulated once per class (default) or every flow on its own
+  /// (the exact per-flow model, for checks). Both give the same times (tests: 1e-9 relative).
+  void set_aggregation(bool on) { aggregate_ = on; }
+  struct Stats {
+    long long phases = 0, aggregated_phases = 0, flows = 0, flow_classes = 0;
+  };
+  const Stats& stats() const { return stats_; }
 
  private:
   int gpu(int rank) const;
@@ -102,6 +109,9 @@ class FabricCollectives {
     double route_latency_s;    // longest route of the phase
   };
   const std::vector<PhaseProfile>& profile(Algorithm algo) const;
+  double drain_alone_s(const std::vector<std::vector<int>>& routes, const std::vector<double>& bytes) const;
+  bool aggregate_ = true;
+  mutable Stats stats_;
   mutable std::map<int, std::vector<PhaseProfile>> profiles_;
 };
 
