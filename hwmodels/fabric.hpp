@@ -1,9 +1,20 @@
 #pragma once
 // The cluster fabric as a Boost Graph: per node, GPUs on an NVLink/NVSwitch vertex and on PCIe
-// links to the node's InfiniBand adapters; adapters on leaf switches of a two-level fat tree
-// (leaf radix split into down and up ports by the blocking factor), leaves connected to every
-// spine. Routing is deterministic: weighted shortest paths (Dijkstra from the destination), with
-// equal-cost choices (ECMP) picked by a hash of the flow.
+// links to the node's InfiniBand adapters; adapters on leaf switches of a fat tree (leaf radix
+// split into down and up ports by the blocking factor).
+//  - Two tiers: every leaf connects to every spine (as long as a spine's radix has a port for
+//    every leaf).
+//  - Three tiers (more leaves than that, or fabric.tiers = 3): leaves form pods of radix/2
+//    leaves; each leaf connects to the up-ports spines of its pod; spine j of every pod connects
+//    to its own radix/2 core switches (core group j), so a core reaches each pod through one spine.
+//  - Layout "fat_tree": all adapters of a node on one leaf. Layout "rail" (rail-optimised, as
+//    DGX SuperPODs are cabled): adapter k of every node of a group goes to the group's rail
+//    leaf k, so same-rail traffic of a group stays on one leaf and other traffic of a group
+//    crosses NVLink first (PXN).
+// Routing is deterministic: weighted shortest paths with equal-cost choices (ECMP) picked by a
+// hash of the flow. route_reference() computes them by Dijkstra on the graph (the definition);
+// route() computes the same links from the tree's structure in O(path length), so fabrics of
+// tens of thousands of GPUs need no per-destination search (tests check both agree).
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -26,12 +37,14 @@ struct FabricConfig {
   double blocking_factor = 1.0;   // down : up ports of a leaf
   int nodes_per_leaf = 0;         // placement: 0 = fill leaves (packed)
   double background_load = 0.0;   // other jobs' share of a leaf's host capacity leaving the leaf
+  int tiers = 0;                  // switch tiers: 0 = auto (2 while a spine has a port per leaf, else 3)
+  bool rail = false;              // rail-optimised layout (adapter k of a node on rail leaf k)
   double intra_efficiency = 1.0;  // achieved share of NVLink bandwidth
   double inter_efficiency = 1.0;  // achieved share of InfiniBand bandwidth
 };
 
-enum class VertexKind { Gpu, NvSwitch, Nic, Leaf, Spine };
-enum class LinkKind { NvLink, Pcie, HostLink, Uplink };
+enum class VertexKind { Gpu, NvSwitch, Nic, Leaf, Spine, Core };
+enum class LinkKind { NvLink, Pcie, HostLink, Uplink, CoreLink };
 
 class Fabric {
  public:
@@ -47,6 +60,9 @@ class Fabric {
   int links() const { return static_cast<int>(link_capacity_.size()); }
   int leaves() const { return leaves_; }
   int spines() const { return spines_; }
+  int cores() const { return cores_; }
+  int tiers() const { return tiers_; }
+  int pods() const { return pods_; }
   int up_ports() const { return up_ports_; }
   int down_ports() const { return down_ports_; }
   int leaf_of_node(int node) const;
@@ -54,6 +70,8 @@ class Fabric {
 
   /// Link ids of the route from `src` to `dst`; ECMP among equal-cost next hops by `flow_hash`.
   std::vector<int> route(int src, int dst, std::uint64_t flow_hash) const;
+  /// The same route found by Dijkstra on the graph (slow on large fabrics: for checks).
+  std::vector<int> route_reference(int src, int dst, std::uint64_t flow_hash) const;
   /// Sum of link latencies along a route.
   double route_latency_s(const std::vector<int>& route) const;
 
@@ -65,11 +83,18 @@ class Fabric {
  private:
   struct Impl;
   const std::vector<double>& distances_to(int dst) const;
+  int leaf_of_nic(int node, int nic) const;
+  void route_leaves(int from, int to, std::uint64_t flow_hash, int& hop, std::vector<int>& path) const;
 
   FabricConfig cfg_;
   Impl* impl_;
   int leaves_ = 0, spines_ = 0, up_ports_ = 0, down_ports_ = 0, nodes_per_leaf_ = 0;
-  int first_leaf_ = 0, first_spine_ = 0;
+  int tiers_ = 1, pods_ = 0, pod_leaves_ = 0, cores_ = 0, cores_per_spine_ = 0, group_nodes_ = 0;
+  int first_leaf_ = 0, first_spine_ = 0, first_core_ = 0;
+  // Link ids by structure (for route()): per GPU (node * g + local), per adapter
+  // (node * nics + k), per leaf-spine port (leaf * spine ports + j), per spine-core port.
+  std::vector<int> gpu_nvs_, nvs_gpu_, gpu_nic_, nic_gpu_, nic_leaf_, leaf_nic_;
+  std::vector<int> leaf_spine_, spine_leaf_, spine_core_, core_spine_;
   std::vector<double> link_capacity_, link_latency_;
   std::vector<LinkKind> link_kind_;
   mutable std::unordered_map<int, std::vector<double>> dist_cache_;

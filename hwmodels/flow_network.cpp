@@ -124,8 +124,8 @@ double FlowNetwork::rate_bps(int flow) {
 }
 
 void FlowNetwork::advance(Tick now) {
-  recompute();  // rates valid since the last change
   if (now > last_) {
+    recompute();  // rates valid since the last change (nothing to do while time stands still)
     double dt = ticks_to_seconds(now - last_);
     for (int id : active_) {
       Flow& f = flows_[static_cast<std::size_t>(id)];

@@ -152,3 +152,66 @@ TEST(Collectives, TunerPicksLowLatencyForSmallAndSimpleForLarge) {
   EXPECT_EQ(coll.allreduce(1e9).protocol, Protocol::Simple);
   EXPECT_THROW(parse_algorithm("rng"), InputError);
 }
+
+namespace {
+// Every GPU pair, several flow hashes: the structural router gives Dijkstra's links.
+void expect_routes_match_dijkstra(const FabricConfig& c, const char* what) {
+  Fabric f(c);
+  int mismatches = 0;
+  for (int a = 0; a < c.nodes * c.gpus_per_node; ++a) {
+    for (int b = 0; b < c.nodes * c.gpus_per_node; ++b) {
+      int src = f.gpu_vertex(a / c.gpus_per_node, a % c.gpus_per_node), dst = f.gpu_vertex(b / c.gpus_per_node, b % c.gpus_per_node);
+      for (std::uint64_t h : {0ull, 1ull, 7ull, 0x5bd1e995ull, 123456789ull}) {
+        if (f.route(src, dst, h) != f.route_reference(src, dst, h)) ++mismatches;
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0) << what << ": " << f.describe();
+}
+}  // namespace
+
+TEST(Fabric, StructuralRoutesEqualDijkstraOnTwoTiers) {
+  FabricConfig c = two_leaf_config();
+  c.nodes = 7;  // 4 leaves, the last one partly filled
+  expect_routes_match_dijkstra(c, "two tiers");
+  c.blocking_factor = 3;
+  expect_routes_match_dijkstra(c, "two tiers, 3:1");
+}
+
+TEST(Fabric, StructuralRoutesEqualDijkstraOnThreeTiers) {
+  FabricConfig c = two_leaf_config();
+  c.nodes = 11;      // 6 leaves of 2 nodes; radix 8 -> pods of 4 leaves, 2 pods
+  c.tiers = 3;
+  Fabric f(c);
+  EXPECT_EQ(f.tiers(), 3);
+  EXPECT_EQ(f.pods(), 2);
+  EXPECT_EQ(f.spines(), 2 * 4);
+  EXPECT_EQ(f.cores(), 4 * 4);
+  expect_routes_match_dijkstra(c, "three tiers");
+  c.tiers = 0;  // auto: 6 leaves fit a spine's 8 ports -> two tiers
+  EXPECT_EQ(Fabric(c).tiers(), 2);
+  c.nodes = 19;  // 10 leaves > 8 ports -> three tiers
+  EXPECT_EQ(Fabric(c).tiers(), 3);
+  expect_routes_match_dijkstra(c, "three tiers (auto)");
+}
+
+TEST(Fabric, StructuralRoutesEqualDijkstraOnRailLayouts) {
+  FabricConfig c = two_leaf_config();
+  c.rail = true;
+  c.nodes = 9;  // groups of 4 nodes (4 down ports), 2 rail leaves each
+  expect_routes_match_dijkstra(c, "rail, 4 GPUs / 2 adapters");
+  FabricConfig d;
+  d.nodes = 6;
+  d.gpus_per_node = 8;
+  d.nics_per_node = 8;
+  d.leaf_radix = 8;
+  d.rail = true;
+  Fabric f(d);
+  EXPECT_EQ(f.leaves(), 2 * 8);  // groups of 4 nodes, 8 rails
+  // Same rail inside a group: one leaf, no spine.
+  auto same_rail = f.route(f.gpu_vertex(0, 3), f.gpu_vertex(2, 3), 1);
+  EXPECT_EQ(same_rail.size(), 4u);
+  expect_routes_match_dijkstra(d, "rail, 8 GPUs / 8 adapters");
+  d.tiers = 3;
+  expect_routes_match_dijkstra(d, "rail, three tiers");
+}
