@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
 
 #include "hwmodels/flow_classes.hpp"
@@ -227,15 +225,13 @@ double FabricCollectives::drain_alone_s(const std::vector<std::vector<int>>& rou
   stats_.flows += static_cast<long long>(routes.size());
   if (aggregate_) {
     FlowQuotient q = aggregate_flows(routes, bytes, fabric_->link_capacities_bps());
-    if (std::getenv("DDPSIM_DEBUG_FLOWS")) std::fprintf(stderr, "phase: %zu flows, %d rounds, equitable %d, %zu classes\n", routes.size(), q.rounds, q.equitable ? 1 : 0, q.flows.size());
     if (q.equitable) {
       ++stats_.aggregated_phases;
       stats_.flow_classes += static_cast<long long>(q.flows.size());
       FlowNetwork net(q.class_capacity_bps);
       for (std::size_t i = 0; i < q.flows.size(); ++i) net.start_weighted(0, q.flows[i].path, q.flows[i].bytes, i);
       double t = net.drain_s();
-      if (std::getenv("DDPSIM_DEBUG_FLOWS")) std::fprintf(stderr, "  quotient drain: %llu recomputes, %llu re-rated\n", static_cast<unsigned long long>(net.recomputations()), static_cast<unsigned long long>(net.flows_rerated()));
-      return t;
+        return t;
     }
   }
   stats_.flow_classes += static_cast<long long>(routes.size());

@@ -60,12 +60,14 @@ void FlowNetwork::attach(int id) {
     list.push_back({id, static_cast<int>(k)});
   }
   if (f.path.empty()) f.rate = std::numeric_limits<double>::infinity();  // limited by nothing: instant
+  if (!f.path.empty()) started_ = true;
   mark_links(f);
 }
 
 void FlowNetwork::detach(int id) {
   Flow& f = flows_[static_cast<std::size_t>(id)];
   mark_links(f);
+  if (!f.path.empty()) removed_min_rate_ = std::min(removed_min_rate_, f.rate);
   for (const Hop& h : f.path) {
     auto& list = link_flows_[static_cast<std::size_t>(h.link)];
     LinkUse moved = list.back();
@@ -138,7 +140,13 @@ void FlowNetwork::advance(Tick now) {
 void FlowNetwork::recompute() {
   if (dirty_links_.empty()) return;
   ++recomputations_;
-  // The flows to re-rate: every flow connected to a changed link through shared links.
+  // The flows to re-rate: every flow connected to a changed link through shared links. When
+  // flows only ended, flows slower than the slowest of them keep their rates (the links that
+  // bottleneck them saturate, in progressive filling, before any ended flow froze, so they
+  // carried none of those), and the rest is re-rated on what the slower flows leave over.
+  const double threshold = started_ ? -std::numeric_limits<double>::infinity() : removed_min_rate_ * (1.0 - 1e-12);
+  started_ = false;
+  removed_min_rate_ = std::numeric_limits<double>::infinity();
   comp_links_.clear();
   comp_flows_.clear();
   for (int l : dirty_links_) {
@@ -152,7 +160,7 @@ void FlowNetwork::recompute() {
   for (std::size_t i = 0; i < comp_links_.size(); ++i) {
     for (const LinkUse& u : link_flows_[static_cast<std::size_t>(comp_links_[i])]) {
       auto fi = static_cast<std::size_t>(u.flow);
-      if (flow_seen_[fi]) continue;
+      if (flow_seen_[fi] || flows_[fi].rate < threshold) continue;
       flow_seen_[fi] = 1;  // 1 = unfrozen
       comp_flows_.push_back(u.flow);
       for (const Hop& h : flows_[fi].path) {
@@ -165,6 +173,7 @@ void FlowNetwork::recompute() {
     }
   }
   flows_rerated_ += comp_flows_.size();
+  links_rerated_ += comp_links_.size();
 
   // Progressive filling: raise all unfrozen rates together; the link whose fair share
   // (remaining capacity / unfrozen weight) is smallest saturates first and freezes its flows.
@@ -172,11 +181,19 @@ void FlowNetwork::recompute() {
   heap_.clear();
   for (int l : comp_links_) {
     auto li = static_cast<std::size_t>(l);
-    double w = 0;
-    for (const LinkUse& u : link_flows_[li]) w += flows_[static_cast<std::size_t>(u.flow)].path[static_cast<std::size_t>(u.hop)].coeff;
-    remaining_cap_[li] = cap_[li];
+    double w = 0, fixed = 0;
+    for (const LinkUse& u : link_flows_[li]) {
+      const Flow& f = flows_[static_cast<std::size_t>(u.flow)];
+      double c = f.path[static_cast<std::size_t>(u.hop)].coeff;
+      if (flow_seen_[static_cast<std::size_t>(u.flow)]) {
+        w += c;
+      } else {
+        fixed += c * f.rate;
+      }
+    }
+    remaining_cap_[li] = cap_[li] - fixed;
     unfrozen_weight_[li] = w;
-    if (w > 0) heap_.emplace_back(cap_[li] / w, l);
+    if (w > 0) heap_.emplace_back(std::max(0.0, remaining_cap_[li]) / w, l);
   }
   std::make_heap(heap_.begin(), heap_.end(), greater);
   std::vector<int>& changed = changed_links_;

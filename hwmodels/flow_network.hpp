@@ -5,7 +5,8 @@
 //
 // Scaling: every link keeps the list of flows crossing it, and a change (a flow starting or
 // ending) re-rates only the flows connected to it through shared links (max-min allocations
-// decompose over connected components, so this is exact). Inside a component, progressive
+// decompose over connected components, so this is exact); when flows only end, flows slower
+// than the slowest ended one keep their rates too (also exact; see recompute()). Inside a component, progressive
 // filling pops the bottleneck link from a heap keyed by its fair share, so one recomputation
 // costs O(sum of path lengths x log links) instead of one full scan per freezing round.
 //
@@ -51,6 +52,7 @@ class FlowNetwork {
   /// Rate recomputations so far and flows re-rated by them (a measure of incremental work).
   std::uint64_t recomputations() const { return recomputations_; }
   std::uint64_t flows_rerated() const { return flows_rerated_; }
+  std::uint64_t links_rerated() const { return links_rerated_; }
 
  private:
   struct Hop {
@@ -84,13 +86,15 @@ class FlowNetwork {
   Tick last_ = 0;
   // Links whose flows must be re-rated (a flow on them started or ended).
   std::vector<int> dirty_links_;
+  bool started_ = false;                // a flow started since the last recomputation
+  double removed_min_rate_ = 1e300;     // slowest flow ended since the last recomputation
   std::vector<char> link_dirty_;
   // Scratch for progressive filling (no allocation once grown).
   std::vector<double> remaining_cap_, unfrozen_weight_;
   std::vector<char> link_seen_, flow_seen_;
   std::vector<int> comp_links_, comp_flows_, changed_links_;
   std::vector<std::pair<double, int>> heap_;
-  std::uint64_t recomputations_ = 0, flows_rerated_ = 0;
+  std::uint64_t recomputations_ = 0, flows_rerated_ = 0, links_rerated_ = 0;
 };
 
 using FlowNetworkActor = ResourceActor<FlowNetwork>;
