@@ -184,9 +184,4 @@ std::string format_quantity(double v, Dim dim) {
   }
 }
 
-Tick seconds_to_ticks(double duration_s) {
-  if (!(duration_s > 0.0)) return 0;
-  return static_cast<Tick>(std::llround(duration_s * 1e9));
-}
-
 }  // namespace ddpsim

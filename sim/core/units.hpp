@@ -27,8 +27,15 @@ std::string format_quantity(double value_si, Dim dim);
 /// Integer nanosecond ticks of the engine.
 using Tick = std::int64_t;
 constexpr Tick kTicksPerSecond = 1'000'000'000;
-/// Rounds a duration in seconds to the nearest tick (>= 0).
-Tick seconds_to_ticks(double duration_s);
+/// Rounds a duration in seconds to the nearest tick (>= 0); halves round up, as std::llround
+/// does for positive values (inline: it is on every event's path).
+inline Tick seconds_to_ticks(double duration_s) {
+  if (!(duration_s > 0.0)) return 0;
+  double v = duration_s * 1e9;
+  auto t = static_cast<Tick>(v);  // truncation; v - t is exact for v < 2^53
+  if (v - static_cast<double>(t) >= 0.5) ++t;
+  return t;
+}
 inline double ticks_to_seconds(Tick t) { return static_cast<double>(t) * 1e-9; }
 
 }  // namespace ddpsim
