@@ -14,6 +14,7 @@
 #include <cstdio>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/hash.hpp"
 
 namespace ddpsim {
 
@@ -31,14 +32,6 @@ using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirection
 // GPU-to-GPU route inside a node never detours through an adapter.
 constexpr double kCostNvlink = 1.0, kCostPcie = 2.0, kCostHost = 3.0, kCostUplink = 3.0;
 
-std::uint64_t mix(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return x;
-}
 }  // namespace
 
 struct Fabric::Impl {
@@ -232,7 +225,7 @@ std::vector<int> Fabric::route_reference(int src, int dst, std::uint64_t flow_ha
       if (std::fabs(dist[v] + g[*e].weight - dist[static_cast<std::size_t>(u)]) < 1e-9) next.emplace_back(g[*e].id, static_cast<int>(v));
     }
     if (next.empty()) throw ModelError("internal: routing dead end");
-    const auto& pick = next[mix(flow_hash + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(++hop)) % next.size()];
+    const auto& pick = next[mix64(flow_hash + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(++hop)) % next.size()];
     path.push_back(pick.first);
     u = pick.second;
   }
@@ -241,7 +234,7 @@ std::vector<int> Fabric::route_reference(int src, int dst, std::uint64_t flow_ha
 
 namespace {
 int pick(std::uint64_t flow_hash, int hop, int count) {
-  return static_cast<int>(mix(flow_hash + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(hop)) % static_cast<std::uint64_t>(count));
+  return static_cast<int>(mix64(flow_hash + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(hop)) % static_cast<std::uint64_t>(count));
 }
 }  // namespace
 

@@ -4,19 +4,12 @@
 #include <unordered_map>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/hash.hpp"
 
 namespace ddpsim {
 
 namespace {
 
-std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return x;
-}
 
 // Dense ids for the distinct values of `keys`, in order of first appearance.
 int densify(const std::vector<std::uint64_t>& keys, std::vector<int>& out) {

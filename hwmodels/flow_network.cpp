@@ -244,14 +244,13 @@ std::optional<Tick> FlowNetwork::next_completion() {
   return last_ + static_cast<Tick>(std::ceil(best * 1e9));
 }
 
-void FlowNetwork::pop_finished(std::vector<std::uint64_t>& tags) {
+template <typename Done>
+void FlowNetwork::retire_if(Done&& done) {
   std::size_t keep = 0;
   for (std::size_t k = 0; k < active_.size(); ++k) {
     int id = active_[k];
     Flow& f = flows_[static_cast<std::size_t>(id)];
-    double tol = std::isinf(f.rate) ? 0.0 : 1e-9 * f.rate + 1e-6;  // sub-byte remainder after rounding up to a tick
-    if (f.remaining <= tol) {
-      tags.push_back(f.tag);
+    if (done(f)) {
       detach(id);
       f.live = false;
       f.active_pos = -1;
@@ -262,6 +261,15 @@ void FlowNetwork::pop_finished(std::vector<std::uint64_t>& tags) {
     }
   }
   active_.resize(keep);
+}
+
+void FlowNetwork::pop_finished(std::vector<std::uint64_t>& tags) {
+  retire_if([&](const Flow& f) {
+    double tol = std::isinf(f.rate) ? 0.0 : 1e-9 * f.rate + 1e-6;  // sub-byte remainder after rounding up to a tick
+    if (f.remaining > tol) return false;
+    tags.push_back(f.tag);
+    return true;
+  });
 }
 
 Tick FlowNetwork::drain(Tick now) {
@@ -280,8 +288,7 @@ Tick FlowNetwork::drain(Tick now) {
 
 double FlowNetwork::drain_s() {
   double t = 0;
-  std::vector<double> initial(flows_.size(), 0.0);
-  for (int id : active_) initial[static_cast<std::size_t>(id)] = flows_[static_cast<std::size_t>(id)].remaining;
+  for (int id : active_) flows_[static_cast<std::size_t>(id)].initial = flows_[static_cast<std::size_t>(id)].remaining;
   while (!active_.empty()) {
     recompute();
     double dt = std::numeric_limits<double>::infinity();
@@ -291,22 +298,10 @@ double FlowNetwork::drain_s() {
     }
     if (!std::isfinite(dt)) throw ModelError("internal: flows that can never finish");
     t += dt;
-    std::size_t keep = 0;
-    for (std::size_t k = 0; k < active_.size(); ++k) {
-      int id = active_[k];
-      Flow& f = flows_[static_cast<std::size_t>(id)];
+    retire_if([&](Flow& f) {
       f.remaining = std::isinf(f.rate) ? 0.0 : f.remaining - f.rate * dt;
-      if (f.remaining <= 1e-12 * initial[static_cast<std::size_t>(id)]) {
-        detach(id);
-        f.live = false;
-        f.active_pos = -1;
-        free_.push_back(id);
-      } else {
-        f.active_pos = static_cast<int>(keep);
-        active_[keep++] = id;
-      }
-    }
-    active_.resize(keep);
+      return f.remaining <= 1e-12 * f.initial;
+    });
   }
   return t;
 }

@@ -67,6 +67,7 @@ class FlowNetwork {
   struct Flow {
     std::vector<Hop> path;
     double remaining = 0;
+    double initial = 0;  // remaining when drain_s() began
     double rate = 0;
     std::uint64_t tag = 0;
     int active_pos = -1;
@@ -76,6 +77,9 @@ class FlowNetwork {
   void attach(int id);
   void detach(int id);
   void recompute();
+  /// Removes every active flow for which done(flow) is true (keeping the others' order).
+  template <typename Done>
+  void retire_if(Done&& done);
   void mark_links(const Flow& f);
 
   std::vector<double> cap_;
