@@ -103,7 +103,7 @@ CalibrationProblem zeus_problem(const std::vector<ZeusPoint>& points, const std:
     pb.observations.push_back({id, c, "average_gpu_power_w", p.average_power_w, 0.03, 1});
   }
   const std::string wl = "resnet50";
-  for (const char* p : {"compute.per_sample", "compute.step_overhead", "compute.overhead_stretch", "power.activity", "power.lbs_half"}) {
+  for (const char* p : {"compute.per_sample", "compute.step_overhead", "compute.overhead_stretch", "power.activity", "power.lbs_half", "power.overhead_activity"}) {
     pb.params.push_back(bound(priors, {wl_t(wl, hw, p)}, 1.0));
   }
   for (const char* p : {"gpu.limit_gamma", "gpu.limit_knee", "gpu.cap_sharpness"}) pb.params.push_back(bound(priors, {node_t(hw, p)}, 1.0));
@@ -239,6 +239,15 @@ CalibrationProblem paper_problem(const std::vector<MeasuredRun>& runs, const Cal
     pb.params.push_back(bound(priors, fs_stream));
   }
   pb.params.push_back(bound(priors, ib_eff, 0.05));
+  // Worker start-up after the fork: the traced value (experiments/reference/capture-cpu) is the
+  // prior; what a node's real workers need before their first fetch (opening the dataset,
+  // first file accesses, copy-on-write faults) shows in runs with few steps per pass. One value
+  // for all partitions (same file system, same software stack).
+  {
+    std::vector<Target> init;
+    for (const auto& hw : hws) init.push_back(node_t(hw, "loader.worker_init"));
+    pb.params.push_back(bound(priors, init, 1.0));
+  }
   // Compute: a workload measured on several GPU types shares its step-cost shape; the first
   // hardware (in name order) carries the fixed and per-sample times, every other one a speed
   // ratio (prior: the ratio of the priors) that scales both.

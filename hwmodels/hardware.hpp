@@ -35,6 +35,9 @@ namespace ddpsim {
   X(kCpuCores, "cpu.cores_per_socket", Count, 38, 1, 1024, "cores per CPU socket", "Xeon Platinum 8368 datasheet")   \
   X(kCpuTdp, "cpu.tdp", Power, 270, 1, 2000, "CPU socket TDP", "Xeon Platinum 8368 datasheet")                       \
   X(kCpuClock, "cpu.base_clock", Frequency, 2.4e9, 1e8, 1e10, "CPU base clock", "Xeon Platinum 8368 datasheet")      \
+  X(kCpuMemcpyBw, "cpu.memcpy_bandwidth", Bandwidth, 8e9, 1e7, 1e12,                                              \
+    "copy bandwidth of one thread into page-locked memory (the pin-memory thread)",                                    \
+    "estimate: single-core streaming copy of a DDR4/DDR5 server socket")                                              \
   X(kNicBw, "nic.bandwidth", Bandwidth, 25e9, 1e6, 1e13, "InfiniBand adapter bandwidth per direction",              \
     "HDR 200 Gbit/s")                                                                                               \
   X(kNicLatency, "nic.latency", Time, 1e-6, 0, 1e-2, "InfiniBand latency per hop", "public facts: IB ~1 us")         \

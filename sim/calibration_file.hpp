@@ -36,8 +36,18 @@ namespace ddpsim {
   X(kCommInterEff, "comm.inter_efficiency", Ratio, 0.96, 0.01, 1, "achieved share of InfiniBand bandwidth",           \
     "public facts: ~24 GB/s per 25 GB/s HDR port")                                                                    \
   X(kCommCallOverhead, "comm.call_overhead", Time, 20e-6, 0, 1, "fixed cost per collective call", "prior")            \
-  X(kWorkerStartup, "loader.worker_startup", Time, 2.0, 0, 3600, "time to start dataloader workers for a new pass",   \
-    "prior")                                                                                                          \
+  X(kForkBase, "loader.fork_base", Time, 4.32e-3, 0, 60,                                                               \
+    "time the main process spends forking one worker, beyond the per-GB part (workers are forked one after another)",  \
+    "traced: experiments/reference/capture-cpu/startup_fit.yaml (intercept of fork time vs parent RSS)")                   \
+  X(kForkPerGb, "loader.fork_per_gb", Time, 10.37e-3, 0, 60,                                                             \
+    "extra fork time per GB of the main process's resident memory (page tables are copied)",                          \
+    "traced: experiments/reference/capture-cpu/startup_fit.yaml (slope of fork time vs parent RSS)")                       \
+  X(kWorkerInit, "loader.worker_init", Time, 16.84e-3, 0, 600,                                                             \
+    "time from a forked worker's start to its first fetch (seeding, fetcher, first file open)",                       \
+    "traced: experiments/reference/capture-cpu/startup_fit.yaml (first batch - fork, batch of 1)")                         \
+  X(kSpawnInit, "loader.spawn_init", Time, 1.069, 0, 3600,                                                              \
+    "time a spawned worker needs before its first fetch (a new interpreter imports torch and unpickles the dataset)", \
+    "traced: experiments/reference/capture-cpu/startup_fit.yaml (spawn context, one worker)")                              \
   X(kStepLatLL, "comm.step_latency_ll", Time, 1e-6, 0, 1e-2, "per-step protocol latency of NCCL's LL protocol",        \
     "prior: NCCL tuning model")                                                                                       \
   X(kStepLatLL128, "comm.step_latency_ll128", Time, 2e-6, 0, 1e-2, "per-step protocol latency of LL128",               \
@@ -62,6 +72,9 @@ namespace ddpsim {
   X(kJitterCv, "compute.jitter_cv", Ratio, 0.02, 0, 1, "coefficient of variation of step compute time", "prior")      \
   X(kActivity, "power.activity", Ratio, 0.8, 0, 1, "share of the GPU's dynamic power range at full occupancy",        \
     "prior")                                                                                                          \
+  X(kOverheadActivity, "power.overhead_activity", Ratio, 1, 0, 1,                                                    \
+    "GPU activity during the fixed per-step overhead, relative to the per-sample work (1 = as busy; 0 = idle while " \
+    "the host launches the step after a host-GPU sync)", "prior; Zeus fits")                                         \
   X(kLbsHalf, "power.lbs_half", Dimensionless, 8, 0, 1e6, "LBS at which the GPU reaches half its dynamic power",       \
     "prior")                                                                                                          \
   X(kDecodePerSample, "loader.decode_per_sample", Time, 5.5e-3, 0, 3600,                                               \

@@ -39,6 +39,13 @@ const std::vector<Metric>& run_metrics() {
       {"gpu_energy_kwh_by_phase.communication_exposed", [](const Scenario&, const RunResult& r) { return r.phase_energy_j[1] / kJPerKwh; }},
       {"gpu_energy_kwh_by_phase.data_stall", [](const Scenario&, const RunResult& r) { return r.phase_energy_j[2] / kJPerKwh; }},
       {"gpu_energy_kwh_by_phase.idle", [](const Scenario&, const RunResult& r) { return r.phase_energy_j[3] / kJPerKwh; }},
+      {"worker_startup_s", [](const Scenario&, const RunResult& r) { return r.worker_startup_s; }},
+      {"pass_first_batch_wait_s.train", [](const Scenario&, const RunResult& r) { return r.pass_first_batch_wait_s[0]; }},
+      {"pass_first_batch_wait_s.train_eval", [](const Scenario&, const RunResult& r) { return r.pass_first_batch_wait_s[1]; }},
+      {"pass_first_batch_wait_s.validation", [](const Scenario&, const RunResult& r) { return r.pass_first_batch_wait_s[2]; }},
+      {"pass_duration_s.train", [](const Scenario&, const RunResult& r) { return r.pass_duration_s[0]; }},
+      {"pass_duration_s.train_eval", [](const Scenario&, const RunResult& r) { return r.pass_duration_s[1]; }},
+      {"pass_duration_s.validation", [](const Scenario&, const RunResult& r) { return r.pass_duration_s[2]; }},
   };
   return m;
 }
@@ -117,6 +124,9 @@ std::string result_json(const Scenario& s, const std::vector<RunResult>& runs) {
   j.value("updates_per_gpu_hour", mean_of("updates_per_gpu_hour"));
   write_metrics(j, st.mean, "time_fraction");
   write_metrics(j, st.mean, "gpu_energy_kwh_by_phase");
+  j.value("worker_startup_s", mean_of("worker_startup_s"));
+  write_metrics(j, st.mean, "pass_first_batch_wait_s");
+  write_metrics(j, st.mean, "pass_duration_s");
   j.value("steps", runs.front().steps);
   j.value("seed", static_cast<long long>(runs.front().seed));
   j.begin_object("calibration").value("file", display_calibration_path(s.calibration_file)).value("id", s.calibration_id).end_object();
@@ -134,7 +144,7 @@ std::string result_json(const Scenario& s, const std::vector<RunResult>& runs) {
   if (runs.size() > 1) {
     j.begin_object("std");
     write_metrics(j, st.sd, nullptr, true);
-    for (const char* g : {"energy_kwh", "mean_power_w", "time_fraction", "gpu_energy_kwh_by_phase"}) write_metrics(j, st.sd, g);
+    for (const char* g : {"energy_kwh", "mean_power_w", "time_fraction", "gpu_energy_kwh_by_phase", "pass_first_batch_wait_s", "pass_duration_s"}) write_metrics(j, st.sd, g);
     j.end_object();
   }
   j.end_object();

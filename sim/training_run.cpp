@@ -153,6 +153,21 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
   return s;
 }
 
+LoaderStartup loader_startup(const Scenario& s) {
+  LoaderStartup st;
+  const auto& nc = s.node_cal;
+  if (static_cast<int>(s.wl.p(kStartMethod)) == 0) {  // fork: page tables of the parent are copied
+    st.launch_s = nc[kForkBase] + nc[kForkPerGb] * s.wl.p(kParentRss) / 1e9;
+    st.init_s = nc[kWorkerInit];
+  } else {  // spawn: a fresh interpreter per worker imports torch and unpickles the dataset
+    st.launch_s = nc[kForkBase];
+    st.init_s = nc[kSpawnInit];
+  }
+  int w = static_cast<int>(s.wl.p(kWorkers));
+  st.last_worker_up_s = w * st.launch_s + st.init_s;
+  return st;
+}
+
 // ----------------------------------------------------------------------------------------------
 // The simulation
 // ----------------------------------------------------------------------------------------------
@@ -169,7 +184,10 @@ enum EventKind : std::uint32_t {
   kBarrierDone,         // global: end-of-pass barrier finished
   kBucketReady,         // live fabric: a = bucket, every rank has it ready
   kPhaseStart,          // live fabric: a = bucket, b = phase; its latency has elapsed
+  kPinDone,             // a = rank: the pin-memory thread copied its current batch
 };
+
+constexpr std::uint32_t kAllWorkers = 0xFFFFFFFFu;  // kWorkersStarted: every worker at once
 
 constexpr std::uint64_t kFabricTag = 1ull << 63;  // flow tags of the fabric (vs. storage reads)
 
@@ -189,6 +207,7 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   void on_flow_done(std::uint64_t tag) override;
   void loader_start_batch(int rank, int worker, long long batch, long long samples) override;
   void loader_batch_ready(int rank, long long batch) override;
+  void loader_start_pin(int rank, long long batch, long long samples) override;
 
  private:
   struct Rank {
@@ -243,7 +262,9 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   double step_overhead_s_ = 0, per_sample_s_ = 0, fwd_fraction_ = 1.0 / 3, eval_overhead_s_ = 0;
   double optimizer_s_ = 0, jitter_cv_ = 0, loader_jitter_cv_ = 0, rollout_ = 1, overhead_stretch_ = 0;
   double optimizer_power_w_ = 0;  // GPU power during the optimizer step (full-LBS compute power)
-  double activity_ = 0.8, lbs_half_ = 8, worker_startup_s_ = 0;
+  double activity_ = 0.8, lbs_half_ = 8, overhead_activity_ = 1;
+  std::vector<Tick> worker_up_;  // per worker index: when it can fetch, after a fresh start of the pass
+  double memcpy_bps_ = 1;
   std::vector<double> bucket_cost_s_;      // allreduce time of each bucket (alone on the fabric)
   // Flow-level communication.
   std::unique_ptr<Fabric> fabric_;
@@ -282,6 +303,11 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   long long steps_ = 0, samples_trained_ = 0;
   bool first_pass_ = true;
   bool finished_ = false;
+  // Per pass kind (train, train-eval, validation): sums over simulated passes.
+  Tick pass_start_ = 0;
+  double first_wait_sum_s_[3] = {0, 0, 0};  // over ranks and passes
+  double pass_time_sum_s_[3] = {0, 0, 0};
+  long long first_wait_n_[3] = {0, 0, 0}, pass_n_[3] = {0, 0, 0};
 };
 
 TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer) : s_(s), ledger_(observer) {
@@ -321,7 +347,15 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   loader_jitter_cv_ = wc[kLoaderJitterCv];
   activity_ = wc[kActivity];
   lbs_half_ = wc[kLbsHalf];
-  worker_startup_s_ = nc[kWorkerStartup];
+  overhead_activity_ = wc[kOverheadActivity];
+  {
+    // Worker start-up (see loader_startup): the main process starts the workers one after
+    // another; each then initialises in parallel with the others.
+    int w = static_cast<int>(s.wl.p(kWorkers));
+    LoaderStartup st = loader_startup(s);
+    for (int k = 0; k < w; ++k) worker_up_.push_back(seconds_to_ticks((k + 1) * st.launch_s + st.init_s));
+  }
+  memcpy_bps_ = hw.p(kCpuMemcpyBw);
   optimizer_power_w_ = gpu_.compute_power_w(gpu_.demand_w(activity_, gpu_occupancy(static_cast<double>(s.lbs), lbs_half_)));
 
   setup_communication(s);
@@ -337,7 +371,7 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
     int local = r % s.gpus_per_node;
     rk.socket = rk.node * sockets_per_node_ + local * sockets_per_node_ / s.gpus_per_node;
     rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w, Phase::Idle, rk.node == 0);
-    rk.loader = DataLoader(r, workers, prefetch, this);
+    rk.loader = DataLoader(r, workers, prefetch, this, s.wl.p(kPinMemory) != 0.0);
     rk.rng = Rng(seed, static_cast<std::uint64_t>(r));
     rk.loader_rng = Rng(seed, (1ull << 32) + static_cast<std::uint64_t>(r));
     rk.worker_samples.assign(static_cast<std::size_t>(workers), 0);
@@ -504,13 +538,18 @@ RunResult TrainingRun::run() {
   res.steps = steps_;
   res.samples_trained = samples_trained_;
   res.events = eng_.events_processed();
+  for (int k = 0; k < 3; ++k) {
+    res.pass_first_batch_wait_s[k] = first_wait_n_[k] ? first_wait_sum_s_[k] / static_cast<double>(first_wait_n_[k]) : 0;
+    res.pass_duration_s[k] = pass_n_[k] ? pass_time_sum_s_[k] / static_cast<double>(pass_n_[k]) : 0;
+  }
+  res.worker_startup_s = worker_up_.empty() ? 0 : ticks_to_seconds(worker_up_.back());
   return res;
 }
 
 void TrainingRun::start_pass() {
   const PassPlan& p = passes_[pass_idx_];
   bool persistent = s_.wl.p(kPersistentWorkers) != 0.0;
-  double startup = (persistent && epoch_ > 0) ? 0.0 : worker_startup_s_;
+  pass_start_ = eng_.now();
   for (int r = 0; r < R_; ++r) {
     Rank& rk = ranks_[static_cast<std::size_t>(r)];
     rk.loader.begin_pass(p.split.batches, s_.lbs, p.split.last_batch_size);
@@ -519,7 +558,11 @@ void TrainingRun::start_pass() {
   }
   arrived_ = 0;
   first_pass_ = false;
-  eng_.schedule_in(seconds_to_ticks(startup), this, kWorkersStarted);
+  if (persistent && epoch_ > 0) {
+    eng_.schedule_in(0, this, kWorkersStarted, 0, kAllWorkers);
+  } else {
+    for (std::size_t k = 0; k < worker_up_.size(); ++k) eng_.schedule_in(worker_up_[k], this, kWorkersStarted, 0, static_cast<std::uint32_t>(k));
+  }
 }
 
 void TrainingRun::rank_next(int r) {
@@ -540,6 +583,11 @@ void TrainingRun::rank_next(int r) {
   rk.waiting = false;
   long long samples = (i + 1 == dl.batches()) ? passes_[pass_idx_].split.last_batch_size : s_.lbs;
   dl.consume(i);
+  if (i == 0) {
+    auto kind = static_cast<std::size_t>(passes_[pass_idx_].kind);
+    first_wait_sum_s_[kind] += ticks_to_seconds(eng_.now() - pass_start_);
+    ++first_wait_n_[kind];
+  }
   if (passes_[pass_idx_].kind == PassKind::Train) {
     begin_train_step(r, samples);
   } else {
@@ -565,7 +613,14 @@ TrainingRun::BatchCost TrainingRun::batch_cost(Rank& rk, long long samples, doub
     // An autoregressive rollout runs the whole model `rollout` times per step: its fixed
     // (launch-bound) cost repeats with it, like the per-sample work.
     double overhead_s = step_overhead_s_ * (1.0 + overhead_stretch_ * (s - 1.0));
-    e.cost.gpu_s = (overhead_s + per_sample_s_ * n * s) * rollout_;
+    double work_s = per_sample_s_ * n * s;
+    e.cost.gpu_s = (overhead_s + work_s) * rollout_;
+    // Power while computing: the per-sample work at the (capped) compute power, the fixed
+    // overhead at power.overhead_activity of its dynamic part; the batch draws their time-weighted mean.
+    if (overhead_s + work_s > 0) {
+      double ov_power = gpu_.idle_power_w + overhead_activity_ * (e.cost.power_w - gpu_.idle_power_w);
+      e.cost.power_w = (e.cost.power_w * work_s + ov_power * overhead_s) / (overhead_s + work_s);
+    }
     cc = &e;
   }
   BatchCost c = cc->cost;
@@ -673,6 +728,11 @@ void TrainingRun::start_decode(int rank, int worker) {
                    static_cast<std::uint32_t>(worker), Priority::kResource);
 }
 
+void TrainingRun::loader_start_pin(int rank, long long /*batch*/, long long samples) {
+  double s = static_cast<double>(samples) * device_bytes_ / memcpy_bps_;
+  eng_.schedule_in(seconds_to_ticks(s), this, kPinDone, static_cast<std::uint32_t>(rank), 0, Priority::kResource);
+}
+
 void TrainingRun::loader_batch_ready(int rank, long long batch) {
   Rank& rk = ranks_[static_cast<std::size_t>(rank)];
   if (rk.waiting && batch == rk.loader.next_to_consume()) rank_next(rank);
@@ -681,7 +741,14 @@ void TrainingRun::loader_batch_ready(int rank, long long batch) {
 void TrainingRun::on_event(Engine& engine, const Event& e) {
   switch (e.kind()) {
     case kWorkersStarted:
-      for (int r = 0; r < R_; ++r) ranks_[static_cast<std::size_t>(r)].loader.workers_started();
+      for (int r = 0; r < R_; ++r) {
+        DataLoader& dl = ranks_[static_cast<std::size_t>(r)].loader;
+        if (e.b == kAllWorkers) {
+          dl.workers_started();
+        } else {
+          dl.worker_started(static_cast<int>(e.b));
+        }
+      }
       for (int r = 0; r < R_; ++r) {
         if (ranks_[static_cast<std::size_t>(r)].waiting) rank_next(r);
       }
@@ -710,13 +777,19 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
     case kEvalDone:
       rank_next(static_cast<int>(e.a()));
       break;
+    case kPinDone:
+      ranks_[static_cast<std::size_t>(e.a())].loader.pin_done();
+      break;
     case kBucketReady:
       live_try_launch(static_cast<int>(e.a()) % streams_);
       break;
     case kPhaseStart:
       live_phase_start(static_cast<int>(e.a()), static_cast<int>(e.b));
       break;
-    case kBarrierDone:
+    case kBarrierDone: {
+      auto kind = static_cast<std::size_t>(passes_[pass_idx_].kind);
+      pass_time_sum_s_[kind] += ticks_to_seconds(engine.now() - pass_start_);
+      ++pass_n_[kind];
       if (++pass_idx_ == passes_.size()) {
         pass_idx_ = 0;
         if (++epoch_ == s_.epochs) {
@@ -727,6 +800,7 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
       }
       start_pass();
       break;
+    }
     default:
       throw ModelError("internal: unknown event kind");
   }

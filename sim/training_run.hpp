@@ -74,7 +74,21 @@ struct RunResult {
   std::uint64_t events = 0;
   int cpu_sockets = 0;
   int simulated_epochs = 0;  // < epochs when fast-forwarded
+  // Per pass kind (0 train, 1 extra eval pass over the training set, 2 validation), means over
+  // the simulated passes (0 where the run has no such pass):
+  double pass_first_batch_wait_s[3] = {0, 0, 0};  // pass start -> first batch consumed (mean over ranks)
+  double pass_duration_s[3] = {0, 0, 0};          // pass start -> end-of-pass barrier done
+  double worker_startup_s = 0;                    // pass start -> last worker up (fresh workers)
 };
+
+/// Dataloader worker start-up of a fresh pass: the main process launches the workers one after
+/// another (`launch_s` each: fork copies the parent's page tables, so it grows with its resident
+/// memory); each worker then needs `init_s` before its first fetch (a spawned worker starts a new
+/// interpreter and imports torch). Worker k (0-based) is up at (k + 1) * launch_s + init_s.
+struct LoaderStartup {
+  double launch_s = 0, init_s = 0, last_worker_up_s = 0;
+};
+LoaderStartup loader_startup(const Scenario& scenario);
 
 /// Simulates one run with `seed`; `observer` (may be null) sees the power timeline. With
 /// config.fast_forward_epochs = k < epochs, simulates k epochs and scales every total by

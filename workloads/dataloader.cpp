@@ -6,10 +6,16 @@
 
 namespace ddpsim {
 
-DataLoader::DataLoader(int rank, int workers, int prefetch_factor, LoaderHost* host)
-    : rank_(rank), prefetch_(prefetch_factor), host_(host), workers_(static_cast<std::size_t>(std::max(1, workers))) {}
+DataLoader::DataLoader(int rank, int workers, int prefetch_factor, LoaderHost* host, bool pin_memory)
+    : rank_(rank),
+      prefetch_(std::max(1, prefetch_factor)),
+      host_(host),
+      pin_(pin_memory),
+      workers_(static_cast<std::size_t>(std::max(1, workers))),
+      ready_(workers_.size() * static_cast<std::size_t>(prefetch_), 0) {}
 
 void DataLoader::begin_pass(long long batches, long long lbs, long long last_batch_size) {
+  if (pin_busy_ || !pin_queue_.empty()) throw ModelError("internal: dataloader pass started while a batch is being pinned");
   batches_ = batches;
   lbs_ = lbs;
   last_batch_size_ = last_batch_size;
@@ -19,19 +25,24 @@ void DataLoader::begin_pass(long long batches, long long lbs, long long last_bat
   for (std::size_t k = 0; k < workers_.size(); ++k) {
     if (workers_[k].busy) throw ModelError("internal: dataloader pass started while a worker is busy");
     workers_[k].next = static_cast<long long>(k);
-    workers_[k].done_next = static_cast<long long>(k);
+    workers_[k].started = false;
   }
-  started_ = false;
+  std::fill(ready_.begin(), ready_.end(), 0);
+}
+
+void DataLoader::worker_started(int k) {
+  if (k < 0 || k >= static_cast<int>(workers_.size())) throw ModelError("internal: worker index out of range");
+  workers_[static_cast<std::size_t>(k)].started = true;
+  wake(k);
 }
 
 void DataLoader::workers_started() {
-  started_ = true;
-  for (int k = 0; k < static_cast<int>(workers_.size()); ++k) wake(k);
+  for (int k = 0; k < static_cast<int>(workers_.size()); ++k) worker_started(k);
 }
 
 void DataLoader::wake(int k) {
   Worker& w = workers_[static_cast<std::size_t>(k)];
-  if (!started_ || w.busy || w.next >= dispatched_) return;
+  if (!w.started || w.busy || w.next >= dispatched_) return;
   w.busy = true;
   host_->loader_start_batch(rank_, k, w.next, batch_size(w.next));
 }
@@ -42,19 +53,44 @@ void DataLoader::batch_built(int k) {
   long long built = w.next;
   w.busy = false;
   w.next += static_cast<long long>(workers_.size());
-  w.done_next = w.next;
-  host_->loader_batch_ready(rank_, built);
+  if (pin_) {
+    pin_queue_.push_back(built);
+    pump_pin();
+  } else {
+    mark_ready(built);
+  }
   wake(k);
 }
 
+void DataLoader::pump_pin() {
+  if (pin_busy_ || pin_queue_.empty()) return;
+  pin_busy_ = true;
+  long long b = pin_queue_.front();
+  host_->loader_start_pin(rank_, b, batch_size(b));
+}
+
+void DataLoader::pin_done() {
+  if (!pin_busy_ || pin_queue_.empty()) throw ModelError("internal: pin_done without a copy in progress");
+  long long b = pin_queue_.front();
+  pin_queue_.pop_front();
+  pin_busy_ = false;
+  mark_ready(b);
+  pump_pin();
+}
+
+void DataLoader::mark_ready(long long b) {
+  ready_[slot(b)] = 1;
+  host_->loader_batch_ready(rank_, b);
+}
+
 bool DataLoader::ready(long long i) const {
-  if (i < consumed_ || i >= batches_) return false;
-  const Worker& w = workers_[static_cast<std::size_t>(i % static_cast<long long>(workers_.size()))];
-  return i < w.done_next;
+  if (i < consumed_ || i >= dispatched_) return false;
+  return ready_[slot(i)] != 0;
 }
 
 void DataLoader::consume(long long i) {
   if (i != consumed_ || !ready(i)) throw ModelError("internal: batch consumed out of order or before it was ready");
+  ready_[slot(i)] = 0;
   ++consumed_;
   if (dispatched_ < batches_) {
     long long d = dispatched_++;

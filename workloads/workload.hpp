@@ -34,6 +34,14 @@ namespace ddpsim {
   X(kWorkers, "loader.workers", Count, 4, 1, 256, "dataloader worker processes per GPU", "paper code release")       \
   X(kPrefetch, "loader.prefetch_factor", Count, 2, 1, 64, "batches prefetched per worker", "PyTorch default")        \
   X(kPersistentWorkers, "loader.persistent_workers", Flag, 0, 0, 1, "keep workers across epochs", "PyTorch default")  \
+  X(kStartMethod, "loader.start_method", Choice, 0, 0, 1,                                                            \
+    "how workers start: fork (Linux default under torchrun/srun) or spawn (default inside torch.multiprocessing.spawn)", \
+    "Python multiprocessing; traced in experiments/reference/capture-cpu", "fork|spawn")                             \
+  X(kParentRss, "loader.parent_rss", Data, 3e9, 0, 1e13,                                                             \
+    "resident memory of the training process that forks the workers (fork copies its page tables)",                 \
+    "estimate: torch + CUDA/cuDNN host libraries and the dataset index")                                              \
+  X(kPinMemory, "loader.pin_memory", Flag, 0, 0, 1,                                                                  \
+    "a pin-memory thread copies every batch to page-locked memory before the step can use it", "PyTorch default")    \
   X(kBucketCap, "ddp.bucket_cap", Data, 25e6, 1e3, 1e12, "DDP gradient bucket size", "PyTorch DDP bucket_cap_mb=25")  \
   X(kFirstBucketCap, "ddp.first_bucket_cap", Data, 1e6, 1e3, 1e12, "DDP first bucket size", "PyTorch DDP default")   \
   X(kCommStreams, "ddp.comm_streams", Count, 1, 1, 64,                                                               \

@@ -50,6 +50,7 @@ import torch
 import torch.distributed as dist
 
 STEP_COLUMNS = ["rank", "step", "data_wait_s", "forward_s", "backward_s", "allreduce_wait_s", "optimizer_s", "start_unix_s"]
+PASS_COLUMNS = ["rank", "pass", "first_step", "iterator_s", "first_wait_s"]
 PHASES = ("data_wait", "forward", "backward", "optimizer")
 POWER_HEADER = "timestamp, index, power.draw [W], utilization.gpu [%]"
 
@@ -90,6 +91,7 @@ class StepTimer:
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.cuda = self.device.type == "cuda"
         self.rows: List[list] = []
+        self.passes: List[list] = []  # rank, pass, first step, iterator creation s, first wait s
         self._lock = threading.Lock()
         self._step = 0
         self._times = dict.fromkeys(PHASES, 0.0)
@@ -168,8 +170,16 @@ class StepTimer:
             self._times[name] += self._now() - t0
 
     def loader(self, iterable: Iterable) -> Iterator:
-        """Iterates ``iterable``, timing each ``next()`` as the step's data wait."""
+        """Iterates ``iterable`` (one pass), timing each ``next()`` as the step's data wait. The
+        first step's wait includes creating the iterator: a DataLoader with non-persistent workers
+        forks them there. Each pass is recorded for ``passes.csv``: the iterator creation time
+        and the wait for the first batch (which includes it)."""
+        self._start_unix = time.time()
+        t_iter = self._now()
         it = iter(iterable)
+        iter_s = self._now() - t_iter
+        self._times["data_wait"] += iter_s
+        first = True
         while True:
             if self._start_unix is None:
                 self._start_unix = time.time()
@@ -180,6 +190,9 @@ class StepTimer:
                 self._start_unix = None
                 return
             self._times["data_wait"] += self._now() - t0
+            if first:
+                self.passes.append([self.rank, len(self.passes), self._step, iter_s, self._times["data_wait"]])
+                first = False
             yield batch
 
     def end_step(self) -> None:
@@ -199,19 +212,25 @@ class StepTimer:
         """Writes the step CSV. With torch.distributed initialised every rank must call this: the
         rows are gathered to rank 0, which writes ``<out_dir>/steps.csv``. Returns its path on the
         writing rank, None elsewhere."""
-        rows = self.rows
+        rows, passes = self.rows, self.passes
         if _world_size() > 1:
             gathered = [None] * _world_size() if self.rank == 0 else None
-            dist.gather_object(rows, gathered, dst=0)
+            dist.gather_object((rows, passes), gathered, dst=0)
             if self.rank != 0:
                 return None
-            rows = [r for part in gathered for r in part]
+            rows = [r for part in gathered for r in part[0]]
+            passes = [p for part in gathered for p in part[1]]
         rows.sort(key=lambda r: (r[0], r[1]))
+        passes.sort(key=lambda p: (p[0], p[1]))
         path = os.path.join(self.out_dir, self.file_name)
         with open(path, "w") as f:
             f.write(",".join(STEP_COLUMNS) + "\n")
             for r in rows:
                 f.write(f"{r[0]},{r[1]}," + ",".join(f"{v:.9f}" for v in r[2:7]) + f",{r[7]:.6f}\n")
+        with open(os.path.join(self.out_dir, "passes.csv"), "w") as f:
+            f.write(",".join(PASS_COLUMNS) + "\n")
+            for p in passes:
+                f.write(f"{p[0]},{p[1]},{p[2]},{p[3]:.9f},{p[4]:.9f}\n")
         return path
 
 

@@ -22,6 +22,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+TREND_EPS = 0.03  # |fitted change of mean GPU power over a series' n-range| below which it is "constant"
+
+
 def connect(path):
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     db.row_factory = sqlite3.Row
@@ -233,6 +236,78 @@ def main():
     checks.append(("GPU power profiles: A100 falls back to idle between steps, H100 does not (share of readings at idle > 10 % vs < 2 %)",
                    "; ".join(f"n={n}: A100 {100 * share[('a100', n)]:.0f} %, H100 {100 * share[('h100', n)]:.0f} %" for n, _ in configs),
                    all(share[("a100", n)] > 0.10 and share[("h100", n)] < 0.02 for n, _ in configs)))
+
+    # ------------------------------------------------- trends of mean GPU power (paper section 3.5)
+    # Direction of mean GPU power per GPU as n grows: the change across the series' n-range of a
+    # log-log least-squares fit, P ~ n^b, i.e. (n_max / n_min)^b - 1. "falls" below -TREND_EPS,
+    # "rises" above +TREND_EPS, "constant" within +-TREND_EPS.
+    def power_trend(pts):
+        ns = sorted(pts)
+        xs = [math.log(n) for n in ns]
+        ys = [math.log(pts[n]["mean_power_w_gpu"]) for n in ns]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+        return math.exp(b * (xs[-1] - xs[0])) - 1
+
+    def direction(change):
+        return "falls" if change < -TREND_EPS else ("rises" if change > TREND_EPS else "constant")
+
+    def with_n1(series_part, n1_series_part, where=rn):
+        pts = dict(get(series_part, where))
+        if 1 not in pts and n1_series_part:
+            pts[1] = get(n1_series_part, where)[1]  # n = 1 is the same configuration, stored once
+        return pts
+
+    trend_rows = [
+        ("ResNet50, constant LBS 256, n = 1..256", get("/constant_lbs/lbs=256/"), "falls"),
+        ("ResNet50, constant GBS 256, n = 1..16", with_n1("/constant_gbs/gbs=256/", "/constant_lbs/lbs=256/"), "falls"),
+        ("ResNet50, constant GBS 8192, n = 32..256", get("/constant_gbs/gbs=8192/"), "falls"),
+        ("ResNet50, scaled dataset S/GPU 5004, constant LBS 256", get("/scaled_dataset_constant_lbs/lbs=256/"), "constant"),
+        ("ResNet50, scaled dataset, GBS 256", with_n1("/scaled_dataset_constant_gbs/gbs=256/", "/scaled_dataset_constant_lbs/lbs=256/"), "falls"),
+        ("ResNet50, scaled dataset, GBS 8192", get("/scaled_dataset_constant_gbs/gbs=8192/"), "rises"),
+        ("FourCastNet A100, constant GBS 64", get("fourcastnet/pretrain/a100/constant_gbs/gbs=64/", fcn), "falls"),
+        ("FourCastNet H100, constant GBS 32", get("fourcastnet/pretrain/h100/constant_gbs/gbs=32/", fcn), "falls"),
+        ("FourCastNet H100, constant GBS 16", get("fourcastnet/pretrain/h100/constant_gbs/gbs=16/", fcn), "rises"),
+    ]
+    for name, pts, want in trend_rows:
+        change = power_trend(pts)
+        got = direction(change)
+        checks.append((f"Mean GPU power as n grows: {name}: {want}",
+                       f"{got} ({100 * change:+.1f} % over n = {min(pts)}..{max(pts)}; "
+                       + ", ".join(f"{n}: {m['mean_power_w_gpu']:.0f} W" for n, m in sorted(pts.items())) + ")",
+                       got == want))
+    pe = {n: e[1]["runtime_h"] / (n * m["runtime_h"]) for n, m in e.items()}
+    checks.append(("ResNet50, constant LBS 256: parallel efficiency >= 0.93 up to 32 GPUs and >= 0.80 at 256",
+                   ", ".join(f"n={n}: {v:.3f}" for n, v in sorted(pe.items())),
+                   all(v >= 0.93 for n, v in pe.items() if n <= 32) and pe[256] >= 0.80))
+    ts4 = {n: m["runtime_h"] for n, m in sc.items() if 4 <= n <= 256}
+    checks.append(("Scaled dataset, constant LBS: training time constant within 5 % over n = 4..256",
+                   f"{min(ts4.values()):.3f} .. {max(ts4.values()):.3f} h (max/min {max(ts4.values()) / min(ts4.values()):.3f})",
+                   max(ts4.values()) / min(ts4.values()) <= 1.05))
+    pw, sph = [], []
+    for row in db.execute("SELECT AVG(mean_power_w_gpu) AS p, AVG(samples_per_gpu_hour) AS s FROM runs WHERE workload = 'resnet50' "
+                          "GROUP BY hardware, gpus, lbs, gbs, samples_per_gpu, epochs"):
+        pw.append(row["p"])
+        sph.append(row["s"])
+
+    def ranks(v):
+        order = sorted(range(len(v)), key=lambda i: v[i])
+        r = [0.0] * len(v)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and v[order[j + 1]] == v[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                r[order[k]] = (i + j) / 2.0
+            i = j + 1
+        return r
+
+    rp, rs = ranks(pw), ranks(sph)
+    mp, ms = sum(rp) / len(rp), sum(rs) / len(rs)
+    rho = sum((a - mp) * (b - ms) for a, b in zip(rp, rs)) / math.sqrt(sum((a - mp) ** 2 for a in rp) * sum((b - ms) ** 2 for b in rs))
+    checks.append(("Mean GPU power rises with samples per GPU hour: Spearman rank correlation over all ResNet50 runs >= 0.7",
+                   f"rho = {rho:.3f} over {len(pw)} configurations", rho >= 0.7))
 
     # ---------------------------------------------------------------- report
     L = ["# Reproduction of Huber et al. 2025 with ddpsim", "",

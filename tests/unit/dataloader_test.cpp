@@ -56,3 +56,41 @@ TEST(DataLoader, LastBatchSizeAndPassEnd) {
   EXPECT_EQ(dl.next_to_consume(), 3);
   EXPECT_EQ(dl.busy_workers(), 0);
 }
+
+TEST(DataLoader, WorkersStartOneByOne) {
+  Host h;
+  DataLoader dl(0, 3, 1, &h);
+  dl.begin_pass(6, 4, 4);
+  dl.worker_started(1);  // only worker 1 is up: it takes its own first batch, 1
+  ASSERT_EQ(h.started.size(), 1u);
+  EXPECT_EQ(h.started[0], std::make_pair(1, 1LL));
+  dl.batch_built(1);
+  EXPECT_FALSE(dl.ready(0));  // batch 0 waits for worker 0
+  dl.worker_started(0);
+  EXPECT_EQ(h.started.back(), std::make_pair(0, 0LL));
+  EXPECT_THROW(dl.worker_started(3), ModelError);
+}
+
+TEST(DataLoader, PinMemoryThreadCopiesInArrivalOrder) {
+  struct PinHost final : LoaderHost {
+    std::vector<long long> pins, ready;
+    void loader_start_batch(int, int, long long, long long) override {}
+    void loader_batch_ready(int, long long b) override { ready.push_back(b); }
+    void loader_start_pin(int, long long b, long long) override { pins.push_back(b); }
+  } h;
+  DataLoader dl(0, 2, 2, &h, true);
+  dl.begin_pass(4, 8, 8);
+  dl.workers_started();
+  dl.batch_built(1);  // batch 1 first: the pin thread starts copying it
+  dl.batch_built(0);  // batch 0 queues behind it
+  EXPECT_EQ(h.pins, (std::vector<long long>{1}));
+  EXPECT_FALSE(dl.ready(1));  // built but not pinned yet
+  dl.pin_done();
+  EXPECT_TRUE(dl.ready(1));
+  EXPECT_FALSE(dl.ready(0));
+  EXPECT_EQ(h.pins, (std::vector<long long>{1, 0}));
+  dl.pin_done();
+  EXPECT_TRUE(dl.ready(0));
+  EXPECT_EQ(h.ready, (std::vector<long long>{1, 0}));
+  EXPECT_THROW(dl.pin_done(), ModelError);
+}

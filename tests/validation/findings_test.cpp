@@ -123,7 +123,7 @@ TEST(Analytical, ComputeBoundStepTimeMatchesFormula) {
   c.lbs = 128;
   c.epochs = 1;
   c.overrides = {{"loader.decode_per_sample", "0.01 ms"}, {"compute.jitter_cv", "0"}, {"dataset.train_eval_pass", "false"},
-                 {"dataset.val_samples", "0"}, {"loader.worker_startup", "0 s"}, {"gpu.cap_sharpness", "1000"}};  // hard cap: no throttling
+                 {"dataset.val_samples", "0"}, {"loader.fork_base", "0 s"}, {"loader.fork_per_gb", "0 s"}, {"loader.worker_init", "0 s"}, {"gpu.cap_sharpness", "1000"}};  // hard cap: no throttling
   Scenario s = resolve_scenario(c);
   RunResult r = simulate(s, 1);
   double step = s.wl_cal[kStepOverhead] + 128 * s.wl_cal[kPerSample] + 128 * s.wl.p(kDeviceBytes) / s.hw.p(kGpuPcieBw) +
