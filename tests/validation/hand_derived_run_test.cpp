@@ -23,7 +23,7 @@ RunConfig hand_config() {
       {"power.lbs_half", "0"},          {"gpu.idle_power", "50 W"},      {"gpu.tdp", "400 W"},
       {"gpu.power_limit", "400 W"},     {"cpu.idle_power", "80 W"},      {"cpu.core_power", "5 W"},
       {"ram.power", "30 W"},            {"gpu.cap_sharpness", "1000"},   {"gpu.limit_knee", "0"},
-      {"compute.overhead_stretch", "0"},
+      {"compute.overhead_stretch", "0"}, {"power.overhead_activity", "1"},
   };
   return c;
 }
@@ -64,6 +64,18 @@ TEST(HandDerivedRun, PowerCapStretchesComputeByHand) {
   double step = 0.010 + 0.256 * std::sqrt(2.0) + 0.005;
   EXPECT_NEAR(r.runtime_s, 2 * (1.0 + 4 * step), 1e-6);
   EXPECT_NEAR(r.energy_j[0], 8 * step * 190.0 + 2 * 50.0, 1e-3);
+}
+
+TEST(HandDerivedRun, IdleOverheadLowersStepPowerByHand) {
+  // power.overhead_activity 0: the GPU sits at idle power (50 W) during the 10 ms fixed
+  // overhead of each step; the per-sample work (256 ms) and the optimizer (5 ms) still draw 330 W.
+  RunConfig c = hand_config();
+  c.overrides.push_back({"power.overhead_activity", "0"});
+  RunResult r = simulate(resolve_scenario(c), 1);
+  EXPECT_NEAR(r.runtime_s, 4.168, 1e-9);  // time does not depend on the power mix
+  RunResult full = simulate(resolve_scenario(hand_config()), 1);
+  // 8 steps x 10 ms at 50 W instead of 330 W: 8 x 0.010 x 280 = 22.4 J less GPU energy.
+  EXPECT_NEAR(full.energy_j[0] - r.energy_j[0], 22.4, 1e-6);
 }
 
 TEST(HandDerivedRun, DecodeBoundLoaderStallsByHand) {
