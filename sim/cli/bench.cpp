@@ -109,7 +109,16 @@ double bench_hold_model(long long events, int queue_size, double& elapsed_s) {
 std::string run_bench(const std::string& format, bool quick) {
   double hold_s = 0;
   long long hold_events = quick ? 2'000'000 : 20'000'000;
-  double eps = bench_hold_model(hold_events, 1024, hold_s);
+  // Best of three (the fastest run is the one least disturbed by the rest of the machine).
+  double eps = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    double s = 0;
+    double e = bench_hold_model(hold_events, 1024, s);
+    if (e > eps) {
+      eps = e;
+      hold_s = s;
+    }
+  }
 
   std::vector<RefRun> refs;
   {
@@ -163,7 +172,7 @@ std::string run_bench(const std::string& format, bool quick) {
   }
   std::string out;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "engine hold model: %.3g events/s (%lld events, queue 1024)\n", eps, hold_events);
+  std::snprintf(buf, sizeof buf, "engine hold model: %.3g events/s (%lld events, queue 1024, best of 3)\n", eps, hold_events);
   out += buf;
   for (std::size_t i = 0; i < refs.size(); ++i) {
     std::snprintf(buf, sizeof buf, "%-38s %7.2f s (target < %.0f s), %.3g events, peak RSS %.1f MB (%.1f MB at 1/10 epochs)\n",

@@ -20,6 +20,7 @@ void Engine::too_many_pending() { throw ModelError("internal: more than 16777216
 
 void Engine::renumber() {
   // Keep the order of the pending events, give them sequence numbers 0..n-1.
+  settle();
   std::vector<Key> keys(heap_.begin(), heap_.end());
   std::sort(keys.begin(), keys.end(), less);
   std::uint64_t seq = 0;
@@ -30,7 +31,11 @@ void Engine::renumber() {
 
 void Engine::run_until(Tick limit) {
   stopped_ = false;
-  while (!stopped_ && !heap_.empty() && key_time(heap_.front()) <= limit) step();
+  for (;;) {
+    settle();
+    if (stopped_ || heap_.empty() || key_time(heap_.front()) > limit) break;
+    step();
+  }
   if (!heap_.empty() && now_ < limit) now_ = limit;
 }
 

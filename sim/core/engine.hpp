@@ -85,7 +85,13 @@ class Engine {
     }
     slots_[slot] = {target, (kind << 24) | a, b};
     if (seq_ > kSeqMask) renumber();
-    push(make_key(time, (static_cast<std::uint64_t>(prio) << 56) | (seq_++ << 24) | slot));
+    Key k = make_key(time, (static_cast<std::uint64_t>(prio) << 56) | (seq_++ << 24) | slot);
+    if (hole_) {
+      hole_ = false;
+      sift_from_root(k);  // the event being handled left its key's place free: reuse it
+    } else {
+      push(k);
+    }
   }
   void schedule_in(Tick delay, EventHandler* target, std::uint32_t kind, std::uint32_t a = 0, std::uint32_t b = 0,
                    Priority prio = Priority::kNormal) {
@@ -102,8 +108,12 @@ class Engine {
   void run_until(Tick limit);
   /// Processes one event; false if the queue is empty.
   bool step() {
+    settle();
     if (heap_.empty()) return false;
-    Key k = pop();
+    // The top key stays in place as a hole while its handler runs: the first event the handler
+    // schedules takes its place with one sift-down (a 'hold' costs one heap pass, not two).
+    Key k = heap_[0];
+    hole_ = true;
     auto slot = static_cast<std::uint32_t>(key_word(k) & kSlotMask);
     const Payload p = slots_[slot];
     free_[free_top_++] = slot;
@@ -117,7 +127,7 @@ class Engine {
   /// Test hook: continue numbering at `seq` (exercises the renumbering at 2^32 schedules).
   void set_sequence_for_testing(std::uint64_t seq) { seq_ = seq; }
 
-  std::size_t pending() const { return heap_.size(); }
+  std::size_t pending() const { return heap_.size() - (hole_ ? 1 : 0); }
   std::uint64_t events_processed() const { return processed_; }
   std::size_t queue_capacity() const { return heap_.capacity(); }
   void reserve(std::size_t n) {
@@ -155,12 +165,16 @@ class Engine {
     h[i] = k;
   }
   Key pop() {
-    Key* h = heap_.data();
-    Key top = h[0];
-    Key last = h[heap_.size() - 1];
+    Key top = heap_[0];
+    Key last = heap_.back();
     heap_.pop_back();
+    if (!heap_.empty()) sift_from_root(last);
+    return top;
+  }
+  // Puts `last` into the heap whose root is free.
+  void sift_from_root(Key last) {
+    Key* h = heap_.data();
     const std::size_t n = heap_.size();
-    if (n == 0) return top;
     // Bottom-up: move the hole down along the smallest children to a leaf...
     std::size_t i = 0;
     for (;;) {
@@ -192,7 +206,13 @@ class Engine {
       i = parent;
     }
     h[i] = last;
-    return top;
+  }
+  // Removes the key of the event handled last if no new event took its place.
+  void settle() {
+    if (hole_) {
+      hole_ = false;
+      pop();
+    }
   }
   [[noreturn]] void bad_schedule(Tick time, std::uint32_t kind, std::uint32_t a) const;
   [[noreturn]] static void too_many_pending();
@@ -206,6 +226,7 @@ class Engine {
   std::uint64_t seq_ = 0;
   std::uint64_t processed_ = 0;
   bool stopped_ = false;
+  bool hole_ = false;  // heap_[0] belongs to the event being handled (see step())
 };
 
 }  // namespace ddpsim
