@@ -8,12 +8,12 @@
 #include <limits>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 
 namespace ddpsim::text {
 
 std::vector<Line> read_lines(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such file");
+  check_input_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot be read");
   std::vector<Line> out;
@@ -21,6 +21,9 @@ std::vector<Line> read_lines(const std::string& path) {
   int number = 0;
   while (std::getline(in, raw)) {
     ++number;
+    if (number > limit_of(Limit::kInputRows)) {
+      throw ConfigError(path, number, "more than " + std::to_string(limit_of(Limit::kInputRows)) + " lines (limit.input_rows)");
+    }
     std::string_view view(raw);
     if (number == 1 && view.starts_with("\xEF\xBB\xBF")) view.remove_prefix(3);
     view = trim(view);  // also drops the CR of a CRLF line end
@@ -71,7 +74,7 @@ std::vector<std::string> split(std::string_view line, char sep) {
 }
 
 namespace {
-std::string quoted(std::string_view what) { return "'" + std::string(what) + "'"; }
+std::string quoted(std::string_view what) { return quote_user(what); }
 }  // namespace
 
 double to_double(std::string_view text, const std::string& file, int line, std::string_view what) {
@@ -80,7 +83,7 @@ double to_double(std::string_view text, const std::string& file, int line, std::
   double value = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(value)) {
-    throw ConfigError(file, line, quoted(what) + ": '" + std::string(text) + "' is not a number");
+    throw ConfigError(file, line, quoted(what) + ": " + quote_user(text) + " is not a number");
   }
   return value;
 }
@@ -91,7 +94,7 @@ long long to_integer(std::string_view text, const std::string& file, int line, s
   long long value = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
-    throw ConfigError(file, line, quoted(what) + ": '" + std::string(text) + "' is not a whole number");
+    throw ConfigError(file, line, quoted(what) + ": " + quote_user(text) + " is not a whole number");
   }
   return value;
 }
@@ -130,7 +133,7 @@ int Columns::require(std::string_view name) const {
     std::string have;
     for (const auto& n : names_) have += (have.empty() ? "" : ", ") + n;
     throw ConfigError(file_, line_,
-                      "missing column '" + std::string(name) + "'" + did_you_mean(std::string(name), names_) +
+                      "missing column " + quote_user(name) + did_you_mean(std::string(name), names_) +
                           "; the header has: " + have);
   }
   return pos;

@@ -8,6 +8,7 @@
 #include "hwmodels/hardware.hpp"
 #include "sim/calibration_file.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 #include "sim/core/json.hpp"
 #include "sim/core/units.hpp"
 #include "sim/training_run.hpp"
@@ -16,7 +17,7 @@ namespace ddpsim {
 
 std::vector<double> parse_size_range(const std::string& text) {
   auto dots = text.find("..");
-  if (dots == std::string::npos) throw InputError("--sweep-bytes expects FROM..TO, e.g. 8B..1GB (got '" + text + "')");
+  if (dots == std::string::npos) throw InputError("--sweep-bytes expects FROM..TO, e.g. 8B..1GB (got " + quote_user(text) + ")");
   std::string from = text.substr(0, dots), rest = text.substr(dots + 2);
   double factor = 2.0;
   auto x = rest.find(" x");

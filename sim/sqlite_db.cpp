@@ -1,5 +1,8 @@
 #include "sim/sqlite_db.hpp"
 
+#include <cstdio>
+#include <filesystem>
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -15,10 +18,38 @@ namespace {
 
 }  // namespace
 
+namespace {
+// file: URI of a path (percent-encoding what a URI reserves).
+std::string file_uri(const std::string& path) {
+  std::string out = "file:";
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7f) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+}  // namespace
+
 Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : path_(path), mode_(mode) {
   int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   flags |= SQLITE_OPEN_NOMUTEX;  // each connection is used under its owner's lock
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  std::string target = path;
+  if (mode == Mode::ReadOnly && path != ":memory:") {
+    // Reading a cleanly closed database (no write-ahead log beside it, so no writer is active):
+    // open it immutable, which creates no -wal/-shm files and takes no locks. With a log
+    // present a writer may be at work: open it read-only the normal way.
+    std::error_code ec;
+    if (!std::filesystem::exists(path + "-wal", ec)) {
+      target = file_uri(path) + "?immutable=1";
+      flags |= SQLITE_OPEN_URI;
+    }
+  }
+  int rc = sqlite3_open_v2(target.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);

@@ -1,6 +1,7 @@
 #include "sim/sweep.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <unordered_map>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 #include "sim/core/hash.hpp"
 #include "sim/core/yaml_params.hpp"
 
@@ -74,7 +76,7 @@ ScalingMode parse_scaling_mode(std::string_view name) {
   }
   std::string all;
   for (const auto& n : scaling_mode_names()) all += (all.empty() ? "" : ", ") + n;
-  throw InputError("unknown mode '" + std::string(name) + "'" + did_you_mean(std::string(name), scaling_mode_names()) +
+  throw InputError("unknown mode " + quote_user(name) + did_you_mean(std::string(name), scaling_mode_names()) +
                    "; choose " + all);
 }
 
@@ -102,15 +104,15 @@ std::vector<long long> parse_int_range(std::string_view text) {
     if (!k || !trim(s).empty()) throw InputError(bad);
     step = *k;
   }
-  if (*b < *a) throw InputError("range '" + std::string(text) + "' ends before it starts");
+  if (*b < *a) throw InputError("range " + quote_user(text) + " ends before it starts");
   if (op == 'x' && (step < 2 || *a < 1)) {
-    throw InputError("geometric range '" + std::string(text) + "' needs a start >= 1 and a factor >= 2");
+    throw InputError("geometric range " + quote_user(text) + " needs a start >= 1 and a factor >= 2");
   }
-  if (op == '+' && step < 1) throw InputError("arithmetic range '" + std::string(text) + "' needs a step >= 1");
+  if (op == '+' && step < 1) throw InputError("arithmetic range " + quote_user(text) + " needs a step >= 1");
   std::vector<long long> out;
   for (long long v = *a; v <= *b;) {
     out.push_back(v);
-    if (out.size() > kMaxRangeValues) throw InputError("range '" + std::string(text) + "' has more than 1000000 values");
+    if (out.size() > kMaxRangeValues) throw InputError("range " + quote_user(text) + " has more than 1000000 values");
     if (op == 'x') {
       if (v > *b / step) break;
       v *= step;
@@ -123,7 +125,7 @@ std::vector<long long> parse_int_range(std::string_view text) {
 }
 
 Shard parse_shard(std::string_view text) {
-  const std::string bad = "--shard expects i/N with 0 <= i < N, e.g. 0/4 (got '" + std::string(text) + "')";
+  const std::string bad = "--shard expects i/N with 0 <= i < N, e.g. 0/4 (got " + quote_user(text) + ")";
   auto slash = text.find('/');
   if (slash == std::string_view::npos) throw InputError(bad);
   std::string_view a = text.substr(0, slash), b = text.substr(slash + 1);
@@ -167,7 +169,8 @@ std::vector<std::string> strings_of(const YAML::Node& n, const std::string& key,
   return out;
 }
 
-std::vector<long long> ints_of(const YAML::Node& n, const std::string& key, const std::string& file, long long min_value) {
+std::vector<long long> ints_of(const YAML::Node& n, const std::string& key, const std::string& file, long long min_value,
+                               long long max_value = std::numeric_limits<long long>::max(), const char* max_name = nullptr) {
   std::vector<long long> out;
   if (!n) return out;
   auto add = [&](const YAML::Node& e) {
@@ -181,6 +184,10 @@ std::vector<long long> ints_of(const YAML::Node& n, const std::string& key, cons
     for (long long x : v) {
       if (x < min_value) {
         throw ConfigError(file, yaml_line(e), "'" + key + "': " + std::to_string(x) + " is below the minimum " + std::to_string(min_value));
+      }
+      if (x > max_value) {
+        throw ConfigError(file, yaml_line(e), "'" + key + "': " + std::to_string(x) + " is above " + std::string(max_name ? max_name : "the maximum") +
+                                                  " = " + std::to_string(max_value));
       }
       out.push_back(x);
     }
@@ -267,13 +274,13 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
   }
   auto gpus_node = node("gpus");
   if (!gpus_node) throw ConfigError(file, yaml_line(where), "missing required key 'gpus'");
-  b.gpus = ints_of(gpus_node, "gpus", file, 1);
+  b.gpus = ints_of(gpus_node, "gpus", file, 1, limit_of(Limit::kGpus), "limit.gpus");
   b.lbs = ints_of(node("lbs"), "lbs", file, 1);
   b.gbs = ints_of(node("gbs"), "gbs", file, 1);
   b.spg = ints_of(node("samples_per_gpu"), "samples_per_gpu", file, 1);
-  b.epochs = ints_of(node("epochs"), "epochs", file, 1);
+  b.epochs = ints_of(node("epochs"), "epochs", file, 1, limit_of(Limit::kEpochs), "limit.epochs");
   if (auto ff = node("fast_forward")) {
-    auto v = ints_of(ff, "fast_forward", file, 0);
+    auto v = ints_of(ff, "fast_forward", file, 0, limit_of(Limit::kEpochs), "limit.epochs");
     if (v.size() != 1) throw ConfigError(file, yaml_line(ff), "'fast_forward' must be one number of epochs (0 = full fidelity)");
     b.fast_forward = v.front();
   }
@@ -331,7 +338,7 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
       first = v[0];
     }
     if (repeats) {
-      auto v = ints_of(repeats, "repeats", file, 1);
+      auto v = ints_of(repeats, "repeats", file, 1, limit_of(Limit::kRepeats), "limit.repeats");
       if (v.size() != 1) throw ConfigError(file, yaml_line(repeats), "'repeats' is one integer");
       count = v[0];
     }
@@ -370,6 +377,24 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
   return b;
 }
 
+// Points a block expands to, counted before anything is allocated (saturating).
+long long count_points(const Block& b) {
+  const long long cap = limit_of(Limit::kSweepPoints) + 1;
+  long long n = 1;
+  auto mul = [&](std::size_t k) { n = static_cast<long long>(k) > cap / std::max(n, 1LL) ? cap : std::min(cap, n * static_cast<long long>(k)); };
+  for (const auto& [name, values] : b.set) mul(values.size());
+  mul(b.workloads.size());
+  mul(b.phases.size());
+  mul(b.hardware.size());
+  mul(b.lbs.size());
+  mul(b.gbs.size());
+  mul(b.spg.size());
+  mul(b.epochs.size());
+  mul(b.gpus.size());
+  mul(b.seeds.size());
+  return n;
+}
+
 void expand(const Block& b, std::vector<SweepPoint>& out) {
   // Override combinations (cartesian product, in name order).
   std::vector<std::vector<std::pair<std::string, std::string>>> combos{{}};
@@ -401,18 +426,24 @@ void expand(const Block& b, std::vector<SweepPoint>& out) {
                       c.workload = wl;
                       c.phase = ph;
                       c.hardware = hw;
-                      c.gpus = static_cast<int>(std::min<long long>(n, 1 << 30));
+                      c.gpus = static_cast<int>(n);  // <= limit.gpus (checked when parsed)
                       c.lbs = lbs;
                       c.gbs = gbs;
                       c.samples_per_gpu = spg;
-                      c.epochs = static_cast<int>(std::min<long long>(ep, 1 << 30));
+                      c.epochs = static_cast<int>(ep);
                       c.seed = static_cast<std::uint64_t>(seed);
                       c.repeats = 1;
-                      c.fast_forward_epochs = static_cast<int>(std::min<long long>(b.fast_forward, 1 << 30));
+                      c.fast_forward_epochs = static_cast<int>(b.fast_forward);
                       c.overrides = combo;
                       out.push_back(std::move(p));
-                      if (out.size() > kMaxRangeValues) throw InputError("the sweep has more than 1000000 points");
                     }
+}
+
+void check_sweep_size(long long points, const std::string& file, int line) {
+  const long long max = limit_of(Limit::kSweepPoints);
+  if (points > max) {
+    throw ConfigError(file, line, "the sweep expands to more than " + std::to_string(max) + " points (limit.sweep_points); split it into several files");
+  }
 }
 
 }  // namespace
@@ -421,6 +452,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const st
   YAML::Node root;
   try {
     root = YAML::Load(text);
+    check_unique_keys(root, file);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(file, e.mark.line + 1, "YAML syntax error: " + e.msg);
   }
@@ -450,19 +482,25 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const st
   const YAML::Node grids = root["grids"];
   if (grids) {
     if (!grids.IsSequence() || grids.size() == 0) throw ConfigError(file, yaml_line(grids), "'grids' must be a non-empty list of mappings");
+    std::vector<Block> blocks;
     for (const auto& g : grids) {
       check_keys(g, file, kBlockKeys);
-      expand(parse_block(g, root, file, base_dir), spec.points);
+      blocks.push_back(parse_block(g, root, file, base_dir));
     }
+    long long total = 0;
+    for (const auto& b : blocks) total = std::min(total + count_points(b), limit_of(Limit::kSweepPoints) + 1);
+    check_sweep_size(total, file, yaml_line(grids));
+    for (const auto& b : blocks) expand(b, spec.points);
   } else {
-    expand(parse_block(YAML::Node(YAML::NodeType::Undefined), root, file, base_dir), spec.points);
+    Block b = parse_block(YAML::Node(YAML::NodeType::Undefined), root, file, base_dir);
+    check_sweep_size(count_points(b), file, yaml_line(root));
+    expand(b, spec.points);
   }
   return spec;
 }
 
 SweepSpec load_sweep_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such sweep file");
+  check_input_file(path, "sweep file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot be read");
   std::stringstream ss;

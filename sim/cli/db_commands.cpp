@@ -8,6 +8,7 @@
 
 #include "sim/cli/cli_options.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 #include "sim/core/units.hpp"
 #include "sim/query.hpp"
 #include "sim/results_store.hpp"
@@ -34,6 +35,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
       ("db", po::value<std::string>(), "results database (SQLite; created if missing)")
       ("jobs,j", po::value<std::string>()->default_value(std::to_string(cores)), "simulations run in parallel threads")
       ("full-fidelity", "simulate every epoch even where the sweep file asks for fast_forward")
+      ("yes", "run a sweep of more than limit.sweep_points_without_yes (10000) points")
       ("shard", po::value<std::string>()->default_value("0/1"), "run slice i of N (i = 0..N-1): point k belongs to shard k % N")
       ("calibration", po::value<std::string>(), "calibration YAML (default: the sweep file's, else the shipped one)")
       ("progress", po::value<std::string>()->default_value("auto"), "auto | bar | lines | none (auto: a bar with ETA on a terminal, else a line per point)");
@@ -65,7 +67,19 @@ int cmd_sweep(const std::vector<std::string>& args) {
 
   // Everything that can be wrong with the input is checked before the database is touched.
   SweepSpec spec = load_sweep_file(vm["file"].as<std::string>());
-  if (!opt.calibration.empty()) load_calibration(opt.calibration);
+  if (!opt.calibration.empty()) {
+    load_calibration(opt.calibration);
+  } else if (!spec.calibration.empty()) {
+    load_calibration(spec.calibration);  // the sweep file's own: a missing one must not leave an empty database
+  }
+  const long long confirm = limit_of(Limit::kSweepConfirm);
+  long long planned = static_cast<long long>(spec.points.size());
+  long long mine = (planned - opt.shard.index + opt.shard.count - 1) / opt.shard.count;
+  if (mine > confirm && !vm.count("yes")) {
+    throw InputError(vm["file"].as<std::string>() + " plans " + std::to_string(planned) + " points (" + std::to_string(mine) +
+                     " in this shard), more than limit.sweep_points_without_yes = " + std::to_string(confirm) +
+                     "; check the grid, then run again with --yes (or split it with --shard i/N)");
+  }
   ResultsStore store(vm["db"].as<std::string>(), ResultsStore::Access::ReadWrite);
   SweepReport rep = run_sweep(spec, store, opt);
   if (rep.failed > 0) {

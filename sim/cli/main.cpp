@@ -18,6 +18,7 @@
 #include "sim/cli/cli_options.hpp"
 #include "sim/cli/db_commands.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 #include "sim/core/units.hpp"
 #include "sim/power_trace.hpp"
 #include "sim/report.hpp"
@@ -93,10 +94,10 @@ int cmd_run(const std::vector<std::string>& args) {
   cfg.workload = vm["workload"].as<std::string>();
   cfg.hardware = vm["hardware"].as<std::string>();
   cfg.phase = vm["phase"].as<std::string>();
-  cfg.gpus = static_cast<int>(parse_positive("--gpus", vm["gpus"].as<std::string>()));
+  cfg.gpus = static_cast<int>(parse_bounded_positive("--gpus", vm["gpus"].as<std::string>(), Limit::kGpus));
   if (vm.count("lbs")) cfg.lbs = parse_positive("--lbs", vm["lbs"].as<std::string>());
   if (vm.count("gbs")) cfg.gbs = parse_positive("--gbs", vm["gbs"].as<std::string>());
-  if (vm.count("epochs")) cfg.epochs = static_cast<int>(parse_positive("--epochs", vm["epochs"].as<std::string>()));
+  if (vm.count("epochs")) cfg.epochs = static_cast<int>(parse_bounded_positive("--epochs", vm["epochs"].as<std::string>(), Limit::kEpochs));
   if (vm.count("samples-per-gpu")) cfg.samples_per_gpu = parse_positive("--samples-per-gpu", vm["samples-per-gpu"].as<std::string>());
   {
     const std::string& t = vm["seed"].as<std::string>();
@@ -110,7 +111,7 @@ int cmd_run(const std::vector<std::string>& args) {
     if (pos != t.size() || t.empty() || t[0] == '-') throw InputError("--seed must be a non-negative integer (got '" + t + "')");
     cfg.seed = seed;
   }
-  cfg.repeats = static_cast<int>(parse_positive("--repeats", vm["repeats"].as<std::string>()));
+  cfg.repeats = static_cast<int>(parse_bounded_positive("--repeats", vm["repeats"].as<std::string>(), Limit::kRepeats));
   if (vm.count("calibration")) cfg.calibration = vm["calibration"].as<std::string>();
   if (vm.count("set")) {
     for (const auto& kv : vm["set"].as<std::vector<std::string>>()) {
@@ -120,7 +121,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   }
   if (vm.count("fast-forward")) {
-    cfg.fast_forward_epochs = static_cast<int>(parse_positive("--fast-forward", vm["fast-forward"].as<std::string>()));
+    cfg.fast_forward_epochs = static_cast<int>(parse_bounded_positive("--fast-forward", vm["fast-forward"].as<std::string>(), Limit::kEpochs));
     if (vm.count("power-trace")) throw InputError("--power-trace needs full fidelity: drop --fast-forward");
   }
   if (vm.count("nics-per-node")) cfg.overrides.emplace_back("node.nics", std::to_string(parse_positive("--nics-per-node", vm["nics-per-node"].as<std::string>())));
@@ -184,7 +185,7 @@ int cmd_collective(const std::vector<std::string>& args) {
       ("hardware", po::value<std::string>()->default_value("a100"), "node type: a100 | h100 (or a hardware YAML file)")
       ("gpus", po::value<std::string>(), "number of GPUs (whole nodes beyond one node)")
       ("bytes", po::value<std::string>(), "message size, e.g. 25MB")
-      ("sweep-bytes", po::value<std::string>(), "sizes FROM..TO in powers of two (optional ' xK' factor), e.g. 8B..1GiB")
+      ("sweep-bytes", po::value<std::string>(), "sizes FROM..TO in powers of two, or 'FROM..TO xK' (quoted) with factor K, e.g. 8B..1GiB")
       ("algorithm", po::value<std::string>()->default_value(""), "ring | tree | hierarchical | auto (default: nccl.algorithm)")
       ("protocol", po::value<std::string>()->default_value(""), "LL | LL128 | Simple | auto (default: nccl.protocol)")
       ("calibration", po::value<std::string>(), "calibration YAML (default: the shipped one)")
@@ -202,7 +203,7 @@ int cmd_collective(const std::vector<std::string>& args) {
   if (format != "table" && format != "json") throw InputError("--format must be table or json (got '" + format + "')");
   CollectiveQuery q;
   q.hardware = vm["hardware"].as<std::string>();
-  q.gpus = static_cast<int>(parse_positive("--gpus", vm["gpus"].as<std::string>()));
+  q.gpus = static_cast<int>(parse_bounded_positive("--gpus", vm["gpus"].as<std::string>(), Limit::kGpus));
   if (vm.count("bytes")) {
     try {
       q.sizes_bytes = {parse_quantity(vm["bytes"].as<std::string>(), Dim::Data)};
@@ -330,15 +331,15 @@ int main(int argc, char** argv) {
     if (cmd == "sweep") return cli::cmd_sweep(rest);
     if (cmd == "merge") return cli::cmd_merge(rest);
     if (cmd == "query") return cli::cmd_query(rest);
-    throw InputError("unknown command '" + cmd + "'" + did_you_mean(cmd, kCommands) + " (see 'ddpsim help')");
+    throw InputError("unknown command " + quote_user(cmd) + did_you_mean(cmd, kCommands) + " (see 'ddpsim help')");
   } catch (const InputError& e) {
-    std::cerr << "ddpsim: error: " << e.what() << "\n";
+    std::cerr << "ddpsim: error: " << escape_controls(e.what()) << "\n";
     return 2;
   } catch (const Error& e) {
-    std::cerr << "ddpsim: failed: " << e.what() << "\n";
+    std::cerr << "ddpsim: failed: " << escape_controls(e.what()) << "\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "ddpsim: failed: " << e.what() << "\n";
+    std::cerr << "ddpsim: failed: " << escape_controls(e.what()) << "\n";
     return 1;
   }
 }

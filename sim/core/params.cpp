@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 
 namespace ddpsim {
 
@@ -54,7 +55,7 @@ void ParamSet::set(std::size_t i, double value_si, std::string origin, std::stri
 void ParamSet::set_text(std::string_view name, std::string_view text, const std::string& origin) {
   int i = table_->find(name);
   if (i < 0) {
-    throw InputError("unknown " + std::string(table_->scope()) + " parameter '" + std::string(name) + "'" +
+    throw InputError("unknown " + std::string(table_->scope()) + " parameter " + quote_user(name) +
                      did_you_mean(std::string(name), table_->names()));
   }
   const auto& spec = table_->spec(static_cast<std::size_t>(i));
@@ -94,13 +95,13 @@ double parse_param_value(const ParamSpec& spec, std::string_view text) {
     for (std::size_t k = 0; k < opts.size(); ++k) {
       if (opts[k] == text) return static_cast<double>(k);
     }
-    throw InputError("'" + std::string(text) + "' is not one of " + std::string(spec.choices) +
+    throw InputError(quote_user(text) + " is not one of " + std::string(spec.choices) +
                      did_you_mean(std::string(text), opts));
   }
   if (spec.dim == Dim::Flag) {
     if (text == "true" || text == "yes" || text == "on" || text == "1") return 1.0;
     if (text == "false" || text == "no" || text == "off" || text == "0") return 0.0;
-    throw InputError("'" + std::string(text) + "' is not true or false");
+    throw InputError(quote_user(text) + " is not true or false");
   }
   double v = parse_quantity(text, spec.dim);
   check_param_range(spec, v);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 
 namespace ddpsim {
 
@@ -130,25 +131,25 @@ double parse_quantity(std::string_view text, Dim dim) {
   const char* end = s.data() + s.size();
   auto [ptr, ec] = std::from_chars(begin, end, number);
   if (ec != std::errc() || !std::isfinite(number)) {
-    throw InputError("'" + std::string(s) + "' is not a " + std::string(dim_name(dim)) + "; expected e.g. " + example_for(dim));
+    throw InputError(quote_user(s) + " is not a " + std::string(dim_name(dim)) + "; expected e.g. " + example_for(dim));
   }
   std::string_view unit = trim(std::string_view(ptr, static_cast<std::size_t>(end - ptr)));
   if (unit.empty()) {
     if (dim == Dim::Dimensionless || dim == Dim::Count || dim == Dim::Ratio || dim == Dim::Flag) {
       if (dim == Dim::Count && number != std::floor(number)) {
-        throw InputError("'" + std::string(s) + "' is not a whole number");
+        throw InputError(quote_user(s) + " is not a whole number");
       }
       return number;
     }
-    throw InputError("'" + std::string(s) + "' needs a unit: expected a " + dim_name(dim) + " such as " + example_for(dim));
+    throw InputError(quote_user(s) + " needs a unit: expected a " + dim_name(dim) + " such as " + example_for(dim));
   }
   Dim unit_dim;
   double factor;
   if (!lookup_unit(unit, unit_dim, factor)) {
-    throw InputError("unknown unit '" + std::string(unit) + "' in '" + std::string(s) + "'; expected a " + dim_name(dim) + " such as " + example_for(dim));
+    throw InputError("unknown unit " + quote_user(unit) + " in " + quote_user(s) + "; expected a " + dim_name(dim) + " such as " + example_for(dim));
   }
   if (unit_dim != dim) {
-    throw InputError("'" + std::string(s) + "' is a " + dim_name(unit_dim) + ", expected a " + dim_name(dim) + " such as " + example_for(dim));
+    throw InputError(quote_user(s) + " is a " + dim_name(unit_dim) + ", expected a " + dim_name(dim) + " such as " + example_for(dim));
   }
   return number * factor;
 }

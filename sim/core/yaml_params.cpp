@@ -1,17 +1,37 @@
 #include "sim/core/yaml_params.hpp"
 
 #include <filesystem>
+#include <map>
 #include <vector>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 
 namespace ddpsim {
 
+void check_unique_keys(const YAML::Node& node, const std::string& file) {
+  if (node.IsMap()) {
+    std::map<std::string, int> first_line;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("<non-scalar key>");
+      auto [pos, fresh] = first_line.emplace(key, yaml_line(it->first));
+      if (!fresh) {
+        throw ConfigError(file, yaml_line(it->first),
+                          "duplicate key " + quote_user(key) + " (first at line " + std::to_string(pos->second) + ")");
+      }
+      check_unique_keys(it->second, file);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& e : node) check_unique_keys(e, file);
+  }
+}
+
 YAML::Node load_yaml_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such file");
+  check_input_file(path);
   try {
-    return YAML::LoadFile(path);
+    YAML::Node root = YAML::LoadFile(path);
+    check_unique_keys(root, path);
+    return root;
   } catch (const YAML::ParserException& e) {
     throw ConfigError(path, e.mark.line + 1, "YAML syntax error: " + e.msg);
   } catch (const YAML::BadFile&) {

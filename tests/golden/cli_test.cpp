@@ -119,9 +119,17 @@ TEST(Cli, GoldenCollectiveJsonAndSweep) {
   ASSERT_EQ(one.code, 0) << one.err;
   for (const char* key : {"\"time_us\"", "\"algbw_gbs\"", "\"busbw_gbs\"", "\"algorithm\""}) EXPECT_NE(one.out.find(key), std::string::npos) << key;
   check_golden("collective_a100_n16_25MB.json", one.out);
-  auto sweep = cli("collective --hardware a100 --gpus 32 --sweep-bytes 8B..1GiB x4");
+  auto sweep = cli("collective --hardware a100 --gpus 32 --sweep-bytes 8B..1GiB");
   ASSERT_EQ(sweep.code, 0) << sweep.err;
   check_golden("collective_a100_n32_sweep.txt", sweep.out);
+  // A factor is part of the one argument: 8 B x 4^k up to 1 GiB is 14 sizes (plus two header lines).
+  auto x4 = cli("collective --hardware a100 --gpus 32 --sweep-bytes '8B..1GiB x4'");
+  ASSERT_EQ(x4.code, 0) << x4.err;
+  EXPECT_EQ(std::count(x4.out.begin(), x4.out.end(), '\n'), 16) << x4.out;
+  // Unquoted, the factor is a stray argument: an error, never silently dropped.
+  auto stray = cli("collective --hardware a100 --gpus 32 --sweep-bytes 8B..1GiB x4");
+  EXPECT_EQ(stray.code, 2);
+  EXPECT_NE(stray.err.find("unexpected argument 'x4'"), std::string::npos) << stray.err;
   auto ab = cli("collective --hardware h100 --gpus 8 --bytes 1GB --set nccl.model=alpha_beta --format json");
   ASSERT_EQ(ab.code, 0) << ab.err;
   EXPECT_NE(ab.out.find("alpha_beta"), std::string::npos);
@@ -244,10 +252,10 @@ TEST(Cli, BadInputGivesOneClearMessageAndExitCode2) {
       {base + "--gpus 4 --lbs 512" + t, "at most LBS 475"},
       {base + "--gpus 8 --gbs 100" + t, "not divisible"},
       {base + "--gpus 8 --gbs 100 --lbs 10" + t, "GBS"},
-      {base + "--gpus 0 --lbs 256", "--gpus must be a positive integer"},
+      {base + "--gpus 0 --lbs 256", "--gpus must be an integer in 1..1048576"},
       {base + "--gpus -4 --lbs 256", "--gpus"},
-      {base + "--gpus 2.5 --lbs 256", "--gpus must be a positive integer"},
-      {base + "--gpus 4 --lbs 256 --epochs 0", "--epochs must be a positive integer"},
+      {base + "--gpus 2.5 --lbs 256", "--gpus must be an integer in 1..1048576"},
+      {base + "--gpus 4 --lbs 256 --epochs 0", "--epochs must be an integer in 1..1000000"},
       {base + "--gpus 4 --lbs 256 --calibration '" + badcal.string() + "'" + t, "badcal.yaml:4: unknown node calibration parameter 'cpu.idle_pwer' (did you mean 'cpu.idle_power'?)"},
       {base + "--gpus 4 --lbs 256 --set gpu.tpd=300W", "did you mean 'gpu.tdp'"},
       {base + "--gpus 4 --lbs 256 --set gpu.tdp=300", "needs a unit"},
