@@ -349,7 +349,7 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
     for (auto it = s.begin(); it != s.end(); ++it) {
       const std::string name = it->first.Scalar();
       const ParamSpec* spec = find_override_spec(name);
-      if (!spec) {
+      if (!spec && !is_site_param(name)) {
         throw ConfigError(file, yaml_line(it->first), "unknown parameter '" + name + "'" + did_you_mean(name, overridable_parameters()) +
                                                          " (see 'ddpsim list params')");
       }
@@ -360,6 +360,10 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
     auto texts = strings_of(values, "set: " + name, file);
     for (const auto& t : texts) {
       try {
+        if (!spec) {
+          check_site_value(name, t);
+          continue;
+        }
         check_param_range(*spec, parse_param_value(*spec, t));
       } catch (const InputError& e) {
         throw ConfigError(file, yaml_line(values), name + ": " + e.what());
