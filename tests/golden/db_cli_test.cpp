@@ -225,7 +225,7 @@ TEST_F(DbCli, BadSweepInputGivesOneMessageAndExit2WithoutTouchingTheDatabase) {
   expect_one_error_line(ddpsim({"query", "--db", db, "SELECT 1"}), "no such results database");
   expect_one_error_line(ddpsim({"query", "--db", db}), "give exactly one of");
   expect_one_error_line(ddpsim({"query", "--db", db, "--best", "energy", "--deadline", "tomorrow"}), "--deadline");
-  expect_one_error_line(ddpsim({"query", "--db", db, "--pareto", "--format", "xls"}), "--format must be table, csv or json");
+  expect_one_error_line(ddpsim({"query", "--db", db, "--pareto", "--format", "xls"}), "--format must be table, csv, json or codecarbon");
 }
 
 TEST_F(DbCli, RerunSkipsEverythingStored) {
