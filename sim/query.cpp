@@ -138,8 +138,9 @@ QueryFormat parse_query_format(std::string_view name) {
   if (name == "table") return QueryFormat::Table;
   if (name == "csv") return QueryFormat::Csv;
   if (name == "json") return QueryFormat::Json;
-  throw InputError("--format must be table, csv or json (got '" + std::string(name) + "')" +
-                   did_you_mean(std::string(name), std::vector<std::string>{"table", "csv", "json"}));
+  if (name == "codecarbon") return QueryFormat::CodeCarbon;
+  throw InputError("--format must be table, csv, json or codecarbon (got '" + std::string(name) + "')" +
+                   did_you_mean(std::string(name), std::vector<std::string>{"table", "csv", "json", "codecarbon"}));
 }
 
 std::string format_query_result(const QueryResult& r, QueryFormat format) {
@@ -166,7 +167,7 @@ std::string format_query_result(const QueryResult& r, QueryFormat format) {
     if (text.empty() || text.back() != '\n') text += '\n';
     return text;
   }
-  if (format == QueryFormat::Csv) {
+  if (format == QueryFormat::Csv || format == QueryFormat::CodeCarbon) {
     auto sep = [&](std::size_t i) { out += i ? "," : ""; };
     for (std::size_t i = 0; i < r.columns.size(); ++i) {
       sep(i);
@@ -269,6 +270,39 @@ std::pair<std::string, std::vector<std::string>> pareto_query(const QueryFilter&
       "AND o.runtime_h <= r.runtime_h AND o.energy_kwh_total <= r.energy_kwh_total "
       "AND (o.runtime_h < r.runtime_h OR o.energy_kwh_total < r.energy_kwh_total)) "
       "ORDER BY r.workload, r.phase, r.epochs, r.samples_per_gpu, r.runtime_h, r.energy_kwh_total";
+  return {sql, params};
+}
+
+const std::vector<std::string>& codecarbon_columns() {
+  static const std::vector<std::string> c = {
+      "timestamp", "project_name", "run_id", "experiment_id", "duration", "emissions", "emissions_rate", "cpu_power", "gpu_power",
+      "ram_power", "cpu_energy", "gpu_energy", "ram_energy", "energy_consumed", "country_name", "country_iso_code", "region",
+      "cloud_provider", "cloud_region", "os", "python_version", "codecarbon_version", "cpu_count", "cpu_model", "gpu_count",
+      "gpu_model", "longitude", "latitude", "ram_total_size", "tracking_mode", "on_cloud", "pue"};
+  return c;
+}
+
+std::pair<std::string, std::vector<std::string>> codecarbon_query(const QueryFilter& filter) {
+  std::vector<std::string> params;
+  // Mean power of a component over the run: its energy (kWh) / duration, in W.
+  auto power = [](const char* col) {
+    return std::string("CASE WHEN runtime_h > 0 THEN ") + col + " * 1000.0 / runtime_h END";
+  };
+  std::string sql =
+      "SELECT strftime('%Y-%m-%dT%H:%M:%S', created_at) AS timestamp, "
+      "'ddpsim ' || workload || ' ' || phase AS project_name, "
+      "config_hash || '-' || calibration_id || '-' || version AS run_id, "
+      "NULL AS experiment_id, "
+      "runtime_h * 3600.0 AS duration, emissions_kg_co2e AS emissions, "
+      "CASE WHEN runtime_h > 0 THEN emissions_kg_co2e / (runtime_h * 3600.0) END AS emissions_rate, " +
+      power("energy_kwh_cpu") + " AS cpu_power, " + power("energy_kwh_gpu") + " AS gpu_power, " + power("energy_kwh_ram") +
+      " AS ram_power, energy_kwh_cpu AS cpu_energy, energy_kwh_gpu AS gpu_energy, energy_kwh_ram AS ram_energy, "
+      "energy_kwh_total AS energy_consumed, NULL AS country_name, NULL AS country_iso_code, NULL AS region, "
+      "NULL AS cloud_provider, NULL AS cloud_region, NULL AS os, NULL AS python_version, NULL AS codecarbon_version, "
+      "NULL AS cpu_count, NULL AS cpu_model, gpus AS gpu_count, hardware AS gpu_model, NULL AS longitude, NULL AS latitude, "
+      "NULL AS ram_total_size, NULL AS tracking_mode, NULL AS on_cloud, "
+      "COALESCE(json_extract(result_json, '$.site.pue'), 1.0) AS pue "
+      "FROM runs WHERE 1" + filters_sql(filter, params, "id") + " ORDER BY id";
   return {sql, params};
 }
 

@@ -28,8 +28,9 @@ struct QueryResult {
 /// SQLite's message; failures of the database itself are IoError.
 QueryResult run_query(Database& db, std::string_view sql, const std::vector<std::string>& params = {});
 
-enum class QueryFormat { Table, Csv, Json };
-/// "table" | "csv" | "json"; InputError otherwise.
+enum class QueryFormat { Table, Csv, Json, CodeCarbon };
+/// "table" | "csv" | "json" | "codecarbon" (CSV of CodeCarbon's emissions.csv columns, written
+/// by codecarbon_query); InputError otherwise.
 QueryFormat parse_query_format(std::string_view name);
 std::string format_query_result(const QueryResult& result, QueryFormat format);
 
@@ -46,6 +47,11 @@ std::pair<std::string, std::vector<std::string>> best_query(std::string_view met
 /// The time vs energy Pareto frontier among the filtered runs (as the `pareto` view, but the
 /// filters choose the runs compared: --hardware a100 gives the frontier of the A100 runs).
 std::pair<std::string, std::vector<std::string>> pareto_query(const QueryFilter& filter);
+/// Columns of CodeCarbon's emissions.csv, in its order.
+const std::vector<std::string>& codecarbon_columns();
+/// One row per filtered run with CodeCarbon's emissions.csv columns (what ddpsim does not know
+/// is NULL, written as an empty field).
+std::pair<std::string, std::vector<std::string>> codecarbon_query(const QueryFilter& filter);
 /// Rows of the `scaling` view (speed-up and parallel efficiency per series), filtered.
 std::pair<std::string, std::vector<std::string>> scaling_query(const QueryFilter& filter);
 

@@ -12,6 +12,9 @@ namespace ddpsim {
 
 namespace {
 constexpr double kJPerKwh = 3.6e6;
+SiteOutcome at_site(const Scenario& s, const RunResult& r) {
+  return site_outcome(s.site, r.energy_total_j / kJPerKwh, r.runtime_s, r.gpu_hours);
+}
 double fraction(const RunResult& r, Phase p) {
   double denom = r.gpu_hours * 3600.0;  // GPU device-seconds
   return denom > 0 ? r.phase_time_s[static_cast<int>(p)] / denom : 0.0;
@@ -27,6 +30,11 @@ const std::vector<Metric>& run_metrics() {
       {"energy_kwh.ram", [](const Scenario&, const RunResult& r) { return r.energy_j[2] / kJPerKwh; }},
       {"energy_kwh.total", [](const Scenario&, const RunResult& r) { return r.energy_total_j / kJPerKwh; }},
       {"kwh_per_gpu_hour", [](const Scenario&, const RunResult& r) { return r.gpu_hours > 0 ? r.energy_total_j / kJPerKwh / r.gpu_hours : 0.0; }},
+      {"facility_energy_kwh", [](const Scenario& s, const RunResult& r) { return at_site(s, r).facility_energy_kwh; }},
+      {"emissions_kg_co2e", [](const Scenario& s, const RunResult& r) { return at_site(s, r).emissions_kg_co2e; }},
+      {"cost", [](const Scenario& s, const RunResult& r) { return at_site(s, r).cost; }},
+      {"cost_energy", [](const Scenario& s, const RunResult& r) { return at_site(s, r).energy_cost; }},
+      {"cost_gpu_hours", [](const Scenario& s, const RunResult& r) { return at_site(s, r).gpu_hour_cost; }},
       {"mean_power_w.gpu", [](const Scenario&, const RunResult& r) { return r.mean_gpu_power_w; }},
       {"mean_power_w.cpu_socket", [](const Scenario&, const RunResult& r) { return r.mean_cpu_socket_power_w; }},
       {"samples_per_gpu_hour", [](const Scenario&, const RunResult& r) { return r.gpu_hours > 0 ? static_cast<double>(r.samples_trained) / r.gpu_hours : 0.0; }},
@@ -101,6 +109,27 @@ void write_metrics(JsonWriter& j, const std::vector<double>& values, const char*
   if (!open.empty()) j.end_object();
 }
 
+// The site inputs behind facility_energy_kwh, emissions_kg_co2e and cost; 0 = not given.
+void write_site(JsonWriter& j, const Scenario& s, const std::vector<RunResult>& runs) {
+  double runtime_s = 0;
+  for (const auto& r : runs) runtime_s += r.runtime_s;
+  runtime_s /= static_cast<double>(runs.size());
+  j.begin_object("site");
+  j.value("pue", s.site.p(kSitePue));
+  j.value("carbon_intensity_g_per_kwh", s.site.mean_intensity_g_per_kwh(runtime_s));
+  j.value("carbon_intensity_source", s.site.intensity_source());
+  if (!s.site.start_time.empty()) j.value("start_time", format_iso8601_utc(s.site.start_time_s));
+  j.value("energy_price_per_kwh", s.site.p(kSiteEnergyPrice));
+  j.value("gpu_hour_price", s.site.p(kSiteGpuHourPrice));
+  j.value("currency", s.site.currency);
+  std::string missing;
+  if (s.site.intensity_source() == "not given") missing += "carbon_intensity";
+  if (!(s.site.p(kSiteEnergyPrice) > 0)) missing += std::string(missing.empty() ? "" : ", ") + "energy_price";
+  if (!(s.site.p(kSiteGpuHourPrice) > 0)) missing += std::string(missing.empty() ? "" : ", ") + "gpu_hour_price";
+  j.value("not_given", missing);
+  j.end_object();
+}
+
 }  // namespace
 
 std::string result_json(const Scenario& s, const std::vector<RunResult>& runs) {
@@ -119,6 +148,9 @@ std::string result_json(const Scenario& s, const std::vector<RunResult>& runs) {
   j.value("runtime_h", mean_of("runtime_h")).value("gpu_hours", mean_of("gpu_hours"));
   write_metrics(j, st.mean, "energy_kwh");
   j.value("kwh_per_gpu_hour", mean_of("kwh_per_gpu_hour"));
+  j.value("facility_energy_kwh", mean_of("facility_energy_kwh"));
+  j.value("emissions_kg_co2e", mean_of("emissions_kg_co2e"));
+  j.value("cost", mean_of("cost")).value("cost_energy", mean_of("cost_energy")).value("cost_gpu_hours", mean_of("cost_gpu_hours"));
   write_metrics(j, st.mean, "mean_power_w");
   j.value("samples_per_gpu_hour", mean_of("samples_per_gpu_hour"));
   j.value("updates_per_gpu_hour", mean_of("updates_per_gpu_hour"));
@@ -130,6 +162,7 @@ std::string result_json(const Scenario& s, const std::vector<RunResult>& runs) {
   j.value("steps", runs.front().steps);
   j.value("seed", static_cast<long long>(runs.front().seed));
   j.begin_object("calibration").value("file", display_calibration_path(s.calibration_file)).value("id", s.calibration_id).end_object();
+  write_site(j, s, runs);
   j.value("version", DDPSIM_VERSION);
   j.value("repeats", static_cast<long long>(runs.size()));
   j.begin_array("seeds");
@@ -164,6 +197,12 @@ std::string result_table(const Scenario& s, const std::vector<RunResult>& runs) 
                 display_calibration_path(s.calibration_file).c_str(), s.calibration_id.c_str(),
                 static_cast<unsigned long long>(runs.front().seed), runs.size());
   out += buf;
+  char site_buf[1024];
+  std::snprintf(site_buf, sizeof site_buf, "site: PUE %.6g; carbon intensity %s (%s); energy price %.6g %s/kWh; GPU-hour price %.6g %s\n",
+                s.site.p(kSitePue), format_quantity(s.site.mean_intensity_g_per_kwh(st.mean[0] * 3600.0), Dim::CarbonIntensity).c_str(),
+                s.site.intensity_source().c_str(), s.site.p(kSiteEnergyPrice), s.site.currency.c_str(), s.site.p(kSiteGpuHourPrice),
+                s.site.currency.c_str());
+  out += site_buf;
   for (std::size_t i = 0; i < ms.size(); ++i) {
     if (runs.size() > 1) {
       std::snprintf(buf, sizeof buf, "  %-46s %14.6g  +- %.3g\n", ms[i].path, st.mean[i], st.sd[i]);

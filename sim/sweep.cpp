@@ -356,7 +356,7 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
     for (auto it = s.begin(); it != s.end(); ++it) {
       const std::string name = it->first.Scalar();
       const ParamSpec* spec = find_override_spec(name);
-      if (!spec) {
+      if (!spec && !is_site_param(name)) {
         throw ConfigError(file, yaml_line(it->first), "unknown parameter '" + name + "'" + did_you_mean(name, overridable_parameters()) +
                                                          " (see 'ddpsim list params')");
       }
@@ -367,6 +367,10 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
     auto texts = strings_of(values, "set: " + name, file);
     for (const auto& t : texts) {
       try {
+        if (!spec) {
+          check_site_value(name, t);
+          continue;
+        }
         check_param_range(*spec, parse_param_value(*spec, t));
       } catch (const InputError& e) {
         throw ConfigError(file, yaml_line(values), name + ": " + e.what());
@@ -545,6 +549,23 @@ std::string canonical_config(const Scenario& s) {
   append_params(out, "phase", s.phase.params);
   append_params(out, "node_calibration", s.node_cal);
   append_params(out, "workload_calibration", s.wl_cal);
+  // The site only when given (hashes of runs without site.* stay as they were); a time series by
+  // its content, so an edited file is a new configuration.
+  bool site_given = s.site.has_series() || s.site.currency != "EUR";
+  for (std::size_t i = 0; i < s.site.params.table().size(); ++i) site_given = site_given || s.site.params.is_set(i);
+  if (site_given) {
+    append_params(out, "site", s.site.params);
+    kv("site.currency", s.site.currency);
+    if (s.site.has_series()) {
+      char buf[80];
+      std::snprintf(buf, sizeof buf, "%.17g", s.site.start_time_s);
+      kv("site.start_time", buf);
+      for (const auto& p : s.site.series) {
+        std::snprintf(buf, sizeof buf, "%.17g,%.17g", p.t_s, p.g_per_kwh);
+        kv("site.series", buf);
+      }
+    }
+  }
   return out;
 }
 

@@ -27,6 +27,8 @@ std::vector<std::string> overridable_parameters() {
                               &workload_calibration_table()}) {
     for (const auto& s : t->specs()) out.emplace_back(s.name);
   }
+  for (const auto& s : site_param_table().specs()) out.emplace_back(s.name);
+  for (const auto& t : site_text_params()) out.emplace_back(t.name);
   return out;
 }
 
@@ -92,7 +94,9 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
   s.calibration_file = cal.file;
   s.calibration_id = cal.id;
 
+  s.site = resolve_site(cfg.overrides);
   for (const auto& [name, value] : cfg.overrides) {
+    if (is_site_param(name)) continue;
     bool done = false;
     for (ParamSet* set : {&s.hw.params, &s.wl.params, &s.node_cal, &s.wl_cal}) {
       if (set->table().find(name) >= 0) {

@@ -15,6 +15,7 @@
 #include "hwmodels/hardware.hpp"
 #include "sim/calibration_file.hpp"
 #include "sim/energy.hpp"
+#include "sim/site.hpp"
 #include "workloads/workload.hpp"
 
 namespace ddpsim {
@@ -46,6 +47,7 @@ struct Scenario {
   PhaseSpec phase;
   ParamSet node_cal{node_calibration_table()};
   ParamSet wl_cal{workload_calibration_table()};
+  SiteSpec site;  // PUE, carbon intensity, prices (site.* overrides)
   std::string calibration_file, calibration_id;
   int gpus = 1, gpus_per_node = 4, nodes = 1;
   long long lbs = 1, gbs = 1, max_lbs = 0;

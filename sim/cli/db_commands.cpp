@@ -130,7 +130,7 @@ int cmd_query(const std::vector<std::string>& args) {
       ("phase", po::value<std::string>(), "canned questions: only this phase")
       ("hardware", po::value<std::string>(), "canned questions: only this hardware")
       ("sweep", po::value<std::string>(), "canned questions: only runs of the sweeps with this name")
-      ("format", po::value<std::string>()->default_value("table"), "table | csv | json");
+      ("format", po::value<std::string>()->default_value("table"), "table | csv | json | codecarbon (one row per run with CodeCarbon's emissions.csv columns; filters apply)");
   po::positional_options_description pos;
   pos.add("sql", 1);
   auto vm = parse(args, desc, &pos);
@@ -138,13 +138,18 @@ int cmd_query(const std::vector<std::string>& args) {
     std::cout << desc
               << "\nexamples:\n  ddpsim query --db results.db \"SELECT workload, hardware, gpus, runtime_h, energy_kwh_total FROM runs\"\n"
                  "  ddpsim query --db results.db --best energy --deadline 24h --workload resnet50\n"
-                 "  ddpsim query --db results.db --pareto --format csv\n";
+                 "  ddpsim query --db results.db --pareto --format csv\n"
+                 "  ddpsim query --db results.db --format codecarbon --workload resnet50 > emissions.csv\n";
     return 0;
   }
   if (!vm.count("db")) throw InputError("missing --db (the results database to read)");
   int asked = static_cast<int>(vm.count("sql") + vm.count("best") + vm.count("pareto") + vm.count("scaling"));
-  if (asked != 1) throw InputError("give exactly one of: an SQL statement, --best, --pareto, --scaling");
   QueryFormat format = parse_query_format(vm["format"].as<std::string>());
+  bool codecarbon = format == QueryFormat::CodeCarbon;
+  if (codecarbon && asked != 0) {
+    throw InputError("--format codecarbon writes the runs themselves: give no SQL statement, --best, --pareto or --scaling (filter with --workload/--phase/--hardware/--sweep)");
+  }
+  if (!codecarbon && asked != 1) throw InputError("give exactly one of: an SQL statement, --best, --pareto, --scaling");
   QueryFilter filter;
   if (vm.count("workload")) filter.workload = vm["workload"].as<std::string>();
   if (vm.count("phase")) filter.phase = vm["phase"].as<std::string>();
@@ -158,7 +163,9 @@ int cmd_query(const std::vector<std::string>& args) {
   if (!vm["limit"].defaulted() && !vm.count("best")) throw InputError("--limit goes with --best");
 
   std::pair<std::string, std::vector<std::string>> q;
-  if (vm.count("sql")) {
+  if (codecarbon) {
+    q = codecarbon_query(filter);
+  } else if (vm.count("sql")) {
     q.first = vm["sql"].as<std::string>();
   } else if (vm.count("best")) {
     std::optional<double> deadline_h;

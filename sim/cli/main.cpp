@@ -285,6 +285,11 @@ int cmd_list(const std::vector<std::string>& args) {
     print_params(phase_param_table(), "workloads/catalog/<workload>.yaml: phases.<phase>");
     print_params(node_calibration_table(), "calibration file: hardware.<hardware>");
     print_params(workload_calibration_table(), "calibration file: workloads.<workload>.<hardware>");
+    print_params(site_param_table(), "--set site.<name>=value (run) or set: (sweeps); user inputs, see README 'Carbon and cost'");
+    for (const auto& tp : site_text_params()) {
+      std::printf("  %-32s %-12s default %-14s %s\n", std::string(tp.name).c_str(), "text",
+                  tp.default_value.empty() ? "(none)" : std::string(tp.default_value).c_str(), std::string(tp.help).c_str());
+    }
   } else {
     throw InputError("cannot list '" + what + "'" + did_you_mean(what, std::vector<std::string>{"hardware", "workloads", "params"}) +
                      "; choose hardware, workloads or params");

@@ -23,6 +23,7 @@ const char* dim_name(Dim d) {
     case Dim::Data: return "data size";
     case Dim::Bandwidth: return "bandwidth";
     case Dim::Frequency: return "frequency";
+    case Dim::CarbonIntensity: return "carbon intensity";
     case Dim::Choice: return "choice";
     case Dim::Flag: return "flag";
   }
@@ -37,6 +38,7 @@ const char* dim_si_unit(Dim d) {
     case Dim::Data: return "B";
     case Dim::Bandwidth: return "B/s";
     case Dim::Frequency: return "Hz";
+    case Dim::CarbonIntensity: return "g/kWh";
     default: return "";
   }
 }
@@ -50,7 +52,7 @@ struct UnitDef {
 };
 
 // Decimal prefixes are SI (k = 1e3); binary ones (Ki, Mi, Gi, Ti) are powers of 1024.
-constexpr std::array<UnitDef, 14> kBaseUnits{{
+constexpr std::array<UnitDef, 18> kBaseUnits{{
     {"s", Dim::Time, 1.0},
     {"min", Dim::Time, 60.0},
     {"h", Dim::Time, 3600.0},
@@ -65,6 +67,11 @@ constexpr std::array<UnitDef, 14> kBaseUnits{{
     {"bit/s", Dim::Bandwidth, 0.125},
     {"bps", Dim::Bandwidth, 0.125},
     {"Hz", Dim::Frequency, 1.0},
+    // Carbon intensity (CO2e per electricity); with prefixes: kg/kWh, kg/MWh, t/MWh.
+    {"g/kWh", Dim::CarbonIntensity, 1.0},
+    {"g/MWh", Dim::CarbonIntensity, 1e-3},
+    {"g/Wh", Dim::CarbonIntensity, 1e3},
+    {"t/MWh", Dim::CarbonIntensity, 1e3},
 }};
 
 bool lookup_unit(std::string_view u, Dim& dim, double& factor) {
@@ -116,6 +123,7 @@ std::string example_for(Dim d) {
     case Dim::Data: return "'25 MB' or '40 GiB'";
     case Dim::Bandwidth: return "'200 Gbit/s' or '25 GB/s'";
     case Dim::Frequency: return "'2.4 GHz'";
+    case Dim::CarbonIntensity: return "'400 g/kWh' or '0.4 kg/kWh'";
     case Dim::Ratio: return "'0.5' or '50 %'";
     default: return "a number";
   }
@@ -179,6 +187,9 @@ std::string format_quantity(double v, Dim dim) {
     case Dim::Data: return with_prefix("B");
     case Dim::Bandwidth: return with_prefix("B/s");
     case Dim::Frequency: return with_prefix("Hz");
+    case Dim::CarbonIntensity:
+      std::snprintf(buf, sizeof buf, "%.6g g/kWh", v);
+      return buf;
     default:
       std::snprintf(buf, sizeof buf, "%.6g", v);
       return buf;

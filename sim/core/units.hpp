@@ -8,8 +8,9 @@
 namespace ddpsim {
 
 /// Physical dimension of a declared parameter. SI base for each:
-/// Time s, Power W, Energy J, Data B (bytes), Bandwidth B/s, Frequency Hz.
-enum class Dim { Dimensionless, Count, Ratio, Time, Power, Energy, Data, Bandwidth, Frequency, Choice, Flag };
+/// Time s, Power W, Energy J, Data B (bytes), Bandwidth B/s, Frequency Hz; CarbonIntensity is
+/// kept in g/kWh (grams of CO2-equivalent per kWh of electricity; "0.4 kg/kWh" = 400 g/kWh).
+enum class Dim { Dimensionless, Count, Ratio, Time, Power, Energy, Data, Bandwidth, Frequency, CarbonIntensity, Choice, Flag };
 
 const char* dim_name(Dim d);
 const char* dim_si_unit(Dim d);

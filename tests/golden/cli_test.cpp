@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -135,6 +136,56 @@ TEST(Cli, GoldenCollectiveJsonAndSweep) {
   EXPECT_NE(ab.out.find("alpha_beta"), std::string::npos);
 }
 
+namespace {
+// The number after the first "key": at or after `from` in a JSON text (NaN if absent).
+double json_number(const std::string& json, const std::string& key, std::size_t from = 0) {
+  auto k = json.find("\"" + key + "\": ", from);
+  if (k == std::string::npos) return std::nan("");
+  return std::strtod(json.c_str() + k + key.size() + 4, nullptr);
+}
+}  // namespace
+
+TEST(Cli, RunJsonHasFacilityEnergyEmissionsAndCost) {
+  auto r = cli("run --workload resnet50 --hardware a100 --gpus 4 --lbs 64 --epochs 1 --samples-per-gpu 400 --format json "
+               "--set site.pue=1.2 --set 'site.carbon_intensity=0.4 kg/kWh' --set site.energy_price=0.30 "
+               "--set site.gpu_hour_price=2.5 --set site.currency=USD");
+  ASSERT_EQ(r.code, 0) << r.err;
+  double total = json_number(r.out, "total", r.out.find("\"energy_kwh\""));
+  double gpu_hours = json_number(r.out, "gpu_hours");
+  ASSERT_GT(total, 0);
+  double facility = json_number(r.out, "facility_energy_kwh");
+  EXPECT_NEAR(facility, total * 1.2, 1e-9 * total);
+  EXPECT_NEAR(json_number(r.out, "emissions_kg_co2e"), facility * 0.4, 1e-9 * total);
+  EXPECT_NEAR(json_number(r.out, "cost_energy"), facility * 0.30, 1e-9 * total);
+  EXPECT_NEAR(json_number(r.out, "cost_gpu_hours"), gpu_hours * 2.5, 1e-9 * gpu_hours);
+  EXPECT_NEAR(json_number(r.out, "cost"), facility * 0.30 + gpu_hours * 2.5, 1e-9 * gpu_hours);
+  auto site = r.out.find("\"site\": {");
+  ASSERT_NE(site, std::string::npos);
+  EXPECT_DOUBLE_EQ(json_number(r.out, "pue", site), 1.2);
+  EXPECT_DOUBLE_EQ(json_number(r.out, "carbon_intensity_g_per_kwh", site), 400.0);
+  EXPECT_NE(r.out.find("\"currency\": \"USD\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"not_given\": \"\""), std::string::npos);
+  // Defaults: facility = metered energy, nothing else given, all of it said.
+  auto d = cli("run --workload resnet50 --hardware a100 --gpus 4 --lbs 64 --epochs 1 --samples-per-gpu 400 --format json");
+  ASSERT_EQ(d.code, 0) << d.err;
+  EXPECT_DOUBLE_EQ(json_number(d.out, "facility_energy_kwh"), json_number(d.out, "total", d.out.find("\"energy_kwh\"")));
+  EXPECT_EQ(json_number(d.out, "emissions_kg_co2e"), 0.0);
+  EXPECT_EQ(json_number(d.out, "cost"), 0.0);
+  EXPECT_NE(d.out.find("\"not_given\": \"carbon_intensity, energy_price, gpu_hour_price\""), std::string::npos) << d.out;
+  // A time series: 100 g/kWh until long after the run, so emissions = facility energy x 0.1 kg/kWh.
+  fs::path csv = temp_dir() / "intensity.csv";
+  std::ofstream(csv) << "timestamp,carbon_intensity_g_per_kwh\n2024-01-01T00:00:00Z,100\n2024-01-02T00:00:00Z,900\n";
+  auto ts = cli("run --workload resnet50 --hardware a100 --gpus 4 --lbs 64 --epochs 1 --samples-per-gpu 400 --format json "
+                "--set 'site.carbon_intensity=@" + csv.string() + "' --set site.start_time=2024-01-01T08:00:00Z");
+  ASSERT_EQ(ts.code, 0) << ts.err;
+  EXPECT_NEAR(json_number(ts.out, "emissions_kg_co2e"), json_number(ts.out, "facility_energy_kwh") * 0.1, 1e-12);
+  EXPECT_NE(ts.out.find("\"start_time\": \"2024-01-01T08:00:00Z\""), std::string::npos);
+  // The table shows them too.
+  auto t = cli("run --workload resnet50 --hardware a100 --gpus 4 --lbs 64 --epochs 1 --samples-per-gpu 400 --set site.pue=1.2");
+  ASSERT_EQ(t.code, 0) << t.err;
+  for (const char* k : {"facility_energy_kwh", "emissions_kg_co2e", "cost ", "site: PUE 1.2"}) EXPECT_NE(t.out.find(k), std::string::npos) << k;
+}
+
 TEST(Cli, SameSeedByteIdenticalJson) {
   const std::string args = "run --workload resnet50 --hardware a100 --gpus 16 --gbs 1024 --epochs 1 --seed 42 --format json";
   auto a = cli(args), b = cli(args);
@@ -243,6 +294,8 @@ TEST(Cli, BadInputGivesOneClearMessageAndExitCode2) {
   fs::path badcal = temp_dir() / "badcal.yaml";
   std::ofstream(badcal) << "format: ddpsim-calibration/1\nhardware:\n  a100:\n    cpu.idle_pwer: 80 W\n";
   fs::path trace = temp_dir() / "never.csv";
+  fs::path badci = temp_dir() / "badci.csv";
+  std::ofstream(badci) << "timestamp,carbon_intensity_g_per_kwh\n2024-01-01T00:00:00Z,400\n2024-01-01T01:00:00Z,4OO\n";
   std::string base = "run --workload resnet50 --hardware a100 ";
   std::string t = " --power-trace '" + trace.string() + "'";
   std::vector<std::pair<std::string, std::string>> cases = {
@@ -274,6 +327,14 @@ TEST(Cli, BadInputGivesOneClearMessageAndExitCode2) {
       {"collective --gpus 8", "give exactly one of --bytes and --sweep-bytes"},
       {"collective --gpus 8 --bytes '25 MBs'", "unknown unit"},
       {"collective --gpus 8 --bytes 25MB --set fabric.blocking=2", "did you mean 'fabric.blocking_factor'"},
+      {base + "--gpus 4 --lbs 256 --set site.pue=0.9" + t, "site.pue = 0.9 is outside its valid range [1, 10]"},
+      {base + "--gpus 4 --lbs 256 --set site.pue=-1.2" + t, "site.pue = -1.2 is outside its valid range"},
+      {base + "--gpus 4 --lbs 256 --set site.carbon_intensity=400" + t, "needs a unit"},
+      {base + "--gpus 4 --lbs 256 --set site.carbon_intensty=400g/kWh" + t, "did you mean 'site.carbon_intensity'"},
+      {base + "--gpus 4 --lbs 256 --set site.carbon_intensity=@" + badci.string() + " --set site.start_time=2024-01-01T00:00:00Z" + t,
+       "badci.csv:3: '4OO' is not a carbon intensity in g/kWh"},
+      {base + "--gpus 4 --lbs 256 --set site.carbon_intensity=@" + badci.string() + t, "site.start_time (ISO 8601 UTC) is required"},
+      {base + "--gpus 4 --lbs 256 --set site.start_time=2024-13-01T00:00Z" + t, "not a valid date"},
   };
   for (const auto& [args, expect] : cases) {
     auto r = cli(args);

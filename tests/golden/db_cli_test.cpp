@@ -225,7 +225,7 @@ TEST_F(DbCli, BadSweepInputGivesOneMessageAndExit2WithoutTouchingTheDatabase) {
   expect_one_error_line(ddpsim({"query", "--db", db, "SELECT 1"}), "no such results database");
   expect_one_error_line(ddpsim({"query", "--db", db}), "give exactly one of");
   expect_one_error_line(ddpsim({"query", "--db", db, "--best", "energy", "--deadline", "tomorrow"}), "--deadline");
-  expect_one_error_line(ddpsim({"query", "--db", db, "--pareto", "--format", "xls"}), "--format must be table, csv or json");
+  expect_one_error_line(ddpsim({"query", "--db", db, "--pareto", "--format", "xls"}), "--format must be table, csv, json or codecarbon");
 }
 
 TEST_F(DbCli, RerunSkipsEverythingStored) {
@@ -409,4 +409,71 @@ TEST_F(DbCli, ShardsAreDisjointAndTheirMergeEqualsOneFullRun) {
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_NE(again.out.find("0 new runs, 6 already present"), std::string::npos) << again.out;  // shard 0: points 0, 3, ...
   EXPECT_EQ(runs_table(file("merged.db")), runs_table(file("full.db")));
+}
+
+TEST_F(DbCli, CarbonColumnsAndCodeCarbonRows) {
+  std::string sweep = write("s.yaml",
+                            "name: carbon\nworkload: resnet50\nhardware: a100\nmode: constant_lbs\nlbs: 64\ngpus: [1, 2]\nepochs: 1\n"
+                            "set: {dataset.train_samples: 20000, dataset.val_samples: 1000, site.pue: [1.0, 1.5], "
+                            "site.carbon_intensity: 400 g/kWh, site.energy_price: 0.3, site.currency: USD}\n");
+  std::string db = file("r.db");
+  auto r = ddpsim({"sweep", sweep, "--db", db, "--jobs", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The columns exist and hold energy x PUE, x intensity, x price.
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM runs"), 4);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM runs WHERE abs(facility_energy_kwh - energy_kwh_total * "
+                      "json_extract(result_json, '$.site.pue')) <= 1e-12 * energy_kwh_total "
+                      "AND abs(emissions_kg_co2e - facility_energy_kwh * 0.4) <= 1e-12 * facility_energy_kwh "
+                      "AND abs(cost - facility_energy_kwh * 0.3) <= 1e-12 * facility_energy_kwh AND cost > 0"), 4);
+  EXPECT_EQ(count(db, "SELECT COUNT(DISTINCT json_extract(result_json, '$.site.pue')) FROM runs"), 2);
+
+  auto cc = ddpsim({"query", "--db", db, "--format", "codecarbon"});
+  ASSERT_EQ(cc.code, 0) << cc.err;
+  std::istringstream in(cc.out);
+  std::string header, line;
+  std::getline(in, header);
+  EXPECT_EQ(header,
+            "timestamp,project_name,run_id,experiment_id,duration,emissions,emissions_rate,cpu_power,gpu_power,ram_power,"
+            "cpu_energy,gpu_energy,ram_energy,energy_consumed,country_name,country_iso_code,region,cloud_provider,cloud_region,"
+            "os,python_version,codecarbon_version,cpu_count,cpu_model,gpu_count,gpu_model,longitude,latitude,ram_total_size,"
+            "tracking_mode,on_cloud,pue");
+  std::vector<std::vector<std::string>> rows;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    std::string c;
+    while (std::getline(ss, c, ',')) cells.push_back(c);
+    if (!line.empty() && line.back() == ',') cells.push_back("");
+    rows.push_back(cells);
+  }
+  ASSERT_EQ(rows.size(), 4u);  // one row per run
+  std::set<std::string> pues, run_ids;
+  for (const auto& c : rows) {
+    ASSERT_EQ(c.size(), 32u) << line;
+    EXPECT_EQ(c[0].size(), 19u) << c[0];  // 2024-01-01T00:00:00
+    EXPECT_EQ(c[1], "ddpsim resnet50 train");
+    run_ids.insert(c[2]);
+    double duration = std::stod(c[4]), emissions = std::stod(c[5]);
+    EXPECT_GT(duration, 0);
+    EXPECT_GT(emissions, 0);
+    EXPECT_NEAR(std::stod(c[6]), emissions / duration, 1e-6 * emissions / duration);
+    double e = std::stod(c[10]) + std::stod(c[11]) + std::stod(c[12]);
+    EXPECT_NEAR(std::stod(c[13]), e, 1e-6 * e);
+    EXPECT_NEAR(std::stod(c[8]), std::stod(c[11]) * 3.6e6 / duration, 1e-6 * std::stod(c[8]));  // gpu_power = gpu_energy / duration
+    double pue = std::stod(c[31]);
+    EXPECT_NEAR(emissions, std::stod(c[13]) * pue * 0.4, 1e-6 * emissions);
+    EXPECT_EQ(c[14], "");  // country_name: not known
+    EXPECT_EQ(c[25], "a100");
+    pues.insert(c[31]);
+  }
+  EXPECT_EQ(pues.size(), 2u);
+  EXPECT_EQ(run_ids.size(), 4u);
+  auto filtered = ddpsim({"query", "--db", db, "--format", "codecarbon", "--hardware", "h100"});
+  ASSERT_EQ(filtered.code, 0) << filtered.err;
+  EXPECT_EQ(std::count(filtered.out.begin(), filtered.out.end(), '\n'), 1);  // the header only
+  expect_one_error_line(ddpsim({"query", "--db", db, "--format", "codecarbon", "--pareto"}), "--format codecarbon writes the runs");
+  expect_one_error_line(ddpsim({"query", "--db", db, "--format", "codecarbn", "--pareto"}), "did you mean 'codecarbon'");
+  // A bad site value in a sweep is one message, exit 2.
+  std::string bad = write("bad.yaml", "name: b\nworkload: resnet50\nhardware: a100\nlbs: 64\ngpus: 1\nepochs: 1\nset: {site.pue: 0.5}\n");
+  expect_one_error_line(ddpsim({"sweep", bad, "--db", file("b.db")}), "site.pue = 0.5 is outside its valid range");
 }
