@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 
 namespace ddpsim {
 
@@ -76,7 +77,7 @@ double parse_iso8601_utc(std::string_view text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   double frac = 0;
   auto bad = [&]() {
-    return InputError("'" + std::string(all) + "' is not an ISO 8601 UTC time such as 2024-01-15T08:00:00Z");
+    return InputError(quote_user(all) + " is not an ISO 8601 UTC time such as 2024-01-15T08:00:00Z");
   };
   if (!read_int(s, 4, y) || !eat(s, '-') || !read_int(s, 2, mo) || !eat(s, '-') || !read_int(s, 2, d)) throw bad();
   if (!(eat(s, 'T') || eat(s, 't') || eat(s, ' '))) throw bad();
@@ -94,12 +95,12 @@ double parse_iso8601_utc(std::string_view text) {
     }
   }
   if (!(s.empty() || s == "Z" || s == "z" || s == "+00:00" || s == "+0000")) {
-    throw InputError("'" + std::string(all) + "': only UTC times are accepted (end with Z or +00:00)");
+    throw InputError(quote_user(all) + ": only UTC times are accepted (end with Z or +00:00)");
   }
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60) {
-    throw InputError("'" + std::string(all) + "' is not a valid date and time");
+    throw InputError(quote_user(all) + " is not a valid date and time");
   }
   long long days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   return static_cast<double>(days * 86400 + h * 3600 + mi * 60 + sec) + frac;
@@ -126,6 +127,7 @@ std::string format_iso8601_utc(double unix_s) {
 }
 
 std::vector<IntensityPoint> load_intensity_csv(const std::string& path) {
+  check_input_file(path, "carbon intensity time series");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open the carbon intensity time series");
   std::vector<IntensityPoint> out;
@@ -134,6 +136,9 @@ std::vector<IntensityPoint> load_intensity_csv(const std::string& path) {
   bool header = false;
   while (std::getline(in, line)) {
     ++line_no;
+    if (line_no > limit_of(Limit::kInputRows)) {
+      throw ConfigError(path, line_no, "more than " + std::to_string(limit_of(Limit::kInputRows)) + " lines (limit.input_rows)");
+    }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     std::string_view l = trim(line);
     if (l.empty() || l.front() == '#') continue;
@@ -143,14 +148,14 @@ std::vector<IntensityPoint> load_intensity_csv(const std::string& path) {
         if (!std::isspace(static_cast<unsigned char>(c))) h += c;
       }
       if (h != kCsvHeader) {
-        throw ConfigError(path, line_no, "expected the header '" + std::string(kCsvHeader) + "', found '" + std::string(l) + "'");
+        throw ConfigError(path, line_no, "expected the header " + quote_user(kCsvHeader) + ", found " + quote_user(l));
       }
       header = true;
       continue;
     }
     auto comma = l.find(',');
     if (comma == std::string_view::npos || l.find(',', comma + 1) != std::string_view::npos) {
-      throw ConfigError(path, line_no, "expected two fields 'timestamp,carbon_intensity_g_per_kwh', found '" + std::string(l) + "'");
+      throw ConfigError(path, line_no, "expected two fields 'timestamp,carbon_intensity_g_per_kwh', found " + quote_user(l));
     }
     IntensityPoint p;
     try {
@@ -161,7 +166,7 @@ std::vector<IntensityPoint> load_intensity_csv(const std::string& path) {
     std::string_view v = trim(l.substr(comma + 1));
     auto r = std::from_chars(v.data(), v.data() + v.size(), p.g_per_kwh);
     if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || !std::isfinite(p.g_per_kwh)) {
-      throw ConfigError(path, line_no, "'" + std::string(v) + "' is not a carbon intensity in g/kWh (a plain number)");
+      throw ConfigError(path, line_no, quote_user(v) + " is not a carbon intensity in g/kWh (a plain number)");
     }
     if (p.g_per_kwh < 0 || p.g_per_kwh > 1e4) {
       throw ConfigError(path, line_no, "carbon intensity " + std::string(v) + " g/kWh is outside [0, 10000]");
@@ -172,7 +177,7 @@ std::vector<IntensityPoint> load_intensity_csv(const std::string& path) {
     }
     out.push_back(p);
   }
-  if (!header) throw ConfigError(path, line_no, "empty file: expected the header '" + std::string(kCsvHeader) + "' and rows");
+  if (!header) throw ConfigError(path, line_no, "empty file: expected the header " + quote_user(kCsvHeader) + " and rows");
   if (out.empty()) throw ConfigError(path, line_no, "no rows after the header");
   return out;
 }
@@ -230,7 +235,7 @@ void check_site_value(std::string_view name, std::string_view text) {
   if (name == "site.currency") {
     std::string_view t = trim(text);
     if (t.empty() || t.size() > 16 || std::any_of(t.begin(), t.end(), [](char c) { return c == ',' || c == '"' || std::iscntrl(static_cast<unsigned char>(c)); })) {
-      throw InputError("site.currency: '" + std::string(text) + "' is not a currency label such as EUR or USD");
+      throw InputError("site.currency: " + quote_user(text) + " is not a currency label such as EUR or USD");
     }
     return;
   }
@@ -244,7 +249,7 @@ void check_site_value(std::string_view name, std::string_view text) {
   }
   int i = site_param_table().find(name);
   if (i < 0) {
-    throw InputError("unknown site parameter '" + std::string(name) + "'");
+    throw InputError("unknown site parameter " + quote_user(name));
   }
   ParamSet tmp(site_param_table());
   tmp.set_text(name, text, "check");
