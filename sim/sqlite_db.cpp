@@ -1,5 +1,6 @@
 #include "sim/sqlite_db.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
@@ -61,6 +62,20 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
 }
 
 Database::~Database() { sqlite3_close_v2(db_); }
+
+namespace {
+double steady_now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+}  // namespace
+
+int Database::progress(void* self) {
+  auto* d = static_cast<Database*>(self);
+  return d->deadline_s_ > 0 && steady_now_s() > d->deadline_s_ ? 1 : 0;
+}
+
+void Database::set_time_limit(double seconds) {
+  deadline_s_ = steady_now_s() + seconds;
+  sqlite3_progress_handler(db_, 10000, &Database::progress, this);
+}
 
 void Database::exec(const std::string& sql) {
   char* err = nullptr;

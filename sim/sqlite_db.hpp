@@ -51,9 +51,13 @@ class Database {
   sqlite3* handle() const { return db_; }
   /// SQLite's message for the last failure on this connection.
   std::string errmsg() const;
+  /// Interrupts any statement still running `seconds` from now (SQLITE_INTERRUPT).
+  void set_time_limit(double seconds);
 
  private:
+  static int progress(void* self);
   sqlite3* db_ = nullptr;
+  double deadline_s_ = 0;  // steady-clock seconds; 0 = none
   std::string path_;
   Mode mode_;
 };

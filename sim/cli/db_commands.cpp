@@ -1,7 +1,9 @@
 #include "sim/cli/db_commands.hpp"
 
+#include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -184,7 +186,35 @@ int cmd_query(const std::vector<std::string>& args) {
     q = scaling_query(filter);
   }
   ResultsStore store(vm["db"].as<std::string>(), ResultsStore::Access::ReadOnly);
-  std::cout << format_query_result(run_query(store.db(), q.first, q.second), format);
+  // A filter value that no stored run has is a typo more often than a question: say so, with
+  // the closest stored value.
+  auto check_filter = [&](const char* flag, const char* column, const std::string& value, const char* from) {
+    if (value.empty()) return;
+    QueryResult have = run_query(store.db(), std::string("SELECT DISTINCT ") + column + " FROM " + from + " ORDER BY 1", {});
+    std::vector<std::string> names;
+    for (const auto& row : have.rows) {
+      if (!row.empty() && row[0].type == QueryCell::Type::Text) names.push_back(row[0].s);
+    }
+    if (std::find(names.begin(), names.end(), value) != names.end()) return;
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw InputError(std::string("--") + flag + ": no stored " + (std::string(from) == "runs" ? "run" : "sweep") + " has " + column + " " + quote_user(value) + did_you_mean(value, names) +
+                     (names.empty() ? std::string("; the database holds no runs") : "; stored: " + list));
+  };
+  check_filter("workload", "workload", filter.workload, "runs");
+  check_filter("phase", "phase", filter.phase, "runs");
+  check_filter("hardware", "hardware", filter.hardware, "runs");
+  check_filter("sweep", "name", filter.sweep, "sweeps");
+  const long long seconds = limit_of(Limit::kQuerySeconds);
+  store.db().set_time_limit(static_cast<double>(seconds));
+  QueryResult result;
+  try {
+    result = run_query(store.db(), q.first, q.second);
+  } catch (const SqliteError& e) {
+    if (e.code() != SQLITE_INTERRUPT) throw;
+    throw InputError("the query ran longer than " + std::to_string(seconds) + " s (limit.query_seconds) and was stopped");
+  }
+  std::cout << format_query_result(result, format);
   return 0;
 }
 

@@ -285,6 +285,11 @@ int cmd_list(const std::vector<std::string>& args) {
     print_params(phase_param_table(), "workloads/catalog/<workload>.yaml: phases.<phase>");
     print_params(node_calibration_table(), "calibration file: hardware.<hardware>");
     print_params(workload_calibration_table(), "calibration file: workloads.<workload>.<hardware>");
+    std::printf("\nlimits (bounds on every size a user controls; above them a clear error, exit 2):\n");
+    for (std::size_t i = 0; i < limit_count(); ++i) {
+      const LimitSpec& l = limit_spec_at(i);
+      std::printf("  %-34s %12lld  %s\n", std::string(l.name).c_str(), l.value, std::string(l.help).c_str());
+    }
     print_params(site_param_table(), "--set site.<name>=value (run) or set: (sweeps); user inputs, see README 'Carbon and cost'");
     for (const auto& tp : site_text_params()) {
       std::printf("  %-32s %-12s default %-14s %s\n", std::string(tp.name).c_str(), "text",

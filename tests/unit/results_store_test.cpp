@@ -343,3 +343,15 @@ TEST(QueryFormat, TableCsvJson) {
   EXPECT_NE(j.find("\"s\": \"a,b\""), std::string::npos) << j;
   EXPECT_THROW(parse_query_format("xml"), InputError);
 }
+
+TEST(ResultsStore, TimeLimitStopsARunawayQuery) {
+  Database db(":memory:", Database::Mode::ReadWriteCreate);
+  db.set_time_limit(0.2);
+  // A recursive CTE without an end: interrupted (SQLITE_INTERRUPT = 9) instead of running forever.
+  try {
+    run_query(db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c", {});
+    FAIL() << "the query was not stopped";
+  } catch (const SqliteError& e) {
+    EXPECT_EQ(e.code(), 9) << e.what();
+  }
+}
