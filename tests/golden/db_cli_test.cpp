@@ -468,9 +468,12 @@ TEST_F(DbCli, CarbonColumnsAndCodeCarbonRows) {
   }
   EXPECT_EQ(pues.size(), 2u);
   EXPECT_EQ(run_ids.size(), 4u);
-  auto filtered = ddpsim({"query", "--db", db, "--format", "codecarbon", "--hardware", "h100"});
+  auto filtered = ddpsim({"query", "--db", db, "--format", "codecarbon", "--hardware", "a100"});
   ASSERT_EQ(filtered.code, 0) << filtered.err;
-  EXPECT_EQ(std::count(filtered.out.begin(), filtered.out.end(), '\n'), 1);  // the header only
+  EXPECT_EQ(std::count(filtered.out.begin(), filtered.out.end(), '\n'), 5);  // the header and the four runs
+  // A filter no stored run matches is a typo until shown otherwise: one message with the stored names.
+  expect_one_error_line(ddpsim({"query", "--db", db, "--format", "codecarbon", "--hardware", "h100"}),
+                        "no stored run has hardware 'h100' (did you mean 'a100'?)");
   expect_one_error_line(ddpsim({"query", "--db", db, "--format", "codecarbon", "--pareto"}), "--format codecarbon writes the runs");
   expect_one_error_line(ddpsim({"query", "--db", db, "--format", "codecarbn", "--pareto"}), "did you mean 'codecarbon'");
   // A bad site value in a sweep is one message, exit 2.
