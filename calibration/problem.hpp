@@ -2,6 +2,7 @@
 // A calibration problem: free parameters bound to entries of a calibration, observations of
 // simulated quantities with measured values, and the residuals that tie them (simulator in
 // the loop).
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,13 @@ class CalibrationProblem {
   /// Current values of the parameters in `base` (start point).
   std::vector<double> current_values() const;
   FitResult fit(const LmOptions& options = {}) const;
+
+  /// Simulated results by canonical scenario (every input and parameter value of a run): a
+  /// Jacobian column that moves one hardware's parameter re-simulates only that hardware's runs.
+  /// Shared by copies of the problem; results are deterministic, so reuse changes nothing.
+  struct ResultCache;
+  std::shared_ptr<ResultCache> cache = make_cache();
+  static std::shared_ptr<ResultCache> make_cache();
 };
 
 /// Reads a parameter's value from a calibration (defaults if absent).

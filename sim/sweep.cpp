@@ -527,9 +527,11 @@ void append_params(std::string& out, const char* scope, const ParamSet& set) {
 }
 }  // namespace
 
-std::string canonical_config(const Scenario& s) {
-  std::string out = "ddpsim-config/1\n";
-  auto kv = [&](const char* k, const std::string& v) { out += std::string(k) + "=" + v + "\n"; };
+namespace {
+// Every input of a run, in one order: `kv(key, text)` for the configuration, `params(scope, set)`
+// for each parameter set. canonical_config() prints them; scenario_fingerprint() packs them.
+template <typename Kv, typename Params>
+void visit_config(const Scenario& s, Kv kv, Params params) {
   kv("workload", s.wl.name);
   kv("phase", s.phase.name);
   kv("hardware", s.hw.name);
@@ -544,17 +546,17 @@ std::string canonical_config(const Scenario& s) {
   if (s.config.fast_forward_epochs > 0 && s.config.fast_forward_epochs < s.epochs) {
     kv("fast_forward", std::to_string(s.config.fast_forward_epochs));  // extrapolated results differ
   }
-  append_params(out, "hardware", s.hw.params);
-  append_params(out, "workload", s.wl.params);
-  append_params(out, "phase", s.phase.params);
-  append_params(out, "node_calibration", s.node_cal);
-  append_params(out, "workload_calibration", s.wl_cal);
+  params("hardware", s.hw.params);
+  params("workload", s.wl.params);
+  params("phase", s.phase.params);
+  params("node_calibration", s.node_cal);
+  params("workload_calibration", s.wl_cal);
   // The site only when given (hashes of runs without site.* stay as they were); a time series by
   // its content, so an edited file is a new configuration.
   bool site_given = s.site.has_series() || s.site.currency != "EUR";
   for (std::size_t i = 0; i < s.site.params.table().size(); ++i) site_given = site_given || s.site.params.is_set(i);
   if (site_given) {
-    append_params(out, "site", s.site.params);
+    params("site", s.site.params);
     kv("site.currency", s.site.currency);
     if (s.site.has_series()) {
       char buf[80];
@@ -566,6 +568,32 @@ std::string canonical_config(const Scenario& s) {
       }
     }
   }
+}
+}  // namespace
+
+std::string canonical_config(const Scenario& s) {
+  std::string out = "ddpsim-config/1\n";
+  visit_config(
+      s, [&](const char* k, const std::string& v) { out += std::string(k) + "=" + v + "\n"; },
+      [&](const char* scope, const ParamSet& set) { append_params(out, scope, set); });
+  return out;
+}
+
+std::string scenario_fingerprint(const Scenario& s) {
+  std::string out;
+  out.reserve(2048);
+  visit_config(
+      s,
+      [&](const char*, const std::string& v) {
+        out += v;
+        out += '\0';
+      },
+      [&](const char*, const ParamSet& set) {
+        for (std::size_t i = 0; i < set.table().size(); ++i) {
+          double v = set[i];
+          out.append(reinterpret_cast<const char*>(&v), sizeof v);
+        }
+      });
   return out;
 }
 

@@ -58,6 +58,9 @@ SweepSpec load_sweep_file(const std::string& path);
 /// every hardware, workload, phase and calibration parameter after overrides (SI, %.17g), in
 /// declaration order. Equal texts mean equal simulations (for one ddpsim version).
 std::string canonical_config(const Scenario& scenario);
+/// The same inputs packed (strings and the raw bits of every parameter value): a fast exact key
+/// for caching simulated results (calibration), not stable across versions.
+std::string scenario_fingerprint(const Scenario& scenario);
 /// FNV-1a 64 of canonical_config(), as 16 hex digits.
 std::string config_hash(const Scenario& scenario);
 /// Series of a point: every input but n and the seed, e.g.

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 
 namespace ddpsim {
 
@@ -25,11 +26,14 @@ std::vector<std::string> list_yaml_stems(const std::string& dir) {
 
 std::string resolve_catalog_entry(const std::string& kind, const std::string& name, const std::string& dir) {
   if (name.find('/') != std::string::npos || name.ends_with(".yaml")) return name;
+  std::string path = dir + "/" + name + ".yaml";
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) return path;  // one stat; list the folder only to explain a miss
   auto names = list_yaml_stems(dir);
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     std::string all;
     for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-    throw InputError("unknown " + kind + " '" + name + "'" + did_you_mean(name, names) + "; known: " + all);
+    throw InputError("unknown " + kind + " " + quote_user(name) + did_you_mean(name, names) + "; known: " + all);
   }
   return dir + "/" + name + ".yaml";
 }
