@@ -78,6 +78,32 @@ def read_trace(path):
     return t, p
 
 
+def render(pending, procs=2):
+    """Lays out and writes the figures in `procs` forked processes (layout and PNG encoding are
+    most of the report's time); each child inherits the figures, nothing is pickled."""
+    kids = []
+    for k in range(procs):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                for i, (fig, path) in enumerate(pending):
+                    if i % procs == k:
+                        fig.tight_layout()
+                        fig.savefig(path, dpi=110)
+            except Exception as e:  # report it, let the parent fail
+                print(f"report: rendering a figure failed: {e}", file=sys.stderr)
+                code = 1
+            sys.stdout.flush()
+            os._exit(code)
+        kids.append(pid)
+    failed = [pid for pid in kids if os.waitpid(pid, 0)[1] != 0]
+    for fig, _ in pending:
+        plt.close(fig)
+    if failed:
+        sys.exit(1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
@@ -94,6 +120,7 @@ def main():
     fcn = series_rows(db, "r.workload = 'fourcastnet' AND s.series NOT LIKE '%/grid/%'")
     allser = {**rn, **fcn}
     checks = []  # (finding, measured text, ok)
+    pending = []  # (figure, path): laid out and written at the end, in parallel (render())
 
     def plot(name, ylabel, fn, series, logx=True, logy=False, ideal=False, title=""):
         fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -112,9 +139,7 @@ def main():
         ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=6)
-        fig.tight_layout()
-        fig.savefig(os.path.join(a.figures, name), dpi=110)
-        plt.close(fig)
+        pending.append((fig, os.path.join(a.figures, name)))
 
     const_series = {s: p for s, p in allser.items() if "scaled" not in s}
     # Figure 2: speed-up relative to the smallest n of each series (ideal: n / n0).
@@ -151,9 +176,7 @@ def main():
     ax.set_title("Fig. 4: energy vs GPU hours")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=5)
-    fig.tight_layout()
-    fig.savefig(os.path.join(a.figures, "fig4_energy_vs_gpuh.png"), dpi=110)
-    plt.close(fig)
+    pending.append((fig, os.path.join(a.figures, "fig4_energy_vs_gpuh.png")))
     # Figure 6: mean GPU and CPU-socket power.
     plot("fig6_mean_gpu_power.png", "mean GPU power [W]", lambda p: p[1]["mean_power_w_gpu"], allser,
          title="Fig. 6: mean GPU power")
@@ -182,9 +205,7 @@ def main():
         ax.legend(fontsize=8, loc="upper right")
     axes[-1].set_xlabel("time [s]")
     fig.suptitle("Fig. 5: FourCastNet pre-training, first 300 s, NVML readings every 1 s")
-    fig.tight_layout()
-    fig.savefig(os.path.join(a.figures, "fig5_power_profiles.png"), dpi=110)
-    plt.close(fig)
+    pending.append((fig, os.path.join(a.figures, "fig5_power_profiles.png")))
 
     # ---------------------------------------------------------------- findings
     def get(series_part, where=rn):
@@ -394,6 +415,7 @@ def main():
         L += ["", "## Calibration-set runs, measured vs predicted", "", open(a.validation).read().strip()]
     with open(a.report, "w") as f:
         f.write("\n".join(L) + "\n")
+    render(pending)
     ids = [str(k + 1) for k in range(len(checks))]
     enforce = ids if a.check == "all" else [x for x in a.check.split(",") if x]
     for x in enforce:
