@@ -132,7 +132,40 @@ void write_site(JsonWriter& j, const Scenario& s, const std::vector<RunResult>& 
 
 }  // namespace
 
-std::string result_json(const Scenario& s, const std::vector<RunResult>& runs) {
+void write_provenance(JsonWriter& j, const Scenario& s, bool params) {
+  j.begin_object("provenance");
+  for (auto [key, src] : {std::pair{"node_calibration", &s.node_source}, std::pair{"workload_calibration", &s.workload_source}}) {
+    j.begin_object(key).value("kind", src->kind).value("entry", src->entry).value("how", src->how).end_object();
+  }
+  j.begin_array("warnings");
+  for (const auto& w : s.calibration_warnings) j.value("", w);
+  j.end_array();
+  if (params) {
+    j.begin_array("params");
+    for (const auto& p : calibration_provenance(s.node_cal, s.wl_cal)) {
+      j.begin_object().value("name", p.name).value("value", p.value).value("source", p.source).end_object();
+    }
+    j.end_array();
+  }
+  j.end_object();
+}
+
+std::string provenance_table(const Scenario& s) {
+  std::string out = "calibration of " + s.wl.name + " (" + s.phase.name + ") on " + s.hw.name + ":\n";
+  out += "  node calibration:     " + s.node_source.kind + " - " + s.node_source.how + "\n";
+  out += "  workload calibration: " + s.workload_source.kind + " - " + s.workload_source.how + "\n";
+  for (const auto& w : s.calibration_warnings) out += "  warning: " + w + "\n";
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "  %-32s %-16s %s\n", "parameter", "value", "source");
+  out += buf;
+  for (const auto& p : calibration_provenance(s.node_cal, s.wl_cal)) {
+    std::snprintf(buf, sizeof buf, "  %-32s %-16s ", p.name.c_str(), p.value.c_str());
+    out += buf + p.source + "\n";
+  }
+  return out;
+}
+
+std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, bool param_provenance) {
   Stats st = compute_stats(s, runs);
   const auto& ms = run_metrics();
   auto idx = [&](const char* p) {
@@ -162,6 +195,7 @@ std::string result_json(const Scenario& s, const std::vector<RunResult>& runs) {
   j.value("steps", runs.front().steps);
   j.value("seed", static_cast<long long>(runs.front().seed));
   j.begin_object("calibration").value("file", display_calibration_path(s.calibration_file)).value("id", s.calibration_id).end_object();
+  write_provenance(j, s, param_provenance);
   write_site(j, s, runs);
   j.value("version", DDPSIM_VERSION);
   j.value("repeats", static_cast<long long>(runs.size()));

@@ -18,7 +18,11 @@ const std::vector<Metric>& run_metrics();
 /// Calibration path as reported (relative to the data directory when inside it).
 std::string display_calibration_path(const std::string& path);
 
-std::string result_json(const Scenario& s, const std::vector<RunResult>& runs);
+/// `param_provenance`: also list every calibrated parameter with its value and source (run
+/// --format json); the results database stores the sources of the two sets and the warnings only.
+std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, bool param_provenance = false);
+/// `run --explain`: where the run's calibration comes from, one parameter per line.
+std::string provenance_table(const Scenario& s);
 std::string result_table(const Scenario& s, const std::vector<RunResult>& runs);
 
 }  // namespace ddpsim

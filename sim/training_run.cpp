@@ -89,8 +89,14 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
   s.hw = load_hardware(cfg.hardware);
   s.phase = s.wl.phase(cfg.phase);
   s.config.phase = s.phase.name;
-  s.node_cal = cal.node(s.hw.name);
-  s.wl_cal = cal.workload(s.wl.name, s.hw.name);
+  {
+    CalibrationLookup look = lookup_calibration(cal, s.wl, s.hw);
+    s.node_cal = std::move(look.node_cal);
+    s.wl_cal = std::move(look.wl_cal);
+    s.node_source = std::move(look.node);
+    s.workload_source = std::move(look.workload);
+    s.calibration_warnings = std::move(look.warnings);
+  }
   s.calibration_file = cal.file;
   s.calibration_id = cal.id;
 

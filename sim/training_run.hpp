@@ -15,6 +15,7 @@
 #include "hwmodels/hardware.hpp"
 #include "sim/calibration_file.hpp"
 #include "sim/energy.hpp"
+#include "sim/provenance/calibration_lookup.hpp"
 #include "sim/site.hpp"
 #include "workloads/workload.hpp"
 
@@ -49,6 +50,8 @@ struct Scenario {
   ParamSet wl_cal{workload_calibration_table()};
   SiteSpec site;  // PUE, carbon intensity, prices (site.* overrides)
   std::string calibration_file, calibration_id;
+  CalibrationSource node_source, workload_source;  // where node_cal and wl_cal come from
+  std::vector<std::string> calibration_warnings;   // one line each: transfers and defaults
   int gpus = 1, gpus_per_node = 4, nodes = 1;
   long long lbs = 1, gbs = 1, max_lbs = 0;
   int epochs = 1;
