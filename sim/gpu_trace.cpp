@@ -13,16 +13,7 @@ namespace ddpsim {
 
 namespace {
 
-// Days since 1970-01-01 of a proleptic Gregorian date and back (H. Hinnant's algorithms).
-long long days_from_civil(long long y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const long long era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<long long>(doe) - 719468;
-}
-
+// The proleptic Gregorian date of a day number since 1970-01-01 (H. Hinnant's civil_from_days).
 struct Civil {
   long long y;
   unsigned m, d;
@@ -62,20 +53,6 @@ std::string format_time(double unix_s, const char* date_sep, char time_sep, int 
   return buf;
 }
 
-bool take_uint(std::string_view& s, std::size_t digits, unsigned& out) {
-  if (s.size() < digits) return false;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + digits, out);
-  if (ec != std::errc() || ptr != s.data() + digits) return false;
-  s.remove_prefix(digits);
-  return true;
-}
-
-bool take(std::string_view& s, char c) {
-  if (s.empty() || s.front() != c) return false;
-  s.remove_prefix(1);
-  return true;
-}
-
 }  // namespace
 
 TraceFormat parse_trace_format(const std::string& text) {
@@ -84,31 +61,6 @@ TraceFormat parse_trace_format(const std::string& text) {
   if (text == "perun") return TraceFormat::Perun;
   throw InputError("--trace-format must be wide, nvidia-smi or perun (got " + quote_user(text) + ")" +
                    did_you_mean(text, std::vector<std::string>{"wide", "nvidia-smi", "perun"}));
-}
-
-double parse_iso8601_utc(const std::string& option, const std::string& text) {
-  std::string_view s = text;
-  unsigned y, mo, d, h, mi, sec;
-  double frac = 0;
-  bool ok = take_uint(s, 4, y) && take(s, '-') && take_uint(s, 2, mo) && take(s, '-') && take_uint(s, 2, d) && (take(s, 'T') || take(s, ' ')) &&
-            take_uint(s, 2, h) && take(s, ':') && take_uint(s, 2, mi) && take(s, ':') && take_uint(s, 2, sec);
-  if (ok && take(s, '.')) {
-    double scale = 0.1;
-    ok = !s.empty() && s.front() >= '0' && s.front() <= '9';
-    while (!s.empty() && s.front() >= '0' && s.front() <= '9') {
-      frac += (s.front() - '0') * scale;
-      scale /= 10;
-      s.remove_prefix(1);
-    }
-  }
-  ok = ok && (s == "Z" || s == "+00:00");
-  static constexpr unsigned kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  ok = ok && mo >= 1 && mo <= 12 && d >= 1 && d <= kDays[mo - 1] && h <= 23 && mi <= 59 && sec <= 59;
-  if (ok && mo == 2 && d == 29) ok = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (!ok) {
-    throw InputError(option + " expects an ISO 8601 UTC time such as 2026-01-01T00:00:00Z (got " + quote_user(text) + ")");
-  }
-  return static_cast<double>(days_from_civil(y, mo, d)) * 86400.0 + h * 3600.0 + mi * 60.0 + sec + frac;
 }
 
 std::string nvidia_smi_timestamp(double unix_s) { return format_time(unix_s, "/", ' ', 3); }

@@ -22,9 +22,6 @@ enum class TraceFormat { Wide, NvidiaSmi, Perun };
 /// "wide" | "nvidia-smi" | "perun"; InputError otherwise.
 TraceFormat parse_trace_format(const std::string& text);
 
-/// Seconds since 1970-01-01T00:00:00Z of "YYYY-MM-DDTHH:MM:SS[.fff](Z|+00:00)"; InputError
-/// naming `option` otherwise.
-double parse_iso8601_utc(const std::string& option, const std::string& text);
 /// "YYYY/MM/DD HH:MM:SS.mmm" (nvidia-smi) of seconds since the epoch, UTC.
 std::string nvidia_smi_timestamp(double unix_s);
 /// "YYYY-MM-DDTHH:MM:SS.ffffff" (perun's ids) of seconds since the epoch, UTC.

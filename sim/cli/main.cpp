@@ -80,7 +80,7 @@ int cmd_run(const std::vector<std::string>& args) {
        "as nvidia-smi --query-gpu=timestamp,index,power.draw,utilization.gpu --format=csv writes it, one row per GPU "
        "per sample, index = global rank) | perun (perun-like JSON export: energy per host, device group and GPU)")
       ("trace-nodes", po::value<std::string>(), "nvidia-smi/perun traces: only the GPUs of these nodes, e.g. 0,3 (default: every node)")
-      ("start", po::value<std::string>(), "nvidia-smi/perun traces: absolute time of the run's start, ISO 8601 UTC (default 1970-01-01T00:00:00Z)")
+      ("start", po::value<std::string>(), "nvidia-smi/perun traces: absolute time of the run's start, ISO 8601 UTC (default: site.start_time if set, else 1970-01-01T00:00:00Z)")
       ("sample-interval", po::value<std::string>()->default_value("1s"), "power trace sampling interval, e.g. 1s, 100ms")
       ("gpu-sensor", po::value<std::string>()->default_value("mean"),
        "GPU columns of the power trace: mean (exact interval means) or nvml (what the GPU's power sensor reports at "
@@ -166,9 +166,17 @@ int cmd_run(const std::vector<std::string>& args) {
       if (vm.count(opt)) throw InputError(std::string("--") + opt + " applies to --trace-format nvidia-smi or perun");
     }
   }
-  double start_unix_s = vm.count("start") ? parse_iso8601_utc("--start", vm["start"].as<std::string>()) : 0.0;
+  double start_unix_s = 0;
+  if (vm.count("start")) {
+    try {
+      start_unix_s = parse_iso8601_utc(vm["start"].as<std::string>());
+    } catch (const InputError& e) {
+      throw InputError(std::string("--start: ") + e.what());
+    }
+  }
 
   Scenario s = resolve_scenario(cfg);
+  if (!vm.count("start") && !s.site.start_time.empty()) start_unix_s = s.site.start_time_s;  // --set site.start_time=...
   std::vector<int> trace_nodes;
   if (vm.count("trace-nodes")) trace_nodes = parse_node_list("--trace-nodes", vm["trace-nodes"].as<std::string>(), s.nodes);
   std::vector<RunResult> runs;
