@@ -128,8 +128,9 @@ void GpuTraceWriter::on_probe(int probe, Tick t, double power_w, Phase phase) {
     } else {
       p.changes.emplace_back(t, power_w);
     }
-    // Keep the last change at or before what the next sample's window can reach.
-    Tick keep_from = bin_start_ + interval_ - window_;
+    // Keep the last change at or before where the next sample's window can start (the next
+    // sample is after bin_start_: the end of this bin, or the end of the run within it).
+    Tick keep_from = bin_start_ - window_;
     while (p.changes.size() > 1 && p.changes[1].first <= keep_from) p.changes.pop_front();
   }
 }

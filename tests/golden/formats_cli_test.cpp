@@ -191,3 +191,36 @@ TEST(Cli, NvidiaSmiTraceOf4096GpusStreamsRows) {
   EXPECT_GE(samples, 1000u);
   EXPECT_EQ(rows, samples * 4096);
 }
+
+// The long format samples exactly as the wide one: the same readings for the GPUs of node 0,
+// as interval means and through the NVML sensor model (instantaneous on A100, 1 s on H100).
+TEST(Cli, NvidiaSmiTraceHasTheWideTracesReadings) {
+  for (std::string hw : {"a100", "h100"}) {
+    for (std::string sensor : {"mean", "nvml"}) {
+      SCOPED_TRACE(hw + " " + sensor);
+      fs::path wide = temp_dir() / "wide.csv", smi = temp_dir() / "long.csv";
+      std::string run = "run --workload resnet50 --hardware " + hw + " --gpus 8 --lbs 64 --epochs 1 --samples-per-gpu 1000 --sample-interval 300ms " +
+                        "--gpu-sensor " + sensor + " --power-trace ";
+      ASSERT_EQ(cli(run + "'" + wide.string() + "'").code, 0);
+      ASSERT_EQ(cli(run + "'" + smi.string() + "' --trace-format nvidia-smi").code, 0);
+      auto w = lines_of(slurp(wide)), l = lines_of(slurp(smi));
+      const std::size_t per_node = 4;  // both node types have 4 GPUs
+      ASSERT_GT(w.size(), 3u);
+      ASSERT_EQ(l.size() - 1, (w.size() - 1) * 8);
+      for (std::size_t k = 1; k < w.size(); ++k) {
+        std::vector<double> cells;
+        std::stringstream ss(w[k]);
+        std::string c;
+        while (std::getline(ss, c, ',')) cells.push_back(std::stod(c));
+        ASSERT_EQ(cells.size(), 5 + per_node);
+        for (std::size_t g = 0; g < per_node; ++g) {
+          const std::string& row = l[1 + (k - 1) * 8 + g];
+          auto p = row.find(", " + std::to_string(g) + ", ");
+          ASSERT_NE(p, std::string::npos) << row;
+          double smi_w = std::stod(row.substr(p + 4 + std::to_string(g).size()));
+          EXPECT_NEAR(smi_w, cells[5 + g], 0.0051) << row << " vs " << w[k];
+        }
+      }
+    }
+  }
+}
