@@ -203,6 +203,10 @@ class PerunJsonReader {
     }
     if (type == kSensor) {
       if (auto raw = node["raw_data"]) read_series(raw, ctx, id);
+      PerunSummary sensor = summarize_node(node, kSensor, ctx);
+      sensor.host = ctx.host;
+      sensor.group = ctx.group;
+      out_.sensors.push_back(std::move(sensor));
     }
     std::size_t first_host = out_.hosts.size();
     std::vector<std::pair<std::string, PerunSummary>> groups;

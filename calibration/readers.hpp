@@ -122,9 +122,10 @@ std::vector<GpuPowerSummary> summarize(const GpuPowerLog& log);
 
 struct PerunSummary {
   std::string id;      // the node's id (run: the run/round id; host: the host name)
-  int type = 0;        // 3 run, 4 host
+  int type = 0;        // 3 run, 4 host, 6 sensor
   std::string run_id;  // for hosts: the enclosing run's id
-  std::string host;    // for hosts: = id
+  std::string host;    // for hosts: = id; for sensors: the enclosing host
+  std::string group;   // for sensors: the device group (deviceType: cpu, gpu, ram, ...)
   // NaN where the node has no such metric.
   double runtime_s = 0;
   double energy_j = 0, cpu_energy_j = 0, gpu_energy_j = 0, dram_energy_j = 0;
@@ -149,6 +150,7 @@ struct PerunExport {
   std::string app_id;
   std::vector<PerunSummary> runs;   // type 3 nodes, in file order
   std::vector<PerunSummary> hosts;  // type 4 nodes, in file order
+  std::vector<PerunSummary> sensors;  // type 6 nodes (one device each, e.g. GPU-3), in file order
   std::vector<PerunSeries> series;  // sensors with raw_data
 };
 

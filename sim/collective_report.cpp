@@ -1,5 +1,6 @@
 #include "sim/collective_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -69,6 +70,8 @@ CollectiveReport run_collectives(const CollectiveQuery& q) {
   CollectiveReport rep;
   rep.hardware = hw.name;
   rep.gpus = q.gpus;
+  rep.gpus_per_node = g;
+  rep.gpu_model = hw.gpu_model.empty() ? hw.name : hw.gpu_model;
   rep.calibration_id = cal.id;
   bool fabric_model = static_cast<int>(hw.p(kNcclModel)) == 0;
   rep.model = fabric_model ? "fabric" : "alpha_beta";
@@ -137,6 +140,77 @@ std::string collective_table(const CollectiveReport& r) {
                   x.protocol.c_str(), x.time_s * 1e6, x.algbw_bps / 1e9, x.busbw_bps / 1e9);
     out += buf;
   }
+  return out;
+}
+
+// Reproduces nccl-tests (src/common.cu, v2.x) as all_reduce_perf prints it for float/sum:
+//   "# nThread %d nGpus %d minBytes %ld maxBytes %ld step: %ld(%s) warmup iters: %d iters: %d
+//    agg iters: %d validation: %d graph: %d", "#", "# Using devices", one
+//   "#  Rank %2d Group %2d Pid %6d on %10s device %2d [0x%02x] %s" per rank, "#", then
+//   print_header():
+//   "# %10s  %12s  %8s  %6s  %6s           out-of-place                       in-place          "
+//   "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s %6s  %7s  %6s  %6s %6s"   (size count type redop
+//                                                   root time algbw busbw #wrong time ...)
+//   "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %5s  %7s  %6s  %6s  %5s" ((B) (elements) ...)
+//   rows: "%12li  %12li  %8s  %6s  %6i" (size, count, type, redop, root), then per group
+//   (out-of-place, then in-place) "  %7s  %6.2f  %6.2f  %5g" (time, algbw, busbw, #wrong) with
+//   the time string "%7.0f" at >= 10000 us, "%7.1f" at >= 100 us, else "%7.2f" (BenchTime);
+//   "# Out of bounds values : %d %s" (OK), "# Avg bus bandwidth    : %g %s" ("" without -c: a
+//   trailing space) where the average runs over every busbw printed (both groups), and "#".
+// The simulator: in-place time = out-of-place time, #wrong = 0; size = count x 4 B (whole
+// floats, as nccl-tests rounds); one process per GPU (nGpus 1, as with mpirun/srun), Pid 0,
+// host "node<k>", bus id 0x00; at most 8 rank lines, then "#  ... (N ranks, simulated by ddpsim)".
+std::string collective_nccl_tests(const CollectiveReport& r) {
+  std::string out;
+  char buf[512];
+  auto add = [&](int n) {
+    if (n > 0) out.append(buf, std::min(static_cast<std::size_t>(n), sizeof buf - 1));
+  };
+  auto size_of = [](double bytes) { return static_cast<long long>(std::floor(bytes / 4)) * 4; };
+  long long min_b = r.rows.empty() ? 0 : size_of(r.rows.front().bytes), max_b = r.rows.empty() ? 0 : size_of(r.rows.back().bytes);
+  std::string step = "1048576(bytes)";  // nccl-tests' default -i when one size is given
+  if (r.rows.size() > 1 && r.rows[0].bytes > 0) {
+    double f = r.rows[1].bytes / r.rows[0].bytes;
+    std::snprintf(buf, sizeof buf, "%g(factor)", std::round(f * 1000) / 1000);
+    step = buf;
+  }
+  add(std::snprintf(buf, sizeof buf,
+                    "# nThread %d nGpus %d minBytes %lld maxBytes %lld step: %s warmup iters: %d iters: %d agg iters: %d validation: %d graph: %d\n",
+                    1, 1, min_b, max_b, step.c_str(), 5, 20, 1, 1, 0));
+  out += "#\n# Using devices\n";
+  const int shown = std::min(r.gpus, 8);
+  const int per_node = std::max(1, r.gpus_per_node);
+  for (int rank = 0; rank < shown; ++rank) {
+    std::string host = "node" + std::to_string(rank / per_node);
+    add(std::snprintf(buf, sizeof buf, "#  Rank %2d Group %2d Pid %6d on %10s device %2d [0x%02x] %s\n", rank, 0, 0, host.c_str(),
+                      rank % per_node, 0, r.gpu_model.c_str()));
+  }
+  if (r.gpus > shown) add(std::snprintf(buf, sizeof buf, "#  ... (%d ranks, simulated by ddpsim)\n", r.gpus));
+  out += "#\n";
+  add(std::snprintf(buf, sizeof buf, "# %10s  %12s  %8s  %6s  %6s           out-of-place                       in-place          \n", "", "", "",
+                    "", ""));
+  add(std::snprintf(buf, sizeof buf, "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s %6s  %7s  %6s  %6s %6s\n", "size", "count", "type", "redop",
+                    "root", "time", "algbw", "busbw", "#wrong", "time", "algbw", "busbw", "#wrong"));
+  add(std::snprintf(buf, sizeof buf, "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %5s  %7s  %6s  %6s  %5s\n", "(B)", "(elements)", "", "", "",
+                    "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)", ""));
+  double bw_sum = 0;
+  int bw_count = 0;
+  for (const auto& x : r.rows) {
+    long long count = static_cast<long long>(std::floor(x.bytes / 4));
+    add(std::snprintf(buf, sizeof buf, "%12lld  %12lld  %8s  %6s  %6i", count * 4, count, "float", "sum", -1));
+    const double us = x.time_s * 1e6;
+    char time_str[100];
+    std::snprintf(time_str, sizeof time_str, us >= 10000.0 ? "%7.0f" : us >= 100.0 ? "%7.1f" : "%7.2f", us);
+    for (int group = 0; group < 2; ++group) {  // out-of-place, in-place
+      add(std::snprintf(buf, sizeof buf, "  %7s  %6.2f  %6.2f  %5g", time_str, x.algbw_bps / 1e9, x.busbw_bps / 1e9, 0.0));
+      bw_sum += x.busbw_bps / 1e9;
+      ++bw_count;
+    }
+    out += "\n";
+  }
+  add(std::snprintf(buf, sizeof buf, "# Out of bounds values : %d %s\n", 0, "OK"));
+  add(std::snprintf(buf, sizeof buf, "# Avg bus bandwidth    : %g %s\n", bw_count ? bw_sum / bw_count : 0.0, ""));
+  out += "#\n";
   return out;
 }
 

@@ -24,7 +24,8 @@ struct CollectiveRow {
 
 struct CollectiveReport {
   std::string hardware, model, fabric, calibration_id;
-  int gpus = 0;
+  std::string gpu_model;  // e.g. "NVIDIA A100-SXM4-40GB" (for the nccl-tests device lines)
+  int gpus = 0, gpus_per_node = 1;
   std::vector<CollectiveRow> rows;
 };
 
@@ -33,5 +34,8 @@ std::vector<double> parse_size_range(const std::string& text);
 CollectiveReport run_collectives(const CollectiveQuery& q);
 std::string collective_json(const CollectiveReport& r, bool single);
 std::string collective_table(const CollectiveReport& r);
+/// nccl-tests' all_reduce_perf output (header, device lines, the out-of-place and in-place
+/// groups, "# Out of bounds values" and "# Avg bus bandwidth"), so its log parsers read it.
+std::string collective_nccl_tests(const CollectiveReport& r);
 
 }  // namespace ddpsim

@@ -28,6 +28,7 @@ int EnergyLedger::add_device(Component c, double power_w, Phase phase, bool prob
   if (probe) {
     probe_idx = static_cast<int>(probe_power_w_.size());
     probe_power_w_.push_back(power_w);
+    if (observer_) observer_->on_probe(probe_idx, 0, power_w, phase);
   }
   devs_.push_back(Device{c, phase, power_w, 0, 0.0, probe_idx});
   comp_power_w_[static_cast<int>(c)] += power_w;
@@ -54,7 +55,10 @@ void EnergyLedger::set(int dev, Tick now, double power_w, Phase phase) {
   phase_energy_j_[static_cast<std::size_t>(c)][static_cast<std::size_t>(d.phase)] += e;
   phase_time_s_[static_cast<std::size_t>(c)][static_cast<std::size_t>(d.phase)] += dt_s;
   comp_power_w_[static_cast<std::size_t>(c)] += power_w - d.power_w;
-  if (d.probe >= 0) probe_power_w_[static_cast<std::size_t>(d.probe)] = power_w;
+  if (d.probe >= 0) {
+    probe_power_w_[static_cast<std::size_t>(d.probe)] = power_w;
+    if (observer_ && (power_w != d.power_w || phase != d.phase)) observer_->on_probe(d.probe, now, power_w, phase);
+  }
   d.power_w = power_w;
   d.phase = phase;
   d.since = now;

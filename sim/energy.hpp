@@ -24,6 +24,13 @@ class PowerObserver {
   virtual void on_interval(Tick t0, Tick t1, const std::array<double, kComponents>& component_power_w,
                            const std::vector<double>& probe_power_w) = 0;
   virtual void on_finish(Tick end) = 0;
+  /// Probed device `probe` draws `power_w` in `phase` from `t` on: called when it is added
+  /// (t = 0) and at each change, after on_interval has covered the time up to `t`.
+  virtual void on_probe(int probe, Tick t, double power_w, Phase phase) {
+    (void)probe, (void)t, (void)power_w, (void)phase;
+  }
+  /// Whether the GPUs of node `node` are probed (in rank order); default: those of node 0.
+  virtual bool probes_node(int node) const { return node == 0; }
 
  protected:
   ~PowerObserver() = default;
@@ -32,6 +39,7 @@ class PowerObserver {
 class EnergyLedger {
  public:
   explicit EnergyLedger(PowerObserver* observer = nullptr) : observer_(observer) {}
+  PowerObserver* observer() const { return observer_; }
   /// Adds a device drawing `power_w` from time 0. Probed devices are reported to the observer.
   int add_device(Component c, double power_w, Phase phase, bool probe = false);
   /// From `now` on, device `dev` draws `power_w` in `phase`.

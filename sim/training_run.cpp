@@ -380,7 +380,8 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
     rk.node = r / s.gpus_per_node;
     int local = r % s.gpus_per_node;
     rk.socket = rk.node * sockets_per_node_ + local * sockets_per_node_ / s.gpus_per_node;
-    rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w, Phase::Idle, rk.node == 0);
+    rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w, Phase::Idle,
+                                    ledger_.observer() ? ledger_.observer()->probes_node(rk.node) : rk.node == 0);
     rk.loader = DataLoader(r, workers, prefetch, this, s.wl.p(kPinMemory) != 0.0);
     rk.rng = Rng(seed, static_cast<std::uint64_t>(r));
     rk.loader_rng = Rng(seed, (1ull << 32) + static_cast<std::uint64_t>(r));

@@ -20,6 +20,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/units.hpp"
+#include "sim/gpu_trace.hpp"
 #include "sim/power_trace.hpp"
 #include "sim/report.hpp"
 #include "sim/training_run.hpp"
@@ -73,7 +74,13 @@ int cmd_run(const std::vector<std::string>& args) {
       ("blocking-factor", po::value<std::string>(), "fabric what-if: leaf down:up ratio, 2 = 2:1 oversubscribed (fabric.blocking_factor)")
       ("algorithm", po::value<std::string>(), "allreduce algorithm: auto | ring | tree | hierarchical (nccl.algorithm)")
       ("fast-forward", po::value<std::string>()->implicit_value("3"), "simulate K epochs (default 3) and extrapolate the rest (steady state)")
-      ("power-trace", po::value<std::string>(), "write the simulated power timeline (first repeat) to this CSV file")
+      ("power-trace", po::value<std::string>(), "write the simulated power timeline (first repeat) to this file")
+      ("trace-format", po::value<std::string>()->default_value("wide"),
+       "power trace format: wide (CSV: relative time_s, component totals, the GPUs of node 0) | nvidia-smi (long CSV "
+       "as nvidia-smi --query-gpu=timestamp,index,power.draw,utilization.gpu --format=csv writes it, one row per GPU "
+       "per sample, index = global rank) | perun (perun-like JSON export: energy per host, device group and GPU)")
+      ("trace-nodes", po::value<std::string>(), "nvidia-smi/perun traces: only the GPUs of these nodes, e.g. 0,3 (default: every node)")
+      ("start", po::value<std::string>(), "nvidia-smi/perun traces: absolute time of the run's start, ISO 8601 UTC (default: site.start_time if set, else 1970-01-01T00:00:00Z)")
       ("sample-interval", po::value<std::string>()->default_value("1s"), "power trace sampling interval, e.g. 1s, 100ms")
       ("gpu-sensor", po::value<std::string>()->default_value("mean"),
        "GPU columns of the power trace: mean (exact interval means) or nvml (what the GPU's power sensor reports at "
@@ -147,7 +154,31 @@ int cmd_run(const std::vector<std::string>& args) {
     throw InputError("--gpu-sensor must be mean or nvml, not '" + gpu_sensor + "'");
   }
 
+  const TraceFormat trace_format = parse_trace_format(vm["trace-format"].as<std::string>());
+  if (!vm.count("power-trace")) {
+    for (const char* opt : {"trace-nodes", "start"}) {
+      if (vm.count(opt)) throw InputError(std::string("--") + opt + " needs --power-trace");
+    }
+    if (!vm["trace-format"].defaulted()) throw InputError("--trace-format needs --power-trace");
+  }
+  if (trace_format == TraceFormat::Wide) {
+    for (const char* opt : {"trace-nodes", "start"}) {
+      if (vm.count(opt)) throw InputError(std::string("--") + opt + " applies to --trace-format nvidia-smi or perun");
+    }
+  }
+  double start_unix_s = 0;
+  if (vm.count("start")) {
+    try {
+      start_unix_s = parse_iso8601_utc(vm["start"].as<std::string>());
+    } catch (const InputError& e) {
+      throw InputError(std::string("--start: ") + e.what());
+    }
+  }
+
   Scenario s = resolve_scenario(cfg);
+  if (!vm.count("start") && !s.site.start_time.empty()) start_unix_s = s.site.start_time_s;  // --set site.start_time=...
+  std::vector<int> trace_nodes;
+  if (vm.count("trace-nodes")) trace_nodes = parse_node_list("--trace-nodes", vm["trace-nodes"].as<std::string>(), s.nodes);
   std::vector<RunResult> runs;
   std::string trace_path = vm.count("power-trace") ? vm["power-trace"].as<std::string>() : "";
   std::string tmp_trace = trace_path.empty() ? "" : trace_path + ".tmp";
@@ -158,8 +189,23 @@ int cmd_run(const std::vector<std::string>& args) {
         std::ofstream out(tmp_trace, std::ios::binary);
         if (!out) throw IoError("cannot write power trace " + trace_path);
         double window_s = gpu_sensor == "nvml" ? s.hw.p(kGpuSensorWindow) : -1.0;
-        PowerTraceWriter writer(out, interval_s, std::min(s.gpus, s.gpus_per_node), window_s);
-        runs.push_back(simulate(s, seed, &writer));
+        if (trace_format == TraceFormat::Wide) {
+          PowerTraceWriter writer(out, interval_s, std::min(s.gpus, s.gpus_per_node), window_s);
+          runs.push_back(simulate(s, seed, &writer));
+        } else {
+          GpuTraceOptions o;
+          o.format = trace_format;
+          o.interval_s = interval_s;
+          o.sensor_window_s = window_s;
+          o.gpus = s.gpus;
+          o.gpus_per_node = s.gpus_per_node;
+          o.nodes = s.nodes;
+          o.trace_nodes = trace_nodes;
+          o.start_unix_s = start_unix_s;
+          o.app_id = s.wl.name;
+          GpuTraceWriter writer(out, o);
+          runs.push_back(simulate(s, seed, &writer));
+        }
         out.close();
         if (!out) throw IoError("cannot write power trace " + trace_path);
       } else {
@@ -190,7 +236,8 @@ int cmd_collective(const std::vector<std::string>& args) {
       ("protocol", po::value<std::string>()->default_value(""), "LL | LL128 | Simple | auto (default: nccl.protocol)")
       ("calibration", po::value<std::string>(), "calibration YAML (default: the shipped one)")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a hardware or node calibration parameter: --set name=value")
-      ("format", po::value<std::string>()->default_value("table"), "table | json");
+      ("format", po::value<std::string>()->default_value("table"),
+       "table | json | nccl-tests (all_reduce_perf's output, read by nccl-tests log parsers)");
   auto vm = parse(args, desc);
   if (vm.count("help")) {
     std::cout << desc << "\nexamples:\n  ddpsim collective --hardware a100 --gpus 16 --bytes 25MB --format json\n"
@@ -200,7 +247,9 @@ int cmd_collective(const std::vector<std::string>& args) {
   if (!vm.count("gpus")) throw InputError("missing --gpus (see 'ddpsim collective --help')");
   if (vm.count("bytes") == vm.count("sweep-bytes")) throw InputError("give exactly one of --bytes and --sweep-bytes");
   std::string format = vm["format"].as<std::string>();
-  if (format != "table" && format != "json") throw InputError("--format must be table or json (got '" + format + "')");
+  if (format != "table" && format != "json" && format != "nccl-tests") {
+    throw InputError("--format must be table, json or nccl-tests (got " + quote_user(format) + ")");
+  }
   CollectiveQuery q;
   q.hardware = vm["hardware"].as<std::string>();
   q.gpus = static_cast<int>(parse_bounded_positive("--gpus", vm["gpus"].as<std::string>(), Limit::kGpus));
@@ -227,7 +276,9 @@ int cmd_collective(const std::vector<std::string>& args) {
     }
   }
   CollectiveReport rep = run_collectives(q);
-  std::cout << (format == "json" ? collective_json(rep, vm.count("bytes") > 0) : collective_table(rep));
+  std::cout << (format == "json"         ? collective_json(rep, vm.count("bytes") > 0)
+                : format == "nccl-tests" ? collective_nccl_tests(rep)
+                                         : collective_table(rep));
   return 0;
 }
 

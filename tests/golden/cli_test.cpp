@@ -88,7 +88,7 @@ TEST(Cli, HelpAndVersion) {
   auto rh = cli("run --help");
   EXPECT_EQ(rh.code, 0);
   for (const char* flag : {"--workload", "--hardware", "--gpus", "--lbs", "--gbs", "--epochs", "--phase", "--samples-per-gpu",
-                           "--seed", "--repeats", "--calibration", "--power-trace", "--sample-interval", "--gpu-sensor", "--format", "--set"}) {
+                           "--seed", "--repeats", "--calibration", "--power-trace", "--sample-interval", "--gpu-sensor", "--trace-format", "--trace-nodes", "--start", "--format", "--set"}) {
     EXPECT_NE(rh.out.find(flag), std::string::npos) << flag;
   }
   EXPECT_EQ(cli("list --help").code, 0);
