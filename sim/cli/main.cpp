@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "sim/cli/calibration_cmds.hpp"
 #include "sim/cli/cli_options.hpp"
 #include "sim/cli/db_commands.hpp"
+#include "sim/core/atomic_file.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/units.hpp"
@@ -32,7 +34,7 @@ using ddpsim::cli::parse_positive;
 
 namespace {
 
-const std::vector<std::string> kCommands = {"run", "collective", "sweep", "merge", "query", "calibrate", "validate", "list", "bench", "version", "help"};
+const std::vector<std::string> kCommands = {"run", "collective", "sweep", "merge", "query", "check", "calibrate", "validate", "list", "bench", "version", "help"};
 
 const char* kUsage =
     "ddpsim - discrete-event simulator of data-parallel neural-network training:\n"
@@ -44,6 +46,7 @@ const char* kUsage =
     "  sweep       run a what-if sweep file into a results database (parallel, resumable)\n"
     "  merge       combine results databases (e.g. the shards of a sweep)\n"
     "  query       SQL or canned questions (--best, --pareto, --scaling) on a results database\n"
+    "  check       verify a results database (integrity_check, the checksum of every stored result)\n"
     "  calibrate   fit the model to measured runs and traces, write a calibration file\n"
     "  validate    measured vs predicted (leave-one-out), with two baseline estimators\n"
     "  list        list hardware, workloads or every model parameter\n"
@@ -149,31 +152,20 @@ int cmd_run(const std::vector<std::string>& args) {
 
   Scenario s = resolve_scenario(cfg);
   std::vector<RunResult> runs;
-  std::string trace_path = vm.count("power-trace") ? vm["power-trace"].as<std::string>() : "";
-  std::string tmp_trace = trace_path.empty() ? "" : trace_path + ".tmp";
-  try {
-    for (int k = 0; k < cfg.repeats; ++k) {
-      std::uint64_t seed = cfg.seed + static_cast<std::uint64_t>(k);
-      if (k == 0 && !trace_path.empty()) {
-        std::ofstream out(tmp_trace, std::ios::binary);
-        if (!out) throw IoError("cannot write power trace " + trace_path);
-        double window_s = gpu_sensor == "nvml" ? s.hw.p(kGpuSensorWindow) : -1.0;
-        PowerTraceWriter writer(out, interval_s, std::min(s.gpus, s.gpus_per_node), window_s);
-        runs.push_back(simulate(s, seed, &writer));
-        out.close();
-        if (!out) throw IoError("cannot write power trace " + trace_path);
-      } else {
-        runs.push_back(simulate(s, seed));
-      }
+  // The trace goes to a temporary beside it, renamed when the run succeeded.
+  std::optional<AtomicOutput> trace;
+  if (vm.count("power-trace")) trace.emplace(vm["power-trace"].as<std::string>(), "--power-trace");
+  for (int k = 0; k < cfg.repeats; ++k) {
+    std::uint64_t seed = cfg.seed + static_cast<std::uint64_t>(k);
+    if (k == 0 && trace) {
+      double window_s = gpu_sensor == "nvml" ? s.hw.p(kGpuSensorWindow) : -1.0;
+      PowerTraceWriter writer(trace->stream(), interval_s, std::min(s.gpus, s.gpus_per_node), window_s);
+      runs.push_back(simulate(s, seed, &writer));
+    } else {
+      runs.push_back(simulate(s, seed));
     }
-    if (!trace_path.empty()) std::filesystem::rename(tmp_trace, trace_path);
-  } catch (...) {
-    if (!tmp_trace.empty()) {
-      std::error_code ec;
-      std::filesystem::remove(tmp_trace, ec);
-    }
-    throw;
   }
+  if (trace) trace->commit();
   std::cout << (format == "json" ? result_json(s, runs) : result_table(s, runs));
   return 0;
 }
@@ -341,6 +333,7 @@ int main(int argc, char** argv) {
     if (cmd == "sweep") return cli::cmd_sweep(rest);
     if (cmd == "merge") return cli::cmd_merge(rest);
     if (cmd == "query") return cli::cmd_query(rest);
+    if (cmd == "check") return cli::cmd_check(rest);
     throw InputError("unknown command " + quote_user(cmd) + did_you_mean(cmd, kCommands) + " (see 'ddpsim help')");
   } catch (const InputError& e) {
     std::cerr << "ddpsim: error: " << escape_controls(e.what()) << "\n";
