@@ -104,6 +104,14 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+std::string read_file_prefix(const std::string& path, std::size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::string out(n, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(n));
+  out.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return out;
+}
+
 std::set<std::string> table_columns(Database& db, const std::string& schema, const std::string& table) {
   std::set<std::string> out;
   Statement st = db.prepare("PRAGMA " + quote_identifier(schema) + ".table_info(" + quote_identifier(table) + ")");
@@ -157,8 +165,11 @@ void ResultsStore::check_or_create(bool writable) {
     app_id = db_.scalar_int("PRAGMA application_id").value_or(0);
     version = db_.scalar_int("PRAGMA user_version").value_or(0);
   } catch (const DatabaseCorrupt&) {
-    throw DatabaseCorrupt(path + ": not a ddpsim results database: the file is not an SQLite database or is corrupt (" +
-                          db_.errmsg() + ")");
+    // An SQLite header with unreadable pages behind it is a damaged database; anything else is
+    // most likely some other file.
+    bool sqlite_header = read_file_prefix(path, 16) == std::string("SQLite format 3", 16);
+    throw DatabaseCorrupt(path + (sqlite_header ? ": damaged database" : ": not a ddpsim results database") +
+                          ": the file is not an SQLite database or is corrupt (" + db_.errmsg() + ")");
   }
   if (app_id == 0 && tables == 0) {
     if (!writable) throw InputError(path + ": empty SQLite database, not a ddpsim results database (run 'ddpsim sweep' to fill one)");

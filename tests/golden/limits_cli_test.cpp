@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <string>
 
 #include "sim/core/errors.hpp"
@@ -158,4 +159,37 @@ TEST_F(Limits, OversizedTraceFilesAreRefusedBeforeReading) {
   }
   one_error(ddpsim("calibrate --traces '" + dir_.string() + "' --out out.yaml"), "limit.input_rows");
   EXPECT_FALSE(fs::exists(file("out.yaml")));
+}
+
+// Output files: written to a temporary beside the target, renamed on success; a target that
+// cannot be a file is one message, exit 2, and nothing is created or left behind.
+TEST_F(Limits, OutputFilesAreCompleteOrAbsent) {
+  auto names = [&] {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      std::string n = e.path().filename().string();
+      if (n != "stdout" && n != "stderr") out.insert(n);
+    }
+    return out;
+  };
+  const std::string measured = std::string("--measured '") + DDPSIM_DATA_DIR + "/experiments/reference/calibration-set.yaml' ";
+  fs::create_directories(dir_ / "outdir");
+  auto before = names();
+  auto d = ddpsim("calibrate " + measured + "--out outdir");
+  one_error(d, "--out 'outdir' is a directory; give a file name");
+  EXPECT_EQ(d.err.find("filesystem"), std::string::npos) << d.err;
+  one_error(ddpsim("calibrate " + measured + "--out '" + (dir_ / "outdir").string() + "'"), "is a directory");
+  EXPECT_TRUE(fs::is_empty(dir_ / "outdir"));
+  one_error(ddpsim("calibrate " + measured + "--out missing/c.yaml"), "--out 'missing/c.yaml': directory 'missing' does not exist");
+  one_error(ddpsim("calibrate " + measured + "--out outdir/x/c.yaml"), "does not exist");
+  // A calibration that fails (here: a missing input) leaves no temporary.
+  EXPECT_EQ(ddpsim("calibrate --measured nope.yaml --out c.yaml").code, 2);
+  one_error(ddpsim(kRun + "--gpus 1 --epochs 1 --power-trace outdir"), "--power-trace 'outdir' is a directory");
+  EXPECT_EQ(names(), before);
+  EXPECT_TRUE(fs::is_empty(dir_ / "outdir"));
+  // Success leaves exactly the file.
+  auto ok = ddpsim("calibrate " + measured + "--max-iterations 1 --out outdir/c.yaml");
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "outdir"), fs::directory_iterator()), 1);
+  EXPECT_NE(ok.out.find("wrote outdir/c.yaml"), std::string::npos) << ok.out;
 }
