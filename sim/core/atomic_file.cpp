@@ -33,6 +33,10 @@ void check_output_target(const std::string& target, const std::string& what) {
   if (!fs::exists(dir, ec)) throw InputError(name + ": directory " + quote_user(dir.string()) + " does not exist");
   if (!fs::is_directory(dir, ec)) throw InputError(name + ": " + quote_user(dir.string()) + " is not a directory");
   if (fs::exists(target, ec) && !fs::is_regular_file(target, ec)) throw InputError(name + " exists and is not a regular file");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    int err = errno;
+    throw InputError(name + ": cannot write in " + quote_user(dir.string()) + " (" + std::strerror(err) + ")");
+  }
 }
 
 std::string temp_path_beside(const std::string& target) {
