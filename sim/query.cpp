@@ -102,7 +102,7 @@ QueryResult run_query(Database& db, std::string_view sql, const std::vector<std:
     std::string msg = db.errmsg();
     sqlite3_finalize(raw);
     if (is_user_error(rc & 0xff)) throw InputError("SQL error: " + msg);
-    throw SqliteError(rc & 0xff, db.path() + ": " + msg);
+    throw_sqlite(rc & 0xff, db.path(), db.path() + ": " + msg);
   }
   if (!raw) throw InputError("SQL error: no statement given");
   Statement st(db, raw);

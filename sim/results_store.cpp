@@ -8,8 +8,11 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <iostream>
 #include <thread>
 
+#include "sim/core/hash.hpp"
+#include "sim/core/limits.hpp"
 #include "sim/report.hpp"
 
 namespace ddpsim {
@@ -101,6 +104,14 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+std::string read_file_prefix(const std::string& path, std::size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::string out(n, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(n));
+  out.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return out;
+}
+
 std::set<std::string> table_columns(Database& db, const std::string& schema, const std::string& table) {
   std::set<std::string> out;
   Statement st = db.prepare("PRAGMA " + quote_identifier(schema) + ".table_info(" + quote_identifier(table) + ")");
@@ -153,12 +164,12 @@ void ResultsStore::check_or_create(bool writable) {
     tables = static_cast<long long>(table_names.size());
     app_id = db_.scalar_int("PRAGMA application_id").value_or(0);
     version = db_.scalar_int("PRAGMA user_version").value_or(0);
-  } catch (const SqliteError& e) {
-    if (e.code() == SQLITE_NOTADB || e.code() == SQLITE_CORRUPT) {
-      throw InputError(path + ": not a ddpsim results database: the file is not an SQLite database or is corrupt (" +
-                       db_.errmsg() + ")");
-    }
-    throw;
+  } catch (const DatabaseCorrupt&) {
+    // An SQLite header with unreadable pages behind it is a damaged database; anything else is
+    // most likely some other file.
+    bool sqlite_header = read_file_prefix(path, 16) == std::string("SQLite format 3", 16);
+    throw DatabaseCorrupt(path + (sqlite_header ? ": damaged database" : ": not a ddpsim results database") +
+                          ": the file is not an SQLite database or is corrupt (" + db_.errmsg() + ")");
   }
   if (app_id == 0 && tables == 0) {
     if (!writable) throw InputError(path + ": empty SQLite database, not a ddpsim results database (run 'ddpsim sweep' to fill one)");
@@ -196,7 +207,7 @@ void ResultsStore::check_or_create(bool writable) {
 void ResultsStore::create_schema() {
   std::string runs = std::string("CREATE TABLE runs (") + kRunInputColumns;
   for (const auto& c : metric_columns()) runs += "  " + quote_identifier(c) + " REAL,\n";
-  runs += "  result_json TEXT NOT NULL,\n  sim_wall_s REAL,\n  created_at TEXT NOT NULL DEFAULT " + std::string(kNow) +
+  runs += "  result_json TEXT NOT NULL,\n  checksum TEXT,\n  sim_wall_s REAL,\n  created_at TEXT NOT NULL DEFAULT " + std::string(kNow) +
           ",\n  UNIQUE (config_hash, calibration_id, version)\n);\n";
   db_.exec(std::string("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
                        "CREATE TABLE calibrations (id TEXT PRIMARY KEY, file TEXT NOT NULL, description TEXT,\n"
@@ -228,16 +239,19 @@ void ResultsStore::create_schema() {
 
 void ResultsStore::add_missing_columns() {
   // A newer build may report more metrics than the one that created the file: add their columns.
+  // A database written before checksums were stored gets the checksum column; its rows written
+  // before keep a NULL checksum ("unverified", reported by 'ddpsim check').
   auto have = table_columns(db_, "main", "runs");
-  std::vector<std::string> missing;
+  std::vector<std::pair<std::string, const char*>> missing;
+  if (!have.count("checksum")) missing.emplace_back("checksum", "TEXT");
   for (const auto& c : metric_columns()) {
-    if (!have.count(c)) missing.push_back(c);
+    if (!have.count(c)) missing.emplace_back(c, "REAL");
   }
   if (missing.empty()) return;
   Transaction tx(db_);
   have = table_columns(db_, "main", "runs");
-  for (const auto& c : missing) {
-    if (!have.count(c)) db_.exec("ALTER TABLE runs ADD COLUMN " + quote_identifier(c) + " REAL");
+  for (const auto& [c, type] : missing) {
+    if (!have.count(c)) db_.exec("ALTER TABLE runs ADD COLUMN " + quote_identifier(c) + " " + type);
   }
   tx.commit();
 }
@@ -308,8 +322,8 @@ std::pair<std::int64_t, bool> ResultsStore::insert_run(const Scenario& s, const 
   std::string cols =
       "config_hash, calibration_id, version, sweep_id, mode, series, workload, phase, hardware, gpus, lbs, gbs, epochs, "
       "samples_per_gpu, seed, overrides, calibration_file, nodes, cpu_sockets, train_samples, val_samples, steps_per_epoch, "
-      "max_lbs, ram_metered, steps, events, result_json, sim_wall_s";
-  constexpr int kFixed = 28;
+      "max_lbs, ram_metered, steps, events, result_json, checksum, sim_wall_s";
+  constexpr int kFixed = 29;
   for (const auto& c : metric_columns()) cols += ", " + quote_identifier(c);
   std::string params;
   for (std::size_t i = 1; i <= kFixed + metrics.size(); ++i) params += (i > 1 ? ", ?" : "?") + std::to_string(i);
@@ -339,7 +353,9 @@ std::pair<std::int64_t, bool> ResultsStore::insert_run(const Scenario& s, const 
                       static_cast<long long>(r.events)}) {
     put_int(v);
   }
-  put(result_json(s, {r}));
+  const std::string json = result_json(s, {r});
+  put(json);
+  put(run_checksum(json, key.config_hash, s.calibration_id, DDPSIM_VERSION));
   put(key.sim_wall_s);
   for (const auto& m : metrics) put(m.get(s, r));
   st.run();
@@ -355,10 +371,84 @@ std::pair<std::int64_t, bool> ResultsStore::insert_run(const Scenario& s, const 
   return {id, inserted};
 }
 
-void check_results_database(const std::string& path) { ResultsStore store(path, ResultsStore::Access::ReadOnly); }
+std::string run_checksum(std::string_view result_json, std::string_view config_hash, std::string_view calibration_id,
+                         std::string_view version) {
+  // Each field with its length, so that moving bytes from one field to the next changes the sum.
+  std::uint64_t h = fnv1a64("ddpsim.run.v1");
+  for (std::string_view field : {result_json, config_hash, calibration_id, version}) {
+    h = fnv1a64(std::to_string(field.size()) + ":", h);
+    h = fnv1a64(field, h);
+  }
+  return hex64(mix64(h));
+}
 
-std::pair<long long, long long> ResultsStore::merge_from(const std::string& other_path) {
-  check_results_database(other_path);
+VerifyReport ResultsStore::verify(bool full, long long max_problems) {
+  VerifyReport rep;
+  {
+    Statement st = db_.prepare(std::string(full ? "PRAGMA integrity_check(" : "PRAGMA quick_check(") +
+                               std::to_string(std::max(1LL, max_problems)) + ")");
+    while (st.step()) {
+      std::string line = st.column_text(0);
+      if (line != "ok") rep.page_problems.push_back(line);
+    }
+  }
+  if (!rep.page_problems.empty()) return rep;
+  const bool has_checksum = table_columns(db_, "main", "runs").count("checksum") > 0;
+  Statement st = db_.prepare(std::string("SELECT id, config_hash, calibration_id, version, result_json, ") +
+                             (has_checksum ? "checksum" : "NULL") + " FROM runs ORDER BY id");
+  while (st.step()) {
+    ++rep.runs;
+    if (st.column_null(5)) {
+      ++rep.unverified;
+      continue;
+    }
+    std::string stored = st.column_text(5);
+    std::string config_hash = st.column_text(1);
+    if (run_checksum(st.column_text(4), config_hash, st.column_text(2), st.column_text(3)) == stored) {
+      ++rep.verified;
+      continue;
+    }
+    rep.damaged_runs.push_back(st.column_int(0));
+    if (static_cast<long long>(rep.damaged.size()) < max_problems) {
+      rep.damaged.push_back("run " + std::to_string(st.column_int(0)) + " (config_hash " + quote_user(config_hash) +
+                            "): its stored result does not match its checksum");
+    }
+  }
+  return rep;
+}
+
+void ResultsStore::verify_on_open() {
+  const std::string& path = db_.path();
+  if (path == ":memory:") return;
+  std::error_code ec;
+  auto bytes = std::filesystem::file_size(path, ec);
+  const long long limit = limit_of(Limit::kVerifyBytes);
+  if (!ec && static_cast<long long>(bytes) > limit) {
+    std::cerr << "ddpsim: note: " << escape_controls(path) << " is " << bytes << " bytes, above limit.verify_bytes = " << limit
+              << ": its stored results are not verified now; 'ddpsim check --db " << escape_controls(path) << "' verifies them\n";
+    return;
+  }
+  VerifyReport rep = verify(false, 1);
+  const std::string check = "; 'ddpsim check --db " + path + "' reports every damaged run";
+  if (!rep.page_problems.empty()) {
+    throw DatabaseCorrupt(path + ": damaged database (quick_check: " + rep.page_problems.front() + ")" + check);
+  }
+  if (!rep.damaged.empty()) {
+    throw DatabaseCorrupt(path + ": damaged database: " + rep.damaged.front() + check);
+  }
+}
+
+void check_results_database(const std::string& path) {
+  ResultsStore store(path, ResultsStore::Access::ReadOnly);
+  store.verify_on_open();
+}
+
+std::pair<long long, long long> ResultsStore::merge_from(const std::string& other_path, bool verify_input) {
+  if (verify_input) {
+    check_results_database(other_path);
+  } else {
+    ResultsStore check(other_path, ResultsStore::Access::ReadOnly);
+  }
   {
     std::error_code ec;
     if (db_.path() != ":memory:" && std::filesystem::equivalent(db_.path(), other_path, ec)) {
@@ -374,7 +464,7 @@ std::pair<long long, long long> ResultsStore::merge_from(const std::string& othe
     ~Detach() { sqlite3_exec(db.handle(), "DETACH DATABASE src", nullptr, nullptr, nullptr); }
   };
   long long added = 0, present = 0;
-  {
+  try {
     Detach detach{db_};
     Transaction tx(db_);
     db_.exec("CREATE TEMP TABLE IF NOT EXISTS sweep_map (old_id INTEGER PRIMARY KEY, new_id INTEGER NOT NULL); DELETE FROM sweep_map");
@@ -440,6 +530,9 @@ std::pair<long long, long long> ResultsStore::merge_from(const std::string& othe
         "SELECT (SELECT new_id FROM temp.sweep_map x WHERE x.old_id = k.sweep_id), k.point_index, k.label, k.kind, k.reason, "
         "k.created_at FROM src.skipped k ORDER BY k.id");
     tx.commit();
+  } catch (const DatabaseCorrupt& e) {
+    // SQLite names the main database for errors in an attached one: name both.
+    throw DatabaseCorrupt(other_path + " (merging into " + db_.path() + "): " + e.what());
   }
   return {added, present};
 }

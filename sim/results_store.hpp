@@ -8,9 +8,13 @@
 // writers neither lose nor duplicate rows and a killed writer loses nothing it committed.
 // Opening checks that the file is a ddpsim results database of a schema version this build
 // reads; anything else (another application's SQLite file, a corrupt file) is an InputError.
+// Every stored result carries a checksum (column `checksum`); query, merge and sweep verify
+// them, and PRAGMA quick_check, on opening a file below limit.verify_bytes (verify_on_open);
+// `ddpsim check --db` verifies any file. A damaged file is a DatabaseCorrupt (exit 2).
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/calibration_file.hpp"
@@ -44,6 +48,22 @@ struct SweepCounts {
   long long total = 0, in_shard = 0, invalid = 0, stored_before = 0, ran = 0, reused = 0, failed = 0;
 };
 
+/// What verifying a results database found.
+struct VerifyReport {
+  long long runs = 0;        // rows of `runs` read
+  long long verified = 0;    // rows whose checksum matches
+  long long unverified = 0;  // rows without a checksum (written by a ddpsim before checksums)
+  std::vector<std::int64_t> damaged_runs;  // ids of rows whose checksum does not match
+  std::vector<std::string> damaged;        // a line per damaged run (at most max_problems)
+  std::vector<std::string> page_problems;  // PRAGMA quick_check / integrity_check lines other than "ok"
+  bool ok() const { return damaged_runs.empty() && page_problems.empty(); }
+};
+
+/// Checksum of a stored run (column runs.checksum): 16 hex digits of FNV-1a 64 over its
+/// result_json and key columns. Detects changed bytes, not a deliberate forgery.
+std::string run_checksum(std::string_view result_json, std::string_view config_hash, std::string_view calibration_id,
+                         std::string_view version);
+
 class ResultsStore {
  public:
   enum class Access { ReadOnly, ReadWrite };
@@ -75,7 +95,17 @@ class ResultsStore {
 
   /// Copies every sweep, calibration, run, sweep point and skipped point of the ddpsim database
   /// at `other_path` into this one (runs already present are kept). Returns {new runs, present}.
-  std::pair<long long, long long> merge_from(const std::string& other_path);
+  /// verify_input: check_results_database(other_path) first (false: the caller did).
+  std::pair<long long, long long> merge_from(const std::string& other_path, bool verify_input = true);
+
+  /// PRAGMA quick_check (full: integrity_check), then every stored result against its checksum.
+  /// Stops at the first page problem; lists up to max_problems damaged runs. A page SQLite finds
+  /// damaged while reading throws DatabaseCorrupt.
+  VerifyReport verify(bool full, long long max_problems);
+  /// What query, merge and sweep (resume) do on opening: verify(false) for files of at most
+  /// limit.verify_bytes (above it a note on stderr); DatabaseCorrupt naming the file, and the
+  /// run for a checksum mismatch, if anything is damaged.
+  void verify_on_open();
 
  private:
   void check_or_create(bool writable);
@@ -85,7 +115,8 @@ class ResultsStore {
 };
 
 /// Opens `path` only to check it (used by merge for its inputs); InputError if it is not a
-/// ddpsim results database of a readable schema version.
+/// ddpsim results database of a readable schema version, DatabaseCorrupt if verify_on_open()
+/// finds it damaged.
 void check_results_database(const std::string& path);
 
 }  // namespace ddpsim

@@ -14,10 +14,20 @@ namespace {
 
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
   std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  throw SqliteError(rc & 0xff, what + ": " + msg);
+  throw_sqlite(rc & 0xff, what, what + ": " + msg);
 }
 
 }  // namespace
+
+bool is_corrupt_code(int code) { return code == SQLITE_CORRUPT || code == SQLITE_NOTADB; }
+
+void throw_sqlite(int code, const std::string& path, const std::string& msg) {
+  if (is_corrupt_code(code)) {
+    std::string text = msg.rfind(path + ": ", 0) == 0 ? msg.substr(path.size() + 2) : msg;
+    throw DatabaseCorrupt(path + ": damaged database (" + text + "); 'ddpsim check --db' reports what is damaged");
+  }
+  throw SqliteError(code, msg);
+}
 
 namespace {
 // file: URI of a path (percent-encoding what a URI reserves).
@@ -55,7 +65,7 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw SqliteError(rc & 0xff, path + ": cannot open database: " + msg);
+    throw_sqlite(rc & 0xff, path, path + ": cannot open database: " + msg);
   }
   sqlite3_extended_result_codes(db_, 0);
   sqlite3_busy_timeout(db_, busy_timeout_ms);
@@ -84,7 +94,7 @@ void Database::exec(const std::string& sql) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
     std::string what = sql.substr(0, std::min<std::size_t>(sql.find_first_of("(\n"), 40));
-    throw SqliteError(rc & 0xff, path_ + ": " + msg + " (in '" + what + "')");
+    throw_sqlite(rc & 0xff, path_, path_ + ": " + msg + " (in '" + what + "')");
   }
 }
 

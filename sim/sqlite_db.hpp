@@ -2,7 +2,8 @@
 // A small RAII layer over the SQLite3 C API: Database (one connection), Statement (a prepared
 // statement, finalized on destruction) and Transaction (BEGIN IMMEDIATE; rolls back in its
 // destructor unless commit() was called, after the idea of SQLiteCpp's Transaction.h).
-// Failures throw IoError carrying SQLite's message; callers that take SQL from the user turn
+// Failures throw IoError carrying SQLite's message (DatabaseCorrupt, an InputError, where SQLite
+// reports a damaged file, at whatever point it finds it); callers that take SQL from the user turn
 // prepare errors into InputError themselves (see Database::prepare_user).
 #include <cstdint>
 #include <optional>
@@ -28,6 +29,13 @@ class SqliteError : public IoError {
  private:
   int code_;
 };
+
+/// Throws the error of a failed SQLite call with primary result code `code`: DatabaseCorrupt
+/// (exit 2) for SQLITE_CORRUPT and SQLITE_NOTADB, naming `path`; SqliteError otherwise.
+[[noreturn]] void throw_sqlite(int code, const std::string& path, const std::string& msg);
+
+/// True for the result codes of a damaged database file (SQLITE_CORRUPT, SQLITE_NOTADB).
+bool is_corrupt_code(int code);
 
 class Database {
  public:

@@ -12,7 +12,9 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <iostream>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <sstream>
 #include <thread>
@@ -736,6 +738,7 @@ class Progress {
 struct Planned {
   const SweepPoint* point = nullptr;
   std::string label, hash, series, reason;
+  std::vector<std::string> warnings;  // calibration transfers and defaults of this point
   bool valid = false;
 };
 
@@ -781,11 +784,21 @@ SweepReport run_sweep(const SweepSpec& file_spec, ResultsStore& store, const Swe
       Scenario s = resolve_scenario(pl.point->config, cal);
       pl.hash = config_hash(s);
       pl.series = series_key(*pl.point, s);
+      pl.warnings = s.calibration_warnings;
       pl.valid = true;
     } catch (const InputError& e) {
       pl.reason = e.what();
     }
   });
+  // No silent fallback: each transferred or default calibration is said once, on stderr.
+  {
+    std::set<std::string> said;
+    for (const auto& pl : plan) {
+      for (const auto& w : pl.warnings) {
+        if (said.insert(w).second) std::cerr << "ddpsim: warning: " << escape_controls(w) << "\n";
+      }
+    }
+  }
 
   store.record_calibration(cal);
   SweepRecord rec{spec.name, spec.file, spec.spec_hash, std::to_string(opt.shard.index) + "/" + std::to_string(opt.shard.count),

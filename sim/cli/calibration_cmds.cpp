@@ -5,12 +5,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "calibration/stages.hpp"
 #include "calibration/validate.hpp"
 #include "sim/cli/cli_options.hpp"
+#include "sim/core/atomic_file.hpp"
 #include "sim/core/errors.hpp"
 
 namespace po = boost::program_options;
@@ -45,17 +45,14 @@ int cmd_calibrate(const std::vector<std::string>& args) {
     if (!std::filesystem::is_directory(d)) throw InputError(d + ": not a directory");
   }
   auto t0 = std::chrono::steady_clock::now();
+  // The output is checked (and its temporary beside it made) before the fit: a bad --out fails
+  // at once, and a failed fit or write leaves neither a partial file nor a temporary.
+  std::string out = vm["out"].as<std::string>();
+  AtomicOutput file(out, "--out");
   CalibrationLog log;
   Calibration cal = run_calibration(in, log);
-  std::string out = vm["out"].as<std::string>();
-  std::string text = calibration_to_yaml(cal);
-  {
-    std::ofstream f(out + ".tmp", std::ios::binary);
-    if (!f) throw IoError("cannot write " + out);
-    f << text;
-    if (!f) throw IoError("cannot write " + out);
-  }
-  std::filesystem::rename(out + ".tmp", out);
+  file.stream() << calibration_to_yaml(cal);
+  file.commit();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (const auto& l : log.lines) std::cout << l << "\n";
   std::cout << "wrote " << out << " in " << secs << " s\n";

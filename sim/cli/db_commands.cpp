@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 #include "sim/cli/cli_options.hpp"
+#include "sim/core/atomic_file.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/units.hpp"
@@ -83,6 +85,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
                      "; check the grid, then run again with --yes (or split it with --shard i/N)");
   }
   ResultsStore store(vm["db"].as<std::string>(), ResultsStore::Access::ReadWrite);
+  store.verify_on_open();  // a resumed sweep reuses what is stored: it must be intact
   SweepReport rep = run_sweep(spec, store, opt);
   if (rep.failed > 0) {
     throw ModelError(std::to_string(rep.failed) + " point(s) failed to simulate (listed in table 'skipped', sweep id " +
@@ -104,14 +107,50 @@ int cmd_merge(const std::vector<std::string>& args) {
   }
   auto dbs = vm.count("databases") ? vm["databases"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (dbs.size() < 2) throw InputError("ddpsim merge needs an output database and at least one input: ddpsim merge OUT.db IN.db...");
-  for (std::size_t i = 1; i < dbs.size(); ++i) check_results_database(dbs[i]);  // all inputs valid before writing
-  ResultsStore out(dbs[0], ResultsStore::Access::ReadWrite);
-  for (std::size_t i = 1; i < dbs.size(); ++i) {
-    auto [added, present] = out.merge_from(dbs[i]);
-    std::cout << dbs[i] << ": " << added << " new run" << (added == 1 ? "" : "s") << ", " << present << " already present\n";
+  // Every input is opened and verified (quick_check, checksums) before the output is touched.
+  for (std::size_t i = 1; i < dbs.size(); ++i) check_results_database(dbs[i]);
+  const std::string& target = dbs[0];
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(target, ec);
+  if (exists) {
+    if (!std::filesystem::is_regular_file(target, ec)) throw InputError(target + ": not a regular file");
+    for (std::size_t i = 1; i < dbs.size(); ++i) {
+      if (std::filesystem::equivalent(target, dbs[i], ec)) throw InputError(dbs[i] + ": cannot merge a database into itself");
+    }
+  } else {
+    check_output_target(target, "merge output");
   }
-  auto total = out.db().scalar_int("SELECT COUNT(*) FROM runs").value_or(0);
-  std::cout << dbs[0] << ": " << total << " runs\n";
+  // A new output is built in a temporary beside it and renamed when every input is merged: a
+  // failed merge leaves no output file. An existing output gets one transaction per input.
+  const std::string path = exists ? target : temp_path_beside(target);
+  struct RemoveUnlessDone {
+    std::string path;
+    bool done = false;
+    ~RemoveUnlessDone() {
+      if (done || path.empty()) return;
+      std::error_code e;
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, e);
+    }
+  } cleanup{exists ? std::string() : path};
+  long long total = 0;
+  std::vector<std::string> lines;
+  {
+    ResultsStore out(path, ResultsStore::Access::ReadWrite);
+    if (exists) out.verify_on_open();
+    for (std::size_t i = 1; i < dbs.size(); ++i) {
+      auto [added, present] = out.merge_from(dbs[i], false);
+      lines.push_back(dbs[i] + ": " + std::to_string(added) + " new run" + (added == 1 ? "" : "s") + ", " + std::to_string(present) +
+                      " already present");
+    }
+    total = out.db().scalar_int("SELECT COUNT(*) FROM runs").value_or(0);
+  }  // closed: the write-ahead log is checkpointed into the file before it is renamed
+  if (!exists) {
+    std::filesystem::rename(path, target, ec);
+    if (ec) throw IoError(target + ": cannot create it (" + ec.message() + ")");
+    cleanup.done = true;
+  }
+  for (const auto& l : lines) std::cout << l << "\n";
+  std::cout << target << ": " << total << " runs\n";
   return 0;
 }
 
@@ -186,6 +225,7 @@ int cmd_query(const std::vector<std::string>& args) {
     q = scaling_query(filter);
   }
   ResultsStore store(vm["db"].as<std::string>(), ResultsStore::Access::ReadOnly);
+  store.verify_on_open();
   // A filter value that no stored run has is a typo more often than a question: say so, with
   // the closest stored value.
   auto check_filter = [&](const char* flag, const char* column, const std::string& value, const char* from) {
@@ -215,6 +255,41 @@ int cmd_query(const std::vector<std::string>& args) {
     throw InputError("the query ran longer than " + std::to_string(seconds) + " s (limit.query_seconds) and was stopped");
   }
   std::cout << format_query_result(result, format);
+  return 0;
+}
+
+int cmd_check(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "ddpsim check --db DB: verify a results database: PRAGMA integrity_check, then every stored result\n"
+      "against its checksum, whatever the file's size (exit 0 intact, 2 damaged)\n\noptions");
+  desc.add_options()("help,h", "this help")("db", po::value<std::string>(), "results database");
+  auto vm = parse(args, desc);
+  if (vm.count("help")) {
+    std::cout << desc << "\nexample:\n  ddpsim check --db results.db\n";
+    return 0;
+  }
+  if (!vm.count("db")) throw InputError("missing --db (the results database to check)");
+  const std::string path = vm["db"].as<std::string>();
+  ResultsStore store(path, ResultsStore::Access::ReadOnly);
+  constexpr long long kShown = 100;
+  VerifyReport rep = store.verify(true, kShown);
+  if (!rep.page_problems.empty()) {
+    for (const auto& p : rep.page_problems) std::cout << path << ": integrity_check: " << escape_controls(p) << "\n";
+    throw DatabaseCorrupt(path + ": damaged database: integrity_check found " + std::to_string(rep.page_problems.size()) +
+                          (rep.page_problems.size() >= kShown ? "+" : "") + " problem(s), the first: " + rep.page_problems.front());
+  }
+  std::cout << path << ": integrity_check ok\n";
+  for (const auto& d : rep.damaged) std::cout << path << ": " << d << "\n";
+  std::cout << path << ": " << rep.runs << " run" << (rep.runs == 1 ? "" : "s") << ": " << rep.verified << " verified, "
+            << rep.damaged_runs.size() << " damaged, " << rep.unverified
+            << " unverified (stored without a checksum by an older ddpsim)\n";
+  if (!rep.damaged_runs.empty()) {
+    std::string ids;
+    for (std::size_t i = 0; i < rep.damaged_runs.size() && i < 10; ++i) ids += (i ? ", " : "") + std::to_string(rep.damaged_runs[i]);
+    if (rep.damaged_runs.size() > 10) ids += ", ...";
+    throw DatabaseCorrupt(path + ": damaged database: " + std::to_string(rep.damaged_runs.size()) + " of " + std::to_string(rep.runs) +
+                          " stored results do not match their checksums (run " + ids + ")");
+  }
   return 0;
 }
 

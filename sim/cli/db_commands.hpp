@@ -1,5 +1,5 @@
 #pragma once
-// The results-database commands of ddpsim: sweep, merge and query.
+// The results-database commands of ddpsim: sweep, merge, query and check.
 #include <string>
 #include <vector>
 
@@ -11,5 +11,7 @@ int cmd_sweep(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);
 /// ddpsim query --db DB ("SQL" | --best METRIC [--deadline T] | --pareto | --scaling) [--format ...]
 int cmd_query(const std::vector<std::string>& args);
+/// ddpsim check --db DB: integrity_check and every checksum; exit 2 if damaged
+int cmd_check(const std::vector<std::string>& args);
 
 }  // namespace ddpsim::cli

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "sim/cli/calibration_cmds.hpp"
 #include "sim/cli/cli_options.hpp"
 #include "sim/cli/db_commands.hpp"
+#include "sim/core/atomic_file.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/units.hpp"
@@ -33,7 +35,7 @@ using ddpsim::cli::parse_positive;
 
 namespace {
 
-const std::vector<std::string> kCommands = {"run", "collective", "sweep", "merge", "query", "calibrate", "validate", "list", "bench", "version", "help"};
+const std::vector<std::string> kCommands = {"run", "collective", "sweep", "merge", "query", "check", "calibrate", "validate", "list", "bench", "version", "help"};
 
 const char* kUsage =
     "ddpsim - discrete-event simulator of data-parallel neural-network training:\n"
@@ -45,6 +47,7 @@ const char* kUsage =
     "  sweep       run a what-if sweep file into a results database (parallel, resumable)\n"
     "  merge       combine results databases (e.g. the shards of a sweep)\n"
     "  query       SQL or canned questions (--best, --pareto, --scaling) on a results database\n"
+    "  check       verify a results database (integrity_check, the checksum of every stored result)\n"
     "  calibrate   fit the model to measured runs and traces, write a calibration file\n"
     "  validate    measured vs predicted (leave-one-out), with two baseline estimators\n"
     "  list        list hardware, workloads or every model parameter\n"
@@ -74,6 +77,7 @@ int cmd_run(const std::vector<std::string>& args) {
       ("blocking-factor", po::value<std::string>(), "fabric what-if: leaf down:up ratio, 2 = 2:1 oversubscribed (fabric.blocking_factor)")
       ("algorithm", po::value<std::string>(), "allreduce algorithm: auto | ring | tree | hierarchical (nccl.algorithm)")
       ("fast-forward", po::value<std::string>()->implicit_value("3"), "simulate K epochs (default 3) and extrapolate the rest (steady state)")
+      ("explain", "print where every calibrated value of the run comes from (fit, transfer, prior, default) and exit")
       ("power-trace", po::value<std::string>(), "write the simulated power timeline (first repeat) to this file")
       ("trace-format", po::value<std::string>()->default_value("wide"),
        "power trace format: wide (CSV: relative time_s, component totals, the GPUs of node 0) | nvidia-smi (long CSV "
@@ -176,51 +180,46 @@ int cmd_run(const std::vector<std::string>& args) {
   }
 
   Scenario s = resolve_scenario(cfg);
+  // No silent fallback: a transferred or default calibration is said once, on stderr.
+  for (const auto& w : s.calibration_warnings) std::cerr << "ddpsim: warning: " << escape_controls(w) << "\n";
+  if (vm.count("explain")) {
+    std::cout << provenance_table(s);
+    return 0;
+  }
   if (!vm.count("start") && !s.site.start_time.empty()) start_unix_s = s.site.start_time_s;  // --set site.start_time=...
   std::vector<int> trace_nodes;
   if (vm.count("trace-nodes")) trace_nodes = parse_node_list("--trace-nodes", vm["trace-nodes"].as<std::string>(), s.nodes);
   std::vector<RunResult> runs;
-  std::string trace_path = vm.count("power-trace") ? vm["power-trace"].as<std::string>() : "";
-  std::string tmp_trace = trace_path.empty() ? "" : trace_path + ".tmp";
-  try {
-    for (int k = 0; k < cfg.repeats; ++k) {
-      std::uint64_t seed = cfg.seed + static_cast<std::uint64_t>(k);
-      if (k == 0 && !trace_path.empty()) {
-        std::ofstream out(tmp_trace, std::ios::binary);
-        if (!out) throw IoError("cannot write power trace " + trace_path);
-        double window_s = gpu_sensor == "nvml" ? s.hw.p(kGpuSensorWindow) : -1.0;
-        if (trace_format == TraceFormat::Wide) {
-          PowerTraceWriter writer(out, interval_s, std::min(s.gpus, s.gpus_per_node), window_s);
-          runs.push_back(simulate(s, seed, &writer));
-        } else {
-          GpuTraceOptions o;
-          o.format = trace_format;
-          o.interval_s = interval_s;
-          o.sensor_window_s = window_s;
-          o.gpus = s.gpus;
-          o.gpus_per_node = s.gpus_per_node;
-          o.nodes = s.nodes;
-          o.trace_nodes = trace_nodes;
-          o.start_unix_s = start_unix_s;
-          o.app_id = s.wl.name;
-          GpuTraceWriter writer(out, o);
-          runs.push_back(simulate(s, seed, &writer));
-        }
-        out.close();
-        if (!out) throw IoError("cannot write power trace " + trace_path);
+  // The trace goes to a temporary beside it, renamed when the run succeeded.
+  std::optional<AtomicOutput> trace;
+  if (vm.count("power-trace")) trace.emplace(vm["power-trace"].as<std::string>(), "--power-trace");
+  for (int k = 0; k < cfg.repeats; ++k) {
+    std::uint64_t seed = cfg.seed + static_cast<std::uint64_t>(k);
+    if (k == 0 && trace) {
+      double window_s = gpu_sensor == "nvml" ? s.hw.p(kGpuSensorWindow) : -1.0;
+      if (trace_format == TraceFormat::Wide) {
+        PowerTraceWriter writer(trace->stream(), interval_s, std::min(s.gpus, s.gpus_per_node), window_s);
+        runs.push_back(simulate(s, seed, &writer));
       } else {
-        runs.push_back(simulate(s, seed));
+        GpuTraceOptions o;
+        o.format = trace_format;
+        o.interval_s = interval_s;
+        o.sensor_window_s = window_s;
+        o.gpus = s.gpus;
+        o.gpus_per_node = s.gpus_per_node;
+        o.nodes = s.nodes;
+        o.trace_nodes = trace_nodes;
+        o.start_unix_s = start_unix_s;
+        o.app_id = s.wl.name;
+        GpuTraceWriter writer(trace->stream(), o);
+        runs.push_back(simulate(s, seed, &writer));
       }
+    } else {
+      runs.push_back(simulate(s, seed));
     }
-    if (!trace_path.empty()) std::filesystem::rename(tmp_trace, trace_path);
-  } catch (...) {
-    if (!tmp_trace.empty()) {
-      std::error_code ec;
-      std::filesystem::remove(tmp_trace, ec);
-    }
-    throw;
   }
-  std::cout << (format == "json" ? result_json(s, runs) : result_table(s, runs));
+  if (trace) trace->commit();
+  std::cout << (format == "json" ? result_json(s, runs, true) : result_table(s, runs));
   return 0;
 }
 
@@ -392,6 +391,7 @@ int main(int argc, char** argv) {
     if (cmd == "sweep") return cli::cmd_sweep(rest);
     if (cmd == "merge") return cli::cmd_merge(rest);
     if (cmd == "query") return cli::cmd_query(rest);
+    if (cmd == "check") return cli::cmd_check(rest);
     throw InputError("unknown command " + quote_user(cmd) + did_you_mean(cmd, kCommands) + " (see 'ddpsim help')");
   } catch (const InputError& e) {
     std::cerr << "ddpsim: error: " << escape_controls(e.what()) << "\n";

@@ -1,6 +1,7 @@
 #pragma once
 // A small exception hierarchy. Library code throws; only main() maps these to exit codes:
-//   InputError (and ConfigError)  -> exit 2 (bad user input: flags, YAML, SQL)
+//   InputError (ConfigError, DatabaseCorrupt) -> exit 2 (bad user input: flags, YAML, SQL,
+//                                                a damaged database)
 //   Error (ModelError, IoError...) -> exit 1 (failures at run time)
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,14 @@ class ConfigError : public InputError {
  private:
   std::string file_;
   int line_;
+};
+
+/// A damaged database: SQLite found a corrupt page (SQLITE_CORRUPT, SQLITE_NOTADB), PRAGMA
+/// quick_check failed, or a stored result does not match its checksum. The message names the
+/// file (and the run). Exit code 2, like every other bad input file.
+class DatabaseCorrupt : public InputError {
+ public:
+  using InputError::InputError;
 };
 
 /// Inconsistent model state discovered at run time. Exit code 1.

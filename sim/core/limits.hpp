@@ -17,7 +17,9 @@ namespace ddpsim {
   X(kInputFileBytes, "limit.input_file_bytes", 256LL << 20, "bytes of one input file (sweep, calibration, trace)")   \
   X(kInputRows, "limit.input_rows", 2000000, "rows of one CSV or trace file")                                        \
   X(kQuotedChars, "limit.quoted_chars", 200, "characters of user text quoted in an error message")                   \
-  X(kQuerySeconds, "limit.query_seconds", 60, "wall time of one 'query --sql' statement")
+  X(kQuerySeconds, "limit.query_seconds", 60, "wall time of one 'query --sql' statement")                          \
+  X(kVerifyBytes, "limit.verify_bytes", 1LL << 30,                                                                  \
+    "bytes of a results database checked (quick_check, checksums) when query/merge/sweep open it")
 
 enum class Limit {
 #define DDPSIM_LIMIT_ENUM(id, name, value, help) id,

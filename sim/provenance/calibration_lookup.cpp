@@ -56,7 +56,7 @@ CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec&
   std::string node_from;
   if (cal.node_sets.count(hw.name)) {
     out.node_cal = cal.node(hw.name);
-    out.node = {"fitted entry", hw.name, "calibration entry hardware." + hw.name};
+    out.node = {"own entry", hw.name, "calibration entry hardware." + hw.name};
     node_from = hw.name;
   } else {
     std::vector<std::string> names;
@@ -80,7 +80,7 @@ CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec&
   // transfer chose, else on the closest calibrated GPU, scaled by datasheet ratios.
   if (cal.workload_sets.count({wl.name, hw.name})) {
     out.wl_cal = cal.workload(wl.name, hw.name);
-    out.workload = {"fitted entry", wl.name + " on " + hw.name, "calibration entry workloads." + wl.name + "." + hw.name};
+    out.workload = {"own entry", wl.name + " on " + hw.name, "calibration entry workloads." + wl.name + "." + hw.name};
     return out;
   }
   std::vector<std::string> names;

@@ -14,7 +14,7 @@ namespace ddpsim {
 
 /// How one calibration set (node or workload) was obtained.
 struct CalibrationSource {
-  std::string kind;   // "fitted entry" | "transferred" | "defaults"
+  std::string kind;   // "own entry" | "transferred" | "defaults"
   std::string entry;  // the calibration entry used ("a100", "resnet50 on a100"); empty for defaults
   std::string how;    // one sentence: the rule and the ratios applied
 };

@@ -480,3 +480,204 @@ TEST_F(DbCli, CarbonColumnsAndCodeCarbonRows) {
   std::string bad = write("bad.yaml", "name: b\nworkload: resnet50\nhardware: a100\nlbs: 64\ngpus: 1\nepochs: 1\nset: {site.pue: 0.5}\n");
   expect_one_error_line(ddpsim({"sweep", bad, "--db", file("b.db")}), "site.pue = 0.5 is outside its valid range");
 }
+
+// --- Damaged databases: every way of reading one finds the damage, exit 2 naming the file ----
+
+namespace {
+
+// Files in `dir` (names only), to show that nothing was left behind.
+std::set<std::string> names_in(const fs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+  return out;
+}
+
+// Offset of the only occurrence of `needle` in `bytes`, or npos if it is absent or not unique.
+std::size_t unique_offset(const std::string& bytes, const std::string& needle) {
+  std::size_t at = bytes.find(needle);
+  if (at == std::string::npos || bytes.find(needle, at + 1) != std::string::npos) return std::string::npos;
+  return at;
+}
+
+struct FlipTarget {
+  std::int64_t run_id = 0;
+  std::size_t offset = 0;  // of the digit changed
+};
+
+// The run whose "runtime_h" text lies furthest into the file, and the offset of its last digit:
+// changing that digit alters only the bytes of one result_json, the page stays valid.
+FlipTarget last_result_digit(const std::string& db, const std::string& bytes) {
+  FlipTarget best;
+  ResultsStore store(db, ResultsStore::Access::ReadOnly);
+  for (const auto& row : run_query(store.db(), "SELECT id, result_json FROM runs").rows) {
+    const std::string& json = row[1].s;
+    std::size_t k = json.find("\"runtime_h\": ");
+    if (k == std::string::npos) continue;
+    std::size_t end = json.find_first_of(",\n", k);
+    std::string text = json.substr(k, end - k);
+    std::size_t at = unique_offset(bytes, text);
+    if (at == std::string::npos) continue;
+    std::size_t digit = at + text.size() - 1;
+    if (digit >= best.offset) best = {row[0].i, digit};
+  }
+  return best;
+}
+
+}  // namespace
+
+TEST_F(DbCli, AChangedDigitInOneStoredResultIsFoundByQueryMergeSweepAndCheck) {
+  std::string sweep = write("s.yaml", sweep_file()), db = file("r.db");
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", db, "--jobs", "2"}).code, 0);
+  ASSERT_FALSE(fs::exists(db + "-wal"));
+  auto intact = ddpsim({"check", "--db", db});
+  EXPECT_EQ(intact.code, 0) << intact.err;
+  EXPECT_NE(intact.out.find("integrity_check ok"), std::string::npos) << intact.out;
+  EXPECT_NE(intact.out.find("8 runs: 8 verified, 0 damaged, 0 unverified"), std::string::npos) << intact.out;
+
+  std::string bytes = slurp(db);
+  FlipTarget t = last_result_digit(db, bytes);
+  ASSERT_GT(t.run_id, 0);
+  ASSERT_GT(t.offset, bytes.size() / 2) << "the changed result should lie in the second half of the file";
+  char& c = bytes[t.offset];
+  ASSERT_TRUE(c >= '0' && c <= '9');
+  c = c == '9' ? '0' : static_cast<char>(c + 1);
+  std::string bad = write("bad.db", bytes);
+  const std::string run = "run " + std::to_string(t.run_id) + " ";
+  const std::string mismatch = "does not match its checksum";
+  auto names_before = names_in(dir_);
+
+  auto q = ddpsim({"query", "--db", bad, "SELECT id, result_json FROM runs"});
+  expect_one_error_line(q, bad + ": damaged database: " + run);
+  EXPECT_NE(q.err.find(mismatch), std::string::npos) << q.err;
+  EXPECT_EQ(q.out, "");
+  expect_one_error_line(ddpsim({"query", "--db", bad, "--pareto"}), run);
+
+  auto m = ddpsim({"merge", file("out.db"), bad});
+  expect_one_error_line(m, bad + ": damaged database: " + run);
+  EXPECT_EQ(m.err.find(file("out.db")), std::string::npos) << "the input is to blame, not the output: " << m.err;
+  // Into an existing output: it is left as it was.
+  ASSERT_EQ(ddpsim({"merge", file("kept.db"), db}).code, 0);
+  std::string kept = slurp(file("kept.db"));
+  names_before = names_in(dir_);
+  expect_one_error_line(ddpsim({"merge", file("kept.db"), db, bad}), run);
+  EXPECT_EQ(slurp(file("kept.db")), kept);
+
+  auto s = ddpsim({"sweep", sweep, "--db", bad, "--jobs", "1"});
+  expect_one_error_line(s, bad + ": damaged database: " + run);
+  EXPECT_EQ(s.out, "");
+
+  auto ch = ddpsim({"check", "--db", bad});
+  expect_one_error_line(ch, "1 of 8 stored results do not match their checksums (run " + std::to_string(t.run_id) + ")");
+  EXPECT_NE(ch.out.find(bad + ": " + run), std::string::npos) << ch.out;
+  EXPECT_NE(ch.out.find("8 runs: 7 verified, 1 damaged"), std::string::npos) << ch.out;
+
+  EXPECT_EQ(slurp(bad), bytes) << "reading a damaged database changed it";
+  EXPECT_EQ(names_in(dir_), names_before) << "a failed command left a file behind";
+  EXPECT_FALSE(fs::exists(file("out.db")));
+}
+
+TEST_F(DbCli, RandomBytesOverAnyPageOfTheSecondHalfAreExit2NeverExit1) {
+  std::string sweep = write("s.yaml", sweep_file()), db = file("r.db");
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", db, "--jobs", "2"}).code, 0);
+  long long page = count(db, "PRAGMA page_size"), pages = count(db, "PRAGMA page_count");
+  ASSERT_EQ(count(db, "PRAGMA freelist_count"), 0);  // every page is in use
+  const std::string good = slurp(db);
+  ASSERT_EQ(static_cast<long long>(good.size()), page * pages);
+  std::uint32_t x = 88172645u;
+  for (long long p = pages / 2; p < pages; ++p) {
+    std::string bytes = good;
+    for (long long i = 0; i < page; ++i) {  // xorshift32 over page p + 1 (pages count from 1)
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      bytes[static_cast<std::size_t>(p * page + i)] = static_cast<char>(x & 0xff);
+    }
+    for (const char* suffix : {"-wal", "-shm"}) fs::remove(file("bad.db") + suffix);
+    std::string bad = write("bad.db", bytes);
+    SCOPED_TRACE("page " + std::to_string(p + 1) + " of " + std::to_string(pages));
+    auto q = ddpsim({"query", "--db", bad, "SELECT id, length(result_json) FROM runs"});
+    expect_one_error_line(q, bad + ": ");
+    EXPECT_NE(q.err.find("damaged"), std::string::npos) << q.err;
+    expect_one_error_line(ddpsim({"merge", file("out.db"), bad}), bad);
+    EXPECT_FALSE(fs::exists(file("out.db")));
+    expect_one_error_line(ddpsim({"sweep", sweep, "--db", bad, "--jobs", "1"}), bad);
+    auto ch = ddpsim({"check", "--db", bad});
+    expect_one_error_line(ch, bad + ": ");
+  }
+}
+
+TEST_F(DbCli, CorruptionFoundMidQueryIsDatabaseCorrupt) {
+  // Below the checks on opening: a statement that reads a damaged page throws DatabaseCorrupt
+  // (an InputError: exit 2) naming the file, not an IoError (exit 1).
+  std::string sweep = write("s.yaml", sweep_file()), db = file("r.db");
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", db, "--jobs", "2"}).code, 0);
+  std::string bytes = slurp(db);
+  FlipTarget t = last_result_digit(db, bytes);
+  ASSERT_GT(t.offset, 0u);
+  const std::size_t page = static_cast<std::size_t>(count(db, "PRAGMA page_size"));
+  for (std::size_t i = t.offset / page * page; i < (t.offset / page + 1) * page; ++i) bytes[i] = static_cast<char>(0xA5);
+  std::string bad = write("bad.db", bytes);
+  Database raw(bad, Database::Mode::ReadOnly);
+  try {
+    run_query(raw, "SELECT SUM(length(result_json)) FROM runs", {});
+    FAIL() << "the damaged page was not noticed";
+  } catch (const DatabaseCorrupt& e) {
+    EXPECT_NE(std::string(e.what()).find(bad + ": damaged database"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ResultsStore(bad, ResultsStore::Access::ReadOnly).verify_on_open(), InputError);
+}
+
+TEST_F(DbCli, MergeWithADamagedInputCreatesNoOutput) {
+  std::string sweep = write("s.yaml", sweep_file()), db = file("r.db");
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", db, "--jobs", "2"}).code, 0);
+  std::string bytes = slurp(db);
+  const std::size_t page = static_cast<std::size_t>(count(db, "PRAGMA page_size"));
+  // The header and schema intact, garbage over the last page: found only when the data is read.
+  for (std::size_t i = bytes.size() - page; i < bytes.size(); ++i) bytes[i] = static_cast<char>(0x5A);
+  std::string bad = write("bad.db", bytes);
+  auto before = names_in(dir_);
+  auto m = ddpsim({"merge", file("out.db"), db, bad});
+  expect_one_error_line(m, bad + ": damaged database");
+  EXPECT_EQ(m.err.find(file("out.db")), std::string::npos) << m.err;
+  EXPECT_EQ(m.out, "");
+  EXPECT_FALSE(fs::exists(file("out.db")));
+  EXPECT_EQ(names_in(dir_), before) << "merge left a file behind";
+  // A good merge into a new file leaves exactly that file.
+  auto ok = ddpsim({"merge", file("out.db"), db});
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  before.insert("out.db");
+  EXPECT_EQ(names_in(dir_), before);
+  EXPECT_EQ(runs_table(file("out.db")), runs_table(db));
+  EXPECT_EQ(ddpsim({"check", "--db", file("out.db")}).code, 0);
+}
+
+TEST_F(DbCli, RowsWrittenBeforeChecksumsAreUnverifiedNotDamaged) {
+  std::string sweep = write("s.yaml", sweep_file()), db = file("r.db");
+  ASSERT_EQ(ddpsim({"sweep", sweep, "--db", db, "--jobs", "2"}).code, 0);
+  {
+    Database old(db, Database::Mode::ReadWriteCreate);  // as an older ddpsim wrote it
+    old.exec("ALTER TABLE runs DROP COLUMN checksum");
+  }
+  auto q = ddpsim({"query", "--db", db, "SELECT COUNT(*) FROM runs"});
+  EXPECT_EQ(q.code, 0) << q.err;
+  auto ch = ddpsim({"check", "--db", db});
+  EXPECT_EQ(ch.code, 0) << ch.err;
+  EXPECT_NE(ch.out.find("8 runs: 0 verified, 0 damaged, 8 unverified"), std::string::npos) << ch.out;
+  // The first write adds the column; the new rows carry checksums, the old ones stay unverified.
+  auto grown = ddpsim({"sweep", write("s.yaml", sweep_file("seeds: [1, 2]\n")), "--db", db, "--jobs", "2"});
+  ASSERT_EQ(grown.code, 0) << grown.err;
+  ch = ddpsim({"check", "--db", db});
+  EXPECT_EQ(ch.code, 0) << ch.err;
+  EXPECT_NE(ch.out.find("16 runs: 8 verified, 0 damaged, 8 unverified"), std::string::npos) << ch.out;
+  // A merge carries the checksums (and their absence) over.
+  ASSERT_EQ(ddpsim({"merge", file("m.db"), db}).code, 0);
+  ch = ddpsim({"check", "--db", file("m.db")});
+  EXPECT_NE(ch.out.find("16 runs: 8 verified, 0 damaged, 8 unverified"), std::string::npos) << ch.out;
+}
+
+TEST_F(DbCli, CheckNeedsAResultsDatabase) {
+  expect_one_error_line(ddpsim({"check"}), "missing --db");
+  expect_one_error_line(ddpsim({"check", "--db", file("none.db")}), "no such results database");
+  expect_one_error_line(ddpsim({"chek", "--db", file("none.db")}), "did you mean 'check'");
+  EXPECT_FALSE(fs::exists(file("none.db")));
+}

@@ -9,8 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <string>
 
+#include "tests/golden/cli_fixture.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 
@@ -18,45 +20,8 @@ namespace fs = std::filesystem;
 using namespace ddpsim;
 
 namespace {
-struct Outcome {
-  int code;
-  std::string out, err;
-};
-
-class Limits : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ddpsim_limits_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(file(name), std::ios::binary) << text;
-    return file(name);
-  }
-  Outcome ddpsim(const std::string& args) const {
-    std::string out = file("stdout"), err = file("stderr");
-    std::string cmd = "cd '" + dir_.string() + "' && '" + DDPSIM_BINARY + "' " + args + " >'" + out + "' 2>'" + err + "'";
-    int status = std::system(cmd.c_str());
-    auto slurp = [](const std::string& p) {
-      std::ifstream in(p, std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      return ss.str();
-    };
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-  }
-  static void one_error(const Outcome& o, const std::string& expect) {
-    EXPECT_EQ(o.code, 2) << o.err;
-    EXPECT_EQ(o.err.rfind("ddpsim: error: ", 0), 0u) << o.err;
-    EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
-    EXPECT_NE(o.err.find(expect), std::string::npos) << "expected '" << expect << "' in: " << o.err;
-  }
-  fs::path dir_;
-};
+using ddpsim_test::CliDir;
+using Limits = CliDir;
 
 const std::string kRun = "run --workload resnet50 --hardware a100 --lbs 256 ";
 }  // namespace
@@ -158,4 +123,37 @@ TEST_F(Limits, OversizedTraceFilesAreRefusedBeforeReading) {
   }
   one_error(ddpsim("calibrate --traces '" + dir_.string() + "' --out out.yaml"), "limit.input_rows");
   EXPECT_FALSE(fs::exists(file("out.yaml")));
+}
+
+// Output files: written to a temporary beside the target, renamed on success; a target that
+// cannot be a file is one message, exit 2, and nothing is created or left behind.
+TEST_F(Limits, OutputFilesAreCompleteOrAbsent) {
+  auto names = [&] {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      std::string n = e.path().filename().string();
+      if (n != "stdout" && n != "stderr") out.insert(n);
+    }
+    return out;
+  };
+  const std::string measured = std::string("--measured '") + DDPSIM_DATA_DIR + "/experiments/reference/calibration-set.yaml' ";
+  fs::create_directories(dir_ / "outdir");
+  auto before = names();
+  auto d = ddpsim("calibrate " + measured + "--out outdir");
+  one_error(d, "--out 'outdir' is a directory; give a file name");
+  EXPECT_EQ(d.err.find("filesystem"), std::string::npos) << d.err;
+  one_error(ddpsim("calibrate " + measured + "--out '" + (dir_ / "outdir").string() + "'"), "is a directory");
+  EXPECT_TRUE(fs::is_empty(dir_ / "outdir"));
+  one_error(ddpsim("calibrate " + measured + "--out missing/c.yaml"), "--out 'missing/c.yaml': directory 'missing' does not exist");
+  one_error(ddpsim("calibrate " + measured + "--out outdir/x/c.yaml"), "does not exist");
+  // A calibration that fails (here: a missing input) leaves no temporary.
+  EXPECT_EQ(ddpsim("calibrate --measured nope.yaml --out c.yaml").code, 2);
+  one_error(ddpsim(kRun + "--gpus 1 --epochs 1 --power-trace outdir"), "--power-trace 'outdir' is a directory");
+  EXPECT_EQ(names(), before);
+  EXPECT_TRUE(fs::is_empty(dir_ / "outdir"));
+  // Success leaves exactly the file.
+  auto ok = ddpsim("calibrate " + measured + "--max-iterations 1 --out outdir/c.yaml");
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "outdir"), fs::directory_iterator()), 1);
+  EXPECT_NE(ok.out.find("wrote outdir/c.yaml"), std::string::npos) << ok.out;
 }
