@@ -112,7 +112,22 @@ void FabricCollectives::ring_phase(CollectivePhase& ph, double bytes) const {
     for (int k = 0; k < nodes_; ++k) {
       for (int i = 0; i < g_; ++i) seq.push_back(fabric_->gpu_vertex(k, (start + i) % g_));
     }
-    for (int i = 0; i < n; ++i) ph.flows.push_back({seq[static_cast<std::size_t>(i)], seq[static_cast<std::size_t>((i + 1) % n)], per_flow});
+    const bool pxn = fabric_->config().rail && nodes_ > 1 && fabric_->config().nics_per_node > 1;
+    for (int i = 0; i < n; ++i) {
+      int from = seq[static_cast<std::size_t>(i)], to = seq[static_cast<std::size_t>((i + 1) % n)];
+      // Rail-optimised fabric: NCCL's PXN sends an inter-node hop through the source node's GPU
+      // on the receiver's rail (NVLink first, then that GPU's adapter), so the network part
+      // stays on one rail. Modelled as the two pipelined segments of the hop.
+      int exit_local = (start + g_ - 1) % g_, entry_local = start;
+      bool node_boundary = (i + 1) % g_ == 0;
+      if (pxn && node_boundary && fabric_->nic_of_gpu(exit_local) != fabric_->nic_of_gpu(entry_local)) {
+        int proxy = fabric_->gpu_vertex(i / g_, entry_local);
+        ph.flows.push_back({from, proxy, per_flow});
+        ph.flows.push_back({proxy, to, per_flow});
+        continue;
+      }
+      ph.flows.push_back({from, to, per_flow});
+    }
   }
   ph.latency_steps = 2 * (n - 1);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Hardware catalog: one YAML file per node type in hwmodels/catalog/, every number with its
 // source. The parameters are declared once, in kHardwareParams below.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,8 @@ namespace ddpsim {
     "QM8700 datasheet: 130 ns")                                                                                     \
   X(kNodesPerLeaf, "fabric.nodes_per_leaf", Count, 0, 0, 4096, "job placement: nodes per leaf (0 = packed)",         \
     "assumption: packed placement")                                                                                 \
+  X(kFabricLayout, "fabric.layout", Choice, 0, 0, 1, "how adapters are cabled: fat_tree (a node's adapters on one leaf) or rail (adapter k of a group's nodes on rail leaf k)", \
+    "DGX SuperPOD reference architecture (rail-optimised)", "fat_tree|rail")                                                      \
   X(kBackgroundLoad, "fabric.background_load", Ratio, 0, 0, 1,                                                      \
     "other jobs' traffic leaving each leaf, as a share of its host-port capacity", "assumption")                    \
   X(kNcclModel, "nccl.model", Choice, 0, 0, 1, "communication model", "fabric: flow-level; alpha_beta: analytical",  \
@@ -60,7 +63,8 @@ namespace ddpsim {
     "NCCL_ALGO", "auto|ring|tree|hierarchical")                                                                     \
   X(kNcclProtocol, "nccl.protocol", Choice, 0, 0, 3, "NCCL protocol (auto = tuned per message size)", "NCCL_PROTO",  \
     "auto|LL|LL128|Simple")                                                                                         \
-  X(kNcclChannels, "nccl.channels", Count, 2, 1, 64, "rings (channels) per ring allreduce", "NCCL default on HDR")   \
+  X(kNcclChannels, "nccl.channels", Count, 0, 0, 64, "rings (channels) per ring allreduce; 0 = one per adapter, at least 2", \
+    "NCCL spreads its channels over the node's NICs")                                                               \
   X(kNcclLiveFlows, "nccl.live_flows", Flag, 0, 0, 1,                                                               \
     "simulate every allreduce's flows live even with one communication stream (slower; a check)", "ddpsim")
 
@@ -81,6 +85,11 @@ struct HardwareSpec {
   ParamSet params{hardware_param_table()};
   double p(HardwareParam id) const { return params[id]; }
   int gpus_per_node() const { return static_cast<int>(params[kGpusPerNode]); }
+  /// NCCL channels (rings): nccl.channels, or with 0 one per adapter and at least 2.
+  int nccl_channels() const {
+    int set = static_cast<int>(params[kNcclChannels]);
+    return set > 0 ? set : std::max(2, static_cast<int>(params[kNics]));
+  }
 };
 
 /// Directory of the shipped hardware catalog.

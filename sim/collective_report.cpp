@@ -1,5 +1,7 @@
 #include "sim/collective_report.hpp"
 
+#include "sim/provenance/calibration_lookup.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -49,7 +51,8 @@ std::vector<double> parse_size_range(const std::string& text) {
 CollectiveReport run_collectives(const CollectiveQuery& q) {
   HardwareSpec hw = load_hardware(q.hardware);
   Calibration cal = load_calibration(q.calibration.empty() ? default_calibration_path() : q.calibration);
-  ParamSet nc = cal.node(hw.name);
+  CalibrationLookup look = lookup_node_calibration(cal, hw);
+  ParamSet nc = look.node_cal;
   for (const auto& [name, value] : q.overrides) {
     if (hw.params.table().find(name) >= 0) {
       hw.params.set_text(name, value, "--set");
@@ -68,6 +71,7 @@ CollectiveReport run_collectives(const CollectiveQuery& q) {
   }
   int nodes = (q.gpus + g - 1) / g;
   CollectiveReport rep;
+  rep.warnings = look.warnings;
   rep.hardware = hw.name;
   rep.gpus = q.gpus;
   rep.gpus_per_node = g;
@@ -91,7 +95,7 @@ CollectiveReport run_collectives(const CollectiveQuery& q) {
   }
   Fabric fabric(fabric_config(hw, nc, nodes));
   rep.fabric = fabric.describe();
-  FabricCollectives colls(fabric, q.gpus, static_cast<int>(hw.p(kNcclChannels)), protocol_params(nc), nc[kCommCallOverhead]);
+  FabricCollectives colls(fabric, q.gpus, hw.nccl_channels(), protocol_params(nc), nc[kCommCallOverhead]);
   for (double b : q.sizes_bytes) {
     CollectiveTiming t = colls.allreduce(b, algo, proto);
     rep.rows.push_back({b, t.time_s, t.time_s > 0 ? b / t.time_s : 0, CommModel::busbw_bps(b, q.gpus, t.time_s),

@@ -27,6 +27,7 @@ struct CollectiveReport {
   std::string gpu_model;  // e.g. "NVIDIA A100-SXM4-40GB" (for the nccl-tests device lines)
   int gpus = 0, gpus_per_node = 1;
   std::vector<CollectiveRow> rows;
+  std::vector<std::string> warnings;  // calibration transfers or defaults (for stderr)
 };
 
 /// Parses "8B..1GB" (powers of two from the first size up to the last) or "8B..1GB x4".

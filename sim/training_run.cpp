@@ -48,6 +48,7 @@ FabricConfig fabric_config(const HardwareSpec& hw, const ParamSet& nc, int nodes
   f.blocking_factor = hw.p(kBlockingFactor);
   f.nodes_per_leaf = static_cast<int>(hw.p(kNodesPerLeaf));
   f.background_load = hw.p(kBackgroundLoad);
+  f.rail = hw.p(kFabricLayout) == 1;
   f.intra_efficiency = nc[kCommIntraEff];
   f.inter_efficiency = nc[kCommInterEff];
   return f;
@@ -444,7 +445,7 @@ void TrainingRun::setup_communication(const Scenario& s) {
   }
   fabric_ = std::make_unique<Fabric>(fabric_config(hw, nc, s.nodes));
   ProtocolParams proto = protocol_params(nc);
-  colls_ = std::make_unique<FabricCollectives>(*fabric_, R_, static_cast<int>(hw.p(kNcclChannels)), proto, nc[kCommCallOverhead]);
+  colls_ = std::make_unique<FabricCollectives>(*fabric_, R_, hw.nccl_channels(), proto, nc[kCommCallOverhead]);
   static constexpr Algorithm kAlgos[] = {Algorithm::Auto, Algorithm::Ring, Algorithm::Tree, Algorithm::Hierarchical};
   static constexpr Protocol kProtos[] = {Protocol::Auto, Protocol::LL, Protocol::LL128, Protocol::Simple};
   Algorithm algo = kAlgos[static_cast<int>(hw.p(kNcclAlgorithm))];

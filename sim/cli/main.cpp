@@ -275,6 +275,7 @@ int cmd_collective(const std::vector<std::string>& args) {
     }
   }
   CollectiveReport rep = run_collectives(q);
+  for (const auto& w : rep.warnings) std::cerr << "ddpsim: warning: " << escape_controls(w) << "\n";
   std::cout << (format == "json"         ? collective_json(rep, vm.count("bytes") > 0)
                 : format == "nccl-tests" ? collective_nccl_tests(rep)
                                          : collective_table(rep));

@@ -50,14 +50,12 @@ std::string ratio_text(const char* what, double r) {
 
 }  // namespace
 
-CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec& wl, const HardwareSpec& hw) {
+CalibrationLookup lookup_node_calibration(const Calibration& cal, const HardwareSpec& hw) {
   CalibrationLookup out;
-  // Node calibration: by the hardware's own name, else transferred.
-  std::string node_from;
+  // By the hardware's own name, else transferred.
   if (cal.node_sets.count(hw.name)) {
     out.node_cal = cal.node(hw.name);
     out.node = {"own entry", hw.name, "calibration entry hardware." + hw.name};
-    node_from = hw.name;
   } else {
     std::vector<std::string> names;
     for (const auto& [n, set] : cal.node_sets) names.push_back(n);
@@ -65,7 +63,6 @@ CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec&
     bool same = false;
     if (closest_hardware(names, hw, src, same)) {
       out.node_cal = cal.node(src.name);
-      node_from = src.name;
       out.node = {"transferred", src.name,
                   same ? "node calibration of " + src.name + " (same GPU model " + hw.gpu_model + ")"
                        : "node calibration of " + src.name + " (closest calibrated GPU by tensor TFLOP/s: " + src.gpu_model + ")"};
@@ -76,6 +73,12 @@ CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec&
       out.warnings.push_back("hardware '" + hw.name + "' has no node calibration and nothing to transfer from: declared defaults");
     }
   }
+  return out;
+}
+
+CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec& wl, const HardwareSpec& hw) {
+  CalibrationLookup out = lookup_node_calibration(cal, hw);
+  const std::string node_from = out.node.entry;
   // Workload calibration: the pair's own entry, else the same workload on the hardware the node
   // transfer chose, else on the closest calibrated GPU, scaled by datasheet ratios.
   if (cal.workload_sets.count({wl.name, hw.name})) {

@@ -26,6 +26,8 @@ struct CalibrationLookup {
   std::vector<std::string> warnings;  // one line each, for stderr
 };
 
+/// The node calibration of `hw` alone (collectives): node_cal, node and warnings are filled.
+CalibrationLookup lookup_node_calibration(const Calibration& cal, const HardwareSpec& hw);
 /// Looks up the node and workload calibration of (wl, hw) in `cal` by their resolved names.
 CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec& wl, const HardwareSpec& hw);
 

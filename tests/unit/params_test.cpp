@@ -98,7 +98,7 @@ TEST(Params, UnknownTopLevelKeyInCalibration) {
 }
 
 TEST(Params, ShippedCatalogsAndCalibrationLoad) {
-  EXPECT_EQ(list_hardware(), (std::vector<std::string>{"a100", "h100", "zeus-a40", "zeus-p100", "zeus-rtx6000", "zeus-v100"}));
+  EXPECT_EQ(list_hardware(), (std::vector<std::string>{"a100", "dgx-a100", "dgx-h100", "dgx1-v100", "h100", "zeus-a40", "zeus-p100", "zeus-rtx6000", "zeus-v100"}));
   EXPECT_EQ(list_workloads(), (std::vector<std::string>{"fourcastnet", "resnet50"}));
   for (const auto& h : list_hardware()) EXPECT_NO_THROW(load_hardware(h));
   for (const auto& w : list_workloads()) EXPECT_NO_THROW(load_workload(w));
