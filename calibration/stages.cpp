@@ -497,6 +497,18 @@ std::string calibration_to_yaml(const Calibration& cal) {
     o << "    " << key.second << ":\n";
     write_set(set, "      ");
   }
+  if (!cal.large_batch_sets.empty()) {
+    o << "large_batch:\n";
+    last.clear();
+    for (const auto& [key, set] : cal.large_batch_sets) {
+      if (key.first != last) {
+        o << "  " << key.first << ":\n";
+        last = key.first;
+      }
+      o << "    " << key.second << ":\n";
+      write_set(set, "      ");
+    }
+  }
   return o.str();
 }
 

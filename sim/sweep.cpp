@@ -540,6 +540,11 @@ void visit_config(const Scenario& s, Kv kv, Params params) {
   kv("gbs", std::to_string(s.gbs));
   kv("epochs", std::to_string(s.epochs));
   kv("samples_per_gpu", std::to_string(std::max(0LL, s.config.samples_per_gpu)));
+  if (s.has_target) {
+    char tv[64];
+    std::snprintf(tv, sizeof tv, "%.17g", s.target.value);
+    kv("target", s.target.metric + "=" + tv);
+  }
   kv("train_samples", std::to_string(s.train_samples));
   kv("val_samples", std::to_string(s.val_samples));
   kv("seed", std::to_string(s.config.seed));
