@@ -20,6 +20,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/units.hpp"
+#include "sim/large_batch.hpp"
 #include "sim/power_trace.hpp"
 #include "sim/report.hpp"
 #include "sim/training_run.hpp"
@@ -292,6 +293,7 @@ int cmd_list(const std::vector<std::string>& args) {
     print_params(phase_param_table(), "workloads/catalog/<workload>.yaml: phases.<phase>");
     print_params(node_calibration_table(), "calibration file: hardware.<hardware>");
     print_params(workload_calibration_table(), "calibration file: workloads.<workload>.<hardware>");
+    print_params(large_batch_table(), "calibration file: large_batch.<workload>.<phase> (run --target; README 'Epochs to a target')");
     std::printf("\nlimits (bounds on every size a user controls; above them a clear error, exit 2):\n");
     for (std::size_t i = 0; i < limit_count(); ++i) {
       const LimitSpec& l = limit_spec_at(i);
