@@ -73,7 +73,7 @@ struct ZeusTrainPoint {
   double learning_rate = 0;
   int run = 0;
   double target_metric = 0;
-  int target_epoch = 0;  // the epoch at which target_metric was reached
+  int target_epoch = 0;  // the epoch at which target_metric was reached; 0 = not reached ("nan")
   int line = 0;
 };
 std::vector<ZeusTrainPoint> read_zeus_train_csv(const std::string& path);

@@ -1,5 +1,8 @@
 #include "calibration/stages.hpp"
 
+#include "calibration/fit.hpp"
+#include "calibration/large_batch_fit.hpp"
+
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -57,6 +60,113 @@ double geometric_mean(const std::vector<double>& v) {
   return std::exp(s / static_cast<double>(v.size()));
 }
 
+
+void large_batch_stage(Calibration& cal, const std::vector<ZeusTrainPoint>& rows, const std::vector<MeasuredFact>& facts,
+                       CalibrationLog& log) {
+  char buf[400];
+  const LargeBatchFitResult* imagenet = nullptr;
+  std::vector<LargeBatchFitResult> fits;
+  std::vector<EpochCurve> curves = zeus_epoch_curves(rows);
+  fits.reserve(curves.size());
+  for (const auto& c : curves) {
+    fits.push_back(fit_epoch_curve(c.points, c.metric, c.target_ref));
+    const auto& f = fits.back();
+    double m = mape(hold_out_batch_sizes(c));
+    std::snprintf(buf, sizeof buf,
+                  "large batch: zeus %s/%s %s=%.6g: B_noise %.4g +- %.3g, E_min %.4g +- %.3g epochs, exponent %.3g +- %.3g; "
+                  "hold-out MAPE %.1f %%",
+                  c.dataset.c_str(), c.network.c_str(), c.metric.name.c_str(), c.target_ref, f.b_noise, f.se_b_noise, f.e_min,
+                  f.se_e_min, f.exponent, f.se_exponent, 100 * m);
+    log.add(buf);
+    std::snprintf(buf, sizeof buf, "fit: Zeus summary_train.csv %s/%s, %d points (%zu targets)", c.dataset.c_str(), c.network.c_str(),
+                  f.points, c.targets.size());
+    cal.large_batch_sets.insert_or_assign({"zeus-" + c.dataset + "-" + c.network, "train"}, large_batch_set(f, c.target_ref, buf));
+    if (c.dataset == "imagenet" && c.network == "resnet50") imagenet = &fits.back();
+  }
+  auto fact = [&](const std::string& id) -> const MeasuredFact* {
+    for (const auto& f : facts) {
+      if (f.id == id) return &f;
+    }
+    return nullptr;
+  };
+  auto value = [](const MeasuredFact& f, const std::string& k) {
+    auto it = f.values.find(k);
+    if (it == f.values.end()) throw ConfigError(f.file, 0, "fact " + f.id + " needs value_" + k);
+    return it->second;
+  };
+  // ResNet50: the 100-epoch schedule just reaches the small-batch top-1 at GBS B1 and reaches
+  // only 1 - err2 at GBS B2; the difficulty exponent comes from the Zeus ImageNet fit (prior).
+  const MeasuredFact* rn = fact("rn50-top1-large-batch-values");
+  if (!rn || !imagenet) {
+    log.add("large batch: resnet50 skipped (needs fact rn50-top1-large-batch-values and the Zeus ImageNet/ResNet50 train trace)");
+    return;
+  }
+  const double sigma = value(*rn, "sigma");
+  const WorkloadSpec rn50 = load_workload("resnet50");
+  const PhaseSpec& rn_phase = rn50.phase("");
+  const double rn_epochs = rn_phase.epochs();
+  const double b1 = value(*rn, "gbs_small_batch_accuracy"), m1 = 1 - value(*rn, "top1_error_small_batch");
+  const double b2 = value(*rn, "gbs_degraded"), m2 = 1 - value(*rn, "top1_error_degraded");
+  const TargetMetric& tm = rn50.target;
+  std::vector<FitParameter> params = {
+      {"resnet50 b_noise", b1, 1e3, 1, 1e9},
+      {"resnet50 e_min", rn_epochs / 2, 1e3, 1e-3, 1e6},
+      {"resnet50 target_exponent (prior: Zeus ImageNet)", imagenet->exponent, imagenet->se_exponent / imagenet->exponent, 1e-3, 50},
+  };
+  auto residuals = [&](const std::vector<double>& v) {
+    auto e = [&](double b, double m) { return v[1] * std::pow(tm.distance(m) / tm.distance(m1), -v[2]) * (1 + b / v[0]); };
+    return std::vector<double>{std::log(e(b1, m1) / rn_epochs) / sigma, std::log(e(b2, m2) / rn_epochs) / sigma};
+  };
+  LmOptions opt;
+  opt.max_iterations = 200;
+  opt.tolerance = 1e-12;
+  FitResult fr = fit_least_squares(params, residuals, {params[0].prior, params[1].prior, params[2].prior}, opt);
+  LargeBatchFitResult rf;
+  rf.b_noise = fr.values[0];
+  rf.e_min = fr.values[1];
+  rf.exponent = fr.values[2];
+  rf.se_b_noise = fr.stderrs[0];
+  rf.se_e_min = fr.stderrs[1];
+  rf.se_exponent = fr.stderrs[2];
+  const std::string rn_source = "fit: fact rn50-top1-large-batch-values (derived-runs.yaml), exponent prior from Zeus ImageNet/ResNet50";
+  cal.large_batch_sets.insert_or_assign({"resnet50", rn_phase.name}, large_batch_set(rf, m1, rn_source));
+  std::snprintf(buf, sizeof buf, "large batch: resnet50 %s top1=%.4g: B_noise %.4g +- %.3g, E_min %.4g +- %.3g epochs, exponent %.3g +- %.3g",
+                rn_phase.name.c_str(), m1, rf.b_noise, rf.se_b_noise, rf.e_min, rf.se_e_min, rf.exponent, rf.se_exponent);
+  log.add(buf);
+  // FourCastNet: per phase, the phase's schedule just reaches the small-batch RMSE (1 in units
+  // of that RMSE) at the GBS beyond which the paper sees degradation. One fact per phase fixes
+  // one combination of E_min and B_noise; B_noise / (that GBS) is taken over from ResNet50 as a
+  // prior (its relative standard error, at least 50 %), and so is the difficulty exponent.
+  const MeasuredFact* fc = fact("fcn-large-batch-values");
+  if (!fc) {
+    log.add("large batch: fourcastnet skipped (needs fact fcn-large-batch-values)");
+    return;
+  }
+  const WorkloadSpec fcn = load_workload("fourcastnet");
+  const double ratio = rf.b_noise / b1, ratio_rel = std::max(0.5, rf.se_b_noise / rf.b_noise);
+  const double fsigma = value(*fc, "sigma");
+  for (const auto& ph : fcn.phases) {
+    const double bstar = value(*fc, "gbs_" + ph.name), epochs = ph.epochs();
+    std::vector<FitParameter> fp = {
+        {"fourcastnet " + ph.name + " b_noise (prior: ResNet50 ratio)", ratio * bstar, ratio_rel, 1e-3, 1e9},
+        {"fourcastnet " + ph.name + " e_min", epochs / 2, 1e3, 1e-3, 1e6},
+    };
+    auto res = [&](const std::vector<double>& v) { return std::vector<double>{std::log(v[1] * (1 + bstar / v[0]) / epochs) / fsigma}; };
+    FitResult f2 = fit_least_squares(fp, res, {fp[0].prior, fp[1].prior}, opt);
+    LargeBatchFitResult ff;
+    ff.b_noise = f2.values[0];
+    ff.e_min = f2.values[1];
+    ff.se_b_noise = f2.stderrs[0];
+    ff.se_e_min = f2.stderrs[1];
+    ff.exponent = rf.exponent;
+    ff.se_exponent = rf.se_exponent;
+    cal.large_batch_sets.insert_or_assign(
+        {"fourcastnet", ph.name}, large_batch_set(ff, 1.0, "fit: fact fcn-large-batch-values (derived-runs.yaml); B_noise ratio and exponent from resnet50"));
+    std::snprintf(buf, sizeof buf, "large batch: fourcastnet %s z500_rmse=1 (relative): B_noise %.4g +- %.3g, E_min %.4g +- %.3g epochs",
+                  ph.name.c_str(), ff.b_noise, ff.se_b_noise, ff.e_min, ff.se_e_min);
+    log.add(buf);
+  }
+}
 
 }  // namespace
 
@@ -365,6 +475,9 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   std::vector<std::string> zeus_gpus;
   std::vector<std::string> inputs{priors_path};
   std::vector<CaptureTrace> captures;
+  std::vector<ZeusTrainPoint> train_rows;
+  std::vector<std::string> late_inputs;  // listed after the measured files (earlier inputs keep their numbers)
+  std::vector<MeasuredFact> facts;
   for (const auto& dir : in.trace_dirs) {
     if (is_capture_dir(dir)) {
       captures.push_back(read_capture_dir(dir));
@@ -374,7 +487,13 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
     auto pts = zeus_resnet_points(read_zeus_dir(dir));
     std::vector<std::string> csvs;
     for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      if (e.path().extension() == ".csv") csvs.push_back(e.path().string());
+      if (e.path().extension() == ".csv" && e.path().filename().string().starts_with("summary_power_")) csvs.push_back(e.path().string());
+    }
+    const auto train_csv = std::filesystem::path(dir) / "summary_train.csv";
+    if (std::filesystem::is_regular_file(train_csv)) {
+      auto rows = read_zeus_train_csv(train_csv.string());
+      train_rows.insert(train_rows.end(), rows.begin(), rows.end());
+      late_inputs.push_back(train_csv.string());
     }
     std::sort(csvs.begin(), csvs.end());
     inputs.insert(inputs.end(), csvs.begin(), csvs.end());
@@ -402,6 +521,7 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   for (const auto& f : in.measured_files) {
     MeasuredSet ms = read_measured_runs(f);
     runs.insert(runs.end(), ms.runs.begin(), ms.runs.end());
+    facts.insert(facts.end(), ms.facts.begin(), ms.facts.end());
     inputs.push_back(f);
   }
   if (!runs.empty()) {
@@ -427,6 +547,8 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
                             "A100 fit x CPU base-clock ratio");
     }
   }
+  if (!train_rows.empty() || !facts.empty()) large_batch_stage(cal, train_rows, facts, log);
+  inputs.insert(inputs.end(), late_inputs.begin(), late_inputs.end());
   cal.description = "fitted by ddpsim calibrate (Zeus traces + measured runs)";
   cal.provenance.clear();
   cal.provenance["ddpsim_version"] = DDPSIM_VERSION;
@@ -496,6 +618,18 @@ std::string calibration_to_yaml(const Calibration& cal) {
     }
     o << "    " << key.second << ":\n";
     write_set(set, "      ");
+  }
+  if (!cal.large_batch_sets.empty()) {
+    o << "large_batch:\n";
+    last.clear();
+    for (const auto& [key, set] : cal.large_batch_sets) {
+      if (key.first != last) {
+        o << "  " << key.first << ":\n";
+        last = key.first;
+      }
+      o << "    " << key.second << ":\n";
+      write_set(set, "      ");
+    }
   }
   return o.str();
 }

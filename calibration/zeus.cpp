@@ -109,7 +109,8 @@ std::vector<ZeusTrainPoint> read_zeus_train_csv(const std::string& path) {
     p.learning_rate = positive_number(at(lr), path, line.number, "learning_rate");
     p.run = static_cast<int>(text::to_integer(at(run), path, line.number, "run"));
     p.target_metric = text::to_double(at(metric), path, line.number, "target_metric");
-    p.target_epoch = text::to_positive_int(at(epoch), path, line.number, "target_epoch");
+    const std::string& e = at(epoch);
+    p.target_epoch = (e == "nan" || e == "NaN") ? 0 : text::to_positive_int(e, path, line.number, "target_epoch");
     out.push_back(std::move(p));
   }
   return out;

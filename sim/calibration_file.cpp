@@ -9,6 +9,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/hash.hpp"
 #include "sim/core/yaml_params.hpp"
+#include "sim/large_batch.hpp"
 
 namespace ddpsim {
 
@@ -47,7 +48,7 @@ std::string default_calibration_path() { return data_dir() + "/calibration/defau
 Calibration load_calibration(const std::string& path) {
   try {
     YAML::Node root = load_yaml_file(path);
-    check_keys(root, path, {"format", "description", "provenance", "hardware", "workloads", "fit"});
+    check_keys(root, path, {"format", "description", "provenance", "hardware", "workloads", "large_batch", "fit"});
     std::string format = yaml_string(root, "format", path);
     if (format != "ddpsim-calibration/1") {
       throw ConfigError(path, yaml_line(root["format"]), "unsupported calibration format '" + format + "' (expected ddpsim-calibration/1)");
@@ -83,6 +84,17 @@ Calibration load_calibration(const std::string& path) {
           ParamSet set(workload_calibration_table());
           load_params(jt->second, path, set);
           cal.workload_sets.emplace(std::make_pair(it->first.as<std::string>(), jt->first.as<std::string>()), std::move(set));
+        }
+      }
+    }
+    if (auto lb = root["large_batch"]) {
+      if (!lb.IsMap()) throw ConfigError(path, yaml_line(lb), "'large_batch' must map workload names to phases");
+      for (auto it = lb.begin(); it != lb.end(); ++it) {
+        if (!it->second.IsMap()) throw ConfigError(path, yaml_line(it->second), "expected phase names under large_batch workload '" + it->first.as<std::string>() + "'");
+        for (auto jt = it->second.begin(); jt != it->second.end(); ++jt) {
+          ParamSet set(large_batch_table());
+          load_params(jt->second, path, set);
+          cal.large_batch_sets.emplace(std::make_pair(it->first.as<std::string>(), jt->first.as<std::string>()), std::move(set));
         }
       }
     }

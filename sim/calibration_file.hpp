@@ -114,6 +114,12 @@ class Calibration {
 
   std::map<std::string, ParamSet> node_sets;
   std::map<std::pair<std::string, std::string>, ParamSet> workload_sets;
+  /// Large-batch model per (workload, phase) (sim/large_batch.hpp); absent = no fit.
+  std::map<std::pair<std::string, std::string>, ParamSet> large_batch_sets;
+  const ParamSet* large_batch(const std::string& wl, const std::string& phase) const {
+    auto it = large_batch_sets.find({wl, phase});
+    return it != large_batch_sets.end() ? &it->second : nullptr;
+  }
 };
 
 /// Path of the shipped default calibration.

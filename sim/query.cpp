@@ -249,13 +249,23 @@ std::pair<std::string, std::vector<std::string>> best_query(std::string_view met
     params.push_back(format_real(*deadline_h, "%.17g"));
     having = " HAVING AVG(runtime_h) <= CAST(?" + std::to_string(params.size()) + " AS REAL)";
   }
+  // Rank only runs that do the same work: the same workload and phase on the same training set
+  // (train_samples: a scaled data set is different work) for the same number of epochs, or, for
+  // --target runs, to the same target. Each group is ranked on its own (rank 1 = best) and named
+  // in the first column; groups with more training samples come first.
   std::string sql =
-      "SELECT workload, phase, hardware, gpus, lbs, gbs, epochs, samples_per_gpu, overrides, COUNT(*) AS seeds, "
-      "AVG(runtime_h) AS runtime_h, AVG(gpu_hours) AS gpu_hours, AVG(energy_kwh_total) AS energy_kwh_total, "
+      "WITH g AS (SELECT workload || '/' || phase || ' samples=' || MAX(train_samples) || CASE WHEN target_metric IS NULL "
+      "THEN ' epochs=' || epochs ELSE ' target ' || target_metric || '=' || printf('%.6g', target_value) END AS work, "
+      "MAX(train_samples) AS train_samples, workload, phase, hardware, gpus, lbs, gbs, epochs, samples_per_gpu, overrides, "
+      "COUNT(*) AS seeds, AVG(runtime_h) AS runtime_h, AVG(gpu_hours) AS gpu_hours, AVG(energy_kwh_total) AS energy_kwh_total, "
       "AVG(kwh_per_gpu_hour) AS kwh_per_gpu_hour, AVG(time_fraction_data_stall) AS data_stall, calibration_id, version "
       "FROM runs " + where +
-      " GROUP BY workload, phase, hardware, gpus, lbs, gbs, epochs, samples_per_gpu, overrides, calibration_id, version" + having +
-      " ORDER BY AVG(" + col + "), AVG(runtime_h), gpus LIMIT " + std::to_string(limit);
+      " GROUP BY workload, phase, hardware, gpus, lbs, gbs, epochs, samples_per_gpu, overrides, target_metric, target_value, "
+      "calibration_id, version" + having +
+      "), r AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY work ORDER BY " + col + ", runtime_h, gpus) AS rank FROM g) "
+      "SELECT work, rank, workload, phase, hardware, gpus, lbs, gbs, epochs, samples_per_gpu, overrides, seeds, runtime_h, gpu_hours, "
+      "energy_kwh_total, kwh_per_gpu_hour, data_stall, calibration_id, version FROM r WHERE rank <= " + std::to_string(limit) +
+      " ORDER BY workload, phase, train_samples DESC, work, rank";
   return {sql, params};
 }
 

@@ -41,7 +41,9 @@ struct QueryFilter {
 };
 
 /// The canned question "best by `metric` (energy | time | gpu_hours) among configurations whose
-/// mean runtime is within `deadline_h`": SQL and its parameters. Seeds are averaged.
+/// mean runtime is within `deadline_h`": SQL and its parameters. Seeds are averaged. Only runs
+/// that do the same work are ranked together: groups of (workload, phase, training samples,
+/// epochs or target), each ranked on its own, named in column `work`, `limit` rows per group.
 std::pair<std::string, std::vector<std::string>> best_query(std::string_view metric, std::optional<double> deadline_h,
                                                             const QueryFilter& filter, long long limit);
 /// The time vs energy Pareto frontier among the filtered runs (as the `pareto` view, but the

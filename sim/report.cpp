@@ -165,6 +165,11 @@ std::string provenance_table(const Scenario& s) {
   return out;
 }
 
+std::size_t idx_energy(const std::vector<Metric>& ms) {
+  for (std::size_t i = 0; i < ms.size(); ++i) if (std::string(ms[i].path) == "energy_kwh.total") return i;
+  return 0;
+}
+
 std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, bool param_provenance) {
   Stats st = compute_stats(s, runs);
   const auto& ms = run_metrics();
@@ -178,6 +183,13 @@ std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, b
   j.value("workload", s.wl.name).value("phase", s.phase.name).value("hardware", s.hw.name);
   j.value("gpus", static_cast<long long>(s.gpus)).value("lbs", s.lbs).value("gbs", s.gbs);
   j.value("epochs", static_cast<long long>(s.epochs));
+  if (s.has_target) {
+    j.begin_object("target").value("metric", s.target.metric).value("value", s.target.value);
+    j.value("epochs", static_cast<long long>(s.epochs)).value("runtime_h", mean_of("runtime_h"));
+    j.value("energy_kwh_total", mean_of("energy_kwh.total")).value("epochs_model", s.target.epochs_model);
+    j.value("small_batch_epochs", s.target.small_batch_epochs).value("b_noise", s.target.b_noise);
+    j.value("max_epochs", s.target.max_epochs).end_object();
+  }
   j.value("runtime_h", mean_of("runtime_h")).value("gpu_hours", mean_of("gpu_hours"));
   write_metrics(j, st.mean, "energy_kwh");
   j.value("kwh_per_gpu_hour", mean_of("kwh_per_gpu_hour"));
@@ -227,6 +239,14 @@ std::string result_table(const Scenario& s, const std::vector<RunResult>& runs) 
                 DDPSIM_VERSION, s.wl.name.c_str(), s.phase.name.c_str(), s.gpus, s.hw.name.c_str(), s.nodes, s.lbs, s.gbs,
                 s.epochs, s.steps_per_epoch);
   out += buf;
+  if (s.has_target) {
+    std::snprintf(buf, sizeof buf,
+                  "target: %s=%.6g reached after %.4g epochs at GBS %lld (large-batch model: %.4g small-batch epochs, B_noise %.4g; "
+                  "at most %.4g): %d epochs trained, %.6g h, %.6g kWh\n",
+                  s.target.metric.c_str(), s.target.value, s.target.epochs_model, s.gbs, s.target.small_batch_epochs, s.target.b_noise,
+                  s.target.max_epochs, s.epochs, st.mean[0], st.mean[idx_energy(ms)]);
+    out += buf;
+  }
   std::snprintf(buf, sizeof buf, "calibration: %s (id %s); seed %llu; repeats %zu\n",
                 display_calibration_path(s.calibration_file).c_str(), s.calibration_id.c_str(),
                 static_cast<unsigned long long>(runs.front().seed), runs.size());

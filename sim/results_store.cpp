@@ -50,6 +50,9 @@ constexpr const char* kRunInputColumns = R"(
   ram_metered INTEGER,
   steps INTEGER,
   events INTEGER,
+  target_metric TEXT,
+  target_value REAL,
+  target_epochs_model REAL,
 )";
 
 constexpr const char* kViews = R"(
@@ -247,9 +250,17 @@ void ResultsStore::add_missing_columns() {
   for (const auto& c : metric_columns()) {
     if (!have.count(c)) missing.emplace_back(c, "REAL");
   }
-  if (missing.empty()) return;
+  // Targets (epochs to a target metric) came after schema version 1 was first written.
+  const std::pair<const char*, const char*> target_columns[] = {
+      {"target_metric", "TEXT"}, {"target_value", "REAL"}, {"target_epochs_model", "REAL"}};
+  bool targets_missing = false;
+  for (const auto& tc : target_columns) targets_missing = targets_missing || !have.count(tc.first);
+  if (missing.empty() && !targets_missing) return;
   Transaction tx(db_);
   have = table_columns(db_, "main", "runs");
+  for (const auto& tc : target_columns) {
+    if (!have.count(tc.first)) db_.exec(std::string("ALTER TABLE runs ADD COLUMN ") + tc.first + " " + tc.second);
+  }
   for (const auto& [c, type] : missing) {
     if (!have.count(c)) db_.exec("ALTER TABLE runs ADD COLUMN " + quote_identifier(c) + " " + type);
   }
@@ -322,8 +333,8 @@ std::pair<std::int64_t, bool> ResultsStore::insert_run(const Scenario& s, const 
   std::string cols =
       "config_hash, calibration_id, version, sweep_id, mode, series, workload, phase, hardware, gpus, lbs, gbs, epochs, "
       "samples_per_gpu, seed, overrides, calibration_file, nodes, cpu_sockets, train_samples, val_samples, steps_per_epoch, "
-      "max_lbs, ram_metered, steps, events, result_json, checksum, sim_wall_s";
-  constexpr int kFixed = 29;
+      "max_lbs, ram_metered, steps, events, target_metric, target_value, target_epochs_model, result_json, checksum, sim_wall_s";
+  constexpr int kFixed = 32;
   for (const auto& c : metric_columns()) cols += ", " + quote_identifier(c);
   std::string params;
   for (std::size_t i = 1; i <= kFixed + metrics.size(); ++i) params += (i > 1 ? ", ?" : "?") + std::to_string(i);
@@ -352,6 +363,13 @@ std::pair<std::int64_t, bool> ResultsStore::insert_run(const Scenario& s, const 
                       s.steps_per_epoch, s.max_lbs, s.hw.p(kRamMetered) != 0.0 ? 1LL : 0LL, r.steps,
                       static_cast<long long>(r.events)}) {
     put_int(v);
+  }
+  if (s.has_target) {
+    put(s.target.metric);
+    put(s.target.value);
+    put(s.target.epochs_model);
+  } else {
+    for (int k = 0; k < 3; ++k) st.bind_null(++i);
   }
   const std::string json = result_json(s, {r});
   put(json);

@@ -144,7 +144,7 @@ Shard parse_shard(std::string_view text) {
 namespace {
 
 const std::initializer_list<std::string_view> kBlockKeys = {"mode", "workload", "phase", "hardware", "gpus", "lbs", "gbs",
-                                                            "samples_per_gpu", "epochs", "seed", "seeds", "repeats", "set",
+                                                            "samples_per_gpu", "epochs", "target", "seed", "seeds", "repeats", "set",
                                                             "fast_forward"};
 
 // The value of `key` for a grid entry: the entry's own, else the file's top level.
@@ -222,6 +222,7 @@ struct Block {
   ScalingMode mode = ScalingMode::Grid;
   std::vector<std::string> workloads, phases, hardware;
   std::vector<long long> gpus, lbs, gbs, spg, epochs, seeds;
+  std::vector<std::string> targets;  // "METRIC=VALUE" ("" = none)
   long long fast_forward = 0;  // epochs simulated before extrapolating (0 = full fidelity)
   std::vector<std::pair<std::string, std::vector<std::string>>> set;  // name -> values, sorted by name
 };
@@ -281,6 +282,25 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
   b.gbs = ints_of(node("gbs"), "gbs", file, 1);
   b.spg = ints_of(node("samples_per_gpu"), "samples_per_gpu", file, 1);
   b.epochs = ints_of(node("epochs"), "epochs", file, 1, limit_of(Limit::kEpochs), "limit.epochs");
+  if (auto t = node("target")) {
+    if (!b.epochs.empty()) throw ConfigError(file, yaml_line(t), "give 'epochs' or 'target', not both: a target sets the epochs");
+    std::vector<YAML::Node> items;
+    if (t.IsSequence()) {
+      for (const auto& x : t) items.push_back(x);
+    } else {
+      items.push_back(t);
+    }
+    for (const auto& x : items) {
+      if (!x.IsScalar()) throw ConfigError(file, yaml_line(x), "'target' must be METRIC=VALUE or a list of them, e.g. top1=0.72");
+      RunConfig probe;
+      try {
+        parse_target(x.as<std::string>(), probe);
+      } catch (const InputError& e) {
+        throw ConfigError(file, yaml_line(x), e.what());
+      }
+      b.targets.push_back(x.as<std::string>());
+    }
+  }
   if (auto ff = node("fast_forward")) {
     auto v = ints_of(ff, "fast_forward", file, 0, limit_of(Limit::kEpochs), "limit.epochs");
     if (v.size() != 1) throw ConfigError(file, yaml_line(ff), "'fast_forward' must be one number of epochs (0 = full fidelity)");
@@ -326,6 +346,7 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
   if (b.gbs.empty()) b.gbs = {0};
   if (b.spg.empty()) b.spg = {0};
   if (b.epochs.empty()) b.epochs = {0};
+  if (b.targets.empty()) b.targets = {""};
 
   // Seeds: a list, or `repeats` consecutive seeds from `seed` (default 1).
   auto seeds = node("seeds"), repeats = node("repeats"), seed = node("seed");
@@ -396,6 +417,7 @@ long long count_points(const Block& b) {
   mul(b.gbs.size());
   mul(b.spg.size());
   mul(b.epochs.size());
+  mul(b.targets.size());
   mul(b.gpus.size());
   mul(b.seeds.size());
   return n;
@@ -422,6 +444,7 @@ void expand(const Block& b, std::vector<SweepPoint>& out) {
           for (long long gbs : b.gbs)
             for (long long spg : b.spg)
               for (long long ep : b.epochs)
+               for (const auto& tgt : b.targets)
                 for (const auto& combo : combos)
                   for (long long n : b.gpus)
                     for (long long seed : b.seeds) {
@@ -437,6 +460,7 @@ void expand(const Block& b, std::vector<SweepPoint>& out) {
                       c.gbs = gbs;
                       c.samples_per_gpu = spg;
                       c.epochs = static_cast<int>(ep);
+                      if (!tgt.empty()) parse_target(tgt, c);
                       c.seed = static_cast<std::uint64_t>(seed);
                       c.repeats = 1;
                       c.fast_forward_epochs = static_cast<int>(b.fast_forward);
@@ -542,6 +566,11 @@ void visit_config(const Scenario& s, Kv kv, Params params) {
   kv("gbs", std::to_string(s.gbs));
   kv("epochs", std::to_string(s.epochs));
   kv("samples_per_gpu", std::to_string(std::max(0LL, s.config.samples_per_gpu)));
+  if (s.has_target) {
+    char tv[64];
+    std::snprintf(tv, sizeof tv, "%.17g", s.target.value);
+    kv("target", s.target.metric + "=" + tv);
+  }
   kv("train_samples", std::to_string(s.train_samples));
   kv("val_samples", std::to_string(s.val_samples));
   kv("seed", std::to_string(s.config.seed));
@@ -627,7 +656,13 @@ std::string series_key(const SweepPoint& p, const Scenario& s) {
       break;
   }
   if (c.samples_per_gpu > 0) key += "/spg=" + std::to_string(c.samples_per_gpu);
-  key += "/epochs=" + std::to_string(s.epochs);
+  if (s.has_target) {
+    char tv[64];
+    std::snprintf(tv, sizeof tv, "%.10g", s.target.value);
+    key += "/target=" + s.target.metric + "=" + tv;
+  } else {
+    key += "/epochs=" + std::to_string(s.epochs);
+  }
   if (!c.overrides.empty()) key += "/set:" + overrides_text(c);
   return key;
 }
@@ -639,6 +674,11 @@ std::string point_label(const SweepPoint& p) {
   if (c.gbs > 0) out += " gbs=" + std::to_string(c.gbs);
   if (c.samples_per_gpu > 0) out += " spg=" + std::to_string(c.samples_per_gpu);
   if (c.epochs > 0) out += " epochs=" + std::to_string(c.epochs);
+  if (!c.target_metric.empty()) {
+    char tv[64];
+    std::snprintf(tv, sizeof tv, "%.10g", c.target_value);
+    out += " target=" + c.target_metric + "=" + tv;
+  }
   out += " seed=" + std::to_string(c.seed);
   if (!c.overrides.empty()) out += " {" + overrides_text(c) + "}";
   return out;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <array>
 #include <memory>
+#include <string>
 
 #include "hwmodels/collectives.hpp"
 #include "hwmodels/fabric.hpp"
@@ -12,6 +13,7 @@
 #include "hwmodels/shared_bandwidth.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 #include "sim/core/rng.hpp"
 #include "workloads/dataloader.hpp"
 
@@ -24,7 +26,7 @@ namespace ddpsim {
 std::vector<std::string> overridable_parameters() {
   std::vector<std::string> out;
   for (const ParamTable* t : {&hardware_param_table(), &workload_param_table(), &node_calibration_table(),
-                              &workload_calibration_table()}) {
+                              &workload_calibration_table(), &large_batch_table()}) {
     for (const auto& s : t->specs()) out.emplace_back(s.name);
   }
   for (const auto& s : site_param_table().specs()) out.emplace_back(s.name);
@@ -78,6 +80,24 @@ ProtocolParams protocol_params(const ParamSet& nc) {
   return p;
 }
 
+void parse_target(const std::string& text, RunConfig& config) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+    throw InputError("--target expects METRIC=VALUE, e.g. top1=0.72 (got " + quote_user(text) + "; 'ddpsim list workloads' names each metric)");
+  }
+  std::string value = text.substr(eq + 1);
+  std::size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(value, &pos);
+  } catch (...) {
+    pos = 0;
+  }
+  if (pos != value.size() || !std::isfinite(v)) throw InputError("--target: " + quote_user(value) + " is not a number");
+  config.target_metric = text.substr(0, eq);
+  config.target_value = v;
+}
+
 Scenario resolve_scenario(const RunConfig& config) {
   Calibration cal = load_calibration(config.calibration.empty() ? default_calibration_path() : config.calibration);
   return resolve_scenario(config, cal);
@@ -100,12 +120,13 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
   }
   s.calibration_file = cal.file;
   s.calibration_id = cal.id;
+  if (const ParamSet* lb = cal.large_batch(s.wl.name, s.phase.name)) s.large_batch = *lb;
 
   s.site = resolve_site(cfg.overrides);
   for (const auto& [name, value] : cfg.overrides) {
     if (is_site_param(name)) continue;
     bool done = false;
-    for (ParamSet* set : {&s.hw.params, &s.wl.params, &s.node_cal, &s.wl_cal}) {
+    for (ParamSet* set : {&s.hw.params, &s.wl.params, &s.node_cal, &s.wl_cal, &s.large_batch}) {
       if (set->table().find(name) >= 0) {
         set->set_text(name, value, "--set");
         done = true;
@@ -147,6 +168,36 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
   s.gbs = gbs;
   if (cfg.epochs < 0) throw InputError("--epochs must be a positive integer");
   s.epochs = cfg.epochs == 0 ? s.phase.epochs() : cfg.epochs;
+  if (!cfg.target_metric.empty()) {
+    if (cfg.epochs != 0) throw InputError("give --epochs or --target, not both: --target sets the epochs");
+    const TargetMetric& tm = s.wl.target;
+    if (tm.name.empty()) {
+      throw InputError("--target: workload " + s.wl.name + " (" + s.wl.file + ") declares no target_metric {name, better, bound}");
+    }
+    if (cfg.target_metric != tm.name) {
+      throw InputError("--target: workload " + s.wl.name + " is judged by " + quote_user(tm.name) + ", not " + quote_user(cfg.target_metric) +
+                       " (give --target " + tm.name + "=VALUE)");
+    }
+    std::string missing;
+    for (LargeBatchParam p : {kLbBNoise, kLbEMin, kLbTargetRef}) {
+      if (!s.large_batch.is_set(p)) missing += (missing.empty() ? "" : ", ") + std::string(large_batch_table().spec(p).name);
+    }
+    if (!missing.empty()) {
+      throw InputError("--target: no large-batch fit for workload " + s.wl.name + " phase " + s.phase.name + ": the calibration (" +
+                       (cal.file.empty() ? std::string("built-in defaults") : cal.file) + ") lacks " + missing +
+                       " (section large_batch." + s.wl.name + "." + s.phase.name + ", or --set them)");
+    }
+    TargetPlan plan = plan_target(s.large_batch, tm, cfg.target_value, gbs, s.phase.epochs());
+    if (!plan.reachable) throw InputError("--target: " + plan.why);
+    s.epochs = plan.epochs;
+    s.has_target = true;
+    s.target.metric = tm.name;
+    s.target.value = cfg.target_value;
+    s.target.epochs_model = plan.epochs_model;
+    s.target.small_batch_epochs = small_batch_epochs(s.large_batch, tm, cfg.target_value);
+    s.target.b_noise = s.large_batch[kLbBNoise];
+    s.target.max_epochs = plan.max_epochs;
+  }
   if (cfg.samples_per_gpu < 0) throw InputError("--samples-per-gpu must be a positive integer");
   auto full_train = static_cast<long long>(s.wl.p(kTrainSamples));
   auto full_val = static_cast<long long>(s.wl.p(kValSamples));

@@ -16,6 +16,7 @@
 #include "sim/calibration_file.hpp"
 #include "sim/energy.hpp"
 #include "sim/provenance/calibration_lookup.hpp"
+#include "sim/large_batch.hpp"
 #include "sim/site.hpp"
 #include "workloads/workload.hpp"
 
@@ -38,6 +39,23 @@ struct RunConfig {
   /// Every epoch starts from the same state (barrier, fresh workers, empty queues), so epochs
   /// are statistically identical; the extrapolation error is the epoch-to-epoch jitter noise.
   int fast_forward_epochs = 0;
+  /// --target METRIC=VALUE: train the epochs the large-batch model says reach VALUE at this GBS
+  /// (sim/large_batch.hpp); "" = no target (epochs as given).
+  std::string target_metric;
+  double target_value = 0;
+};
+
+/// Parses "METRIC=VALUE" into the config (InputError naming the form).
+void parse_target(const std::string& text, RunConfig& config);
+
+/// What a --target run aims at and what the model says it takes.
+struct TargetSpec {
+  std::string metric;
+  double value = 0;
+  double epochs_model = 0;  // E(GBS), fractional
+  double small_batch_epochs = 0;  // E_min(value)
+  double b_noise = 0;
+  double max_epochs = 0;
 };
 
 /// Everything a simulation needs, resolved and validated.
@@ -57,6 +75,9 @@ struct Scenario {
   int epochs = 1;
   long long train_samples = 0, val_samples = 0;
   long long steps_per_epoch = 0;
+  ParamSet large_batch{large_batch_table()};  // the calibration's fit for (workload, phase), after --set
+  bool has_target = false;
+  TargetSpec target;
 };
 
 /// Resolves and validates a configuration (InputError on bad input, naming the bound).

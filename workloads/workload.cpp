@@ -77,12 +77,29 @@ namespace {
 WorkloadSpec parse_load_workload_file(const std::string& path) {
   try {
     YAML::Node root = load_yaml_file(path);
-    check_keys(root, path, {"name", "description", "params", "phases"});
+    check_keys(root, path, {"name", "description", "target_metric", "params", "phases"});
     WorkloadSpec w;
     w.file = path;
     w.name = yaml_string(root, "name", path);
     w.description = yaml_string(root, "description", path, false);
     if (root["params"]) load_params(root["params"], path, w.params);
+    if (auto t = root["target_metric"]) {
+      if (!t.IsMap()) throw ConfigError(path, yaml_line(t), "'target_metric' must be a mapping {name, better: higher|lower, bound}");
+      check_keys(t, path, {"name", "better", "bound", "source"});
+      w.target.name = yaml_string(t, "name", path);
+      std::string better = yaml_string(t, "better", path);
+      if (better != "higher" && better != "lower") throw ConfigError(path, yaml_line(t["better"]), "target_metric.better must be higher or lower, not '" + better + "'");
+      w.target.higher_is_better = better == "higher";
+      if (!t["bound"]) throw ConfigError(path, yaml_line(t), "target_metric needs 'bound': the metric's perfect value (accuracy 1, RMSE 0)");
+      try {
+        w.target.bound = t["bound"].as<double>();
+      } catch (const YAML::Exception&) {
+        throw ConfigError(path, yaml_line(t["bound"]), "target_metric.bound must be a number");
+      }
+      if (w.target.name.empty() || w.target.name.find_first_of("= \t") != std::string::npos) {
+        throw ConfigError(path, yaml_line(t["name"]), "target_metric.name must be a word (no '=' or spaces)");
+      }
+    }
     auto phases = root["phases"];
     if (!phases || !phases.IsMap() || phases.size() == 0) {
       throw ConfigError(path, yaml_line(root), "'phases' must map at least one phase name to its settings");

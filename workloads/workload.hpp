@@ -78,10 +78,20 @@ struct PhaseSpec {
   int rollout_steps() const { return static_cast<int>(params[kRolloutSteps]); }
 };
 
+/// The metric a workload is judged by (workload file: target_metric: {name, better: higher|lower, bound}).
+struct TargetMetric {
+  std::string name;             // "" = the workload declares none
+  bool higher_is_better = true;
+  double bound = 1;             // the perfect value (accuracy 1, RMSE 0)
+  /// Distance from the perfect value (positive where the metric can still improve).
+  double distance(double value) const { return higher_is_better ? bound - value : value - bound; }
+};
+
 struct WorkloadSpec {
   std::string name, description, file;
   ParamSet params{workload_param_table()};
   std::vector<PhaseSpec> phases;  // first is the default
+  TargetMetric target;             // name "" = none declared
   double p(WorkloadParam id) const { return params[id]; }
   Storage storage() const { return static_cast<Storage>(static_cast<int>(params[kStorage])); }
   /// Phase by name ("" = default); InputError with suggestion if unknown.

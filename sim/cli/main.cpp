@@ -23,6 +23,7 @@
 #include "sim/core/limits.hpp"
 #include "sim/core/units.hpp"
 #include "sim/gpu_trace.hpp"
+#include "sim/large_batch.hpp"
 #include "sim/power_trace.hpp"
 #include "sim/report.hpp"
 #include "sim/training_run.hpp"
@@ -67,6 +68,7 @@ int cmd_run(const std::vector<std::string>& args) {
       ("lbs", po::value<std::string>(), "local batch size per GPU (give two of --gpus/--lbs/--gbs with GBS = n x LBS)")
       ("gbs", po::value<std::string>(), "global batch size")
       ("epochs", po::value<std::string>(), "epochs (default: the phase's, e.g. 100 for resnet50)")
+      ("target", po::value<std::string>(), "train to a target metric, METRIC=VALUE (e.g. top1=0.72; 'ddpsim list workloads'): the epochs follow the large-batch model at this GBS (replaces --epochs)")
       ("samples-per-gpu", po::value<std::string>(), "scale the training set with n: samples per GPU (weak scaling)")
       ("seed", po::value<std::string>()->default_value("1"), "random seed (compute jitter)")
       ("repeats", po::value<std::string>()->default_value("1"), "repeat with seeds seed, seed+1, ...; report mean and std")
@@ -92,7 +94,8 @@ int cmd_run(const std::vector<std::string>& args) {
       ("format", po::value<std::string>()->default_value("table"), "output format: table | json");
   auto vm = parse(args, desc);
   if (vm.count("help")) {
-    std::cout << desc << "\nexample:\n  ddpsim run --workload resnet50 --hardware a100 --gpus 4 --lbs 256 --format json\n";
+    std::cout << desc << "\nexample:\n  ddpsim run --workload resnet50 --hardware a100 --gpus 4 --lbs 256 --format json\n"
+                         "  ddpsim run --workload resnet50 --hardware a100 --gpus 32 --lbs 256 --target top1=0.72 --fast-forward\n";
     return 0;
   }
   for (const char* req : {"workload", "hardware", "gpus"}) {
@@ -109,6 +112,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (vm.count("lbs")) cfg.lbs = parse_positive("--lbs", vm["lbs"].as<std::string>());
   if (vm.count("gbs")) cfg.gbs = parse_positive("--gbs", vm["gbs"].as<std::string>());
   if (vm.count("epochs")) cfg.epochs = static_cast<int>(parse_bounded_positive("--epochs", vm["epochs"].as<std::string>(), Limit::kEpochs));
+  if (vm.count("target")) parse_target(vm["target"].as<std::string>(), cfg);
   if (vm.count("samples-per-gpu")) cfg.samples_per_gpu = parse_positive("--samples-per-gpu", vm["samples-per-gpu"].as<std::string>());
   {
     const std::string& t = vm["seed"].as<std::string>();
@@ -323,6 +327,10 @@ int cmd_list(const std::vector<std::string>& args) {
       std::string phases;
       for (const auto& ph : w.phases) phases += (phases.empty() ? "" : ", ") + ph.name + " (" + std::to_string(ph.epochs()) + " epochs)";
       std::printf("%-12s %s\n    phases: %s\n", name.c_str(), w.description.c_str(), phases.c_str());
+      if (!w.target.name.empty()) {
+        std::printf("    target metric: %s (%s is better, perfect value %g; run --target %s=VALUE)\n", w.target.name.c_str(),
+                    w.target.higher_is_better ? "higher" : "lower", w.target.bound, w.target.name.c_str());
+      }
       for (std::size_t i = 0; i < w.params.table().size(); ++i) {
         std::printf("    %-28s %-14s %s\n", std::string(w.params.table().spec(i).name).c_str(), w.params.format(i).c_str(),
                     w.params.citation(i).c_str());
@@ -336,6 +344,7 @@ int cmd_list(const std::vector<std::string>& args) {
     print_params(phase_param_table(), "workloads/catalog/<workload>.yaml: phases.<phase>");
     print_params(node_calibration_table(), "calibration file: hardware.<hardware>");
     print_params(workload_calibration_table(), "calibration file: workloads.<workload>.<hardware>");
+    print_params(large_batch_table(), "calibration file: large_batch.<workload>.<phase> (run --target; README 'Epochs to a target')");
     std::printf("\nlimits (bounds on every size a user controls; above them a clear error, exit 2):\n");
     for (std::size_t i = 0; i < limit_count(); ++i) {
       const LimitSpec& l = limit_spec_at(i);

@@ -359,3 +359,52 @@ TEST(Cli, ListsParametersHardwareAndWorkloads) {
   auto w = cli("list workloads");
   EXPECT_NE(w.out.find("finetune"), std::string::npos);
 }
+
+TEST(Cli, TargetGivesEpochsTimeAndEnergyOrAClearMessage) {
+  auto r = cli("run --workload resnet50 --hardware a100 --gpus 32 --lbs 256 --target top1=0.72 --fast-forward 1 --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("  \"target\": {\n    \"metric\": \"top1\",\n    \"value\": 0.72,\n    \"epochs\": 100,\n    \"runtime_h\": "),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    \"energy_kwh_total\": "), std::string::npos);
+  auto t = cli("run --workload resnet50 --hardware a100 --gpus 64 --lbs 256 --target top1=0.72 --fast-forward 1");
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.out.find("target: top1=0.72 reached after 141.4 epochs at GBS 16384"), std::string::npos) << t.out;
+  auto far = cli("run --workload resnet50 --hardware a100 --gpus 256 --lbs 256 --target top1=0.72");
+  EXPECT_EQ(far.code, 2);
+  EXPECT_NE(far.err.find("top1=0.72 is out of reach at GBS 65536"), std::string::npos) << far.err;
+  EXPECT_EQ(far.out, "");
+  auto perfect = cli("run --workload resnet50 --hardware a100 --gpus 1 --lbs 256 --target top1=1");
+  EXPECT_EQ(perfect.code, 2);
+  EXPECT_NE(perfect.err.find("perfect value"), std::string::npos) << perfect.err;
+  auto wrong = cli("run --workload fourcastnet --hardware a100 --gpus 4 --lbs 1 --target top1=0.7");
+  EXPECT_EQ(wrong.code, 2);
+  EXPECT_NE(wrong.err.find("is judged by 'z500_rmse'"), std::string::npos) << wrong.err;
+  auto both = cli("run --workload resnet50 --hardware a100 --gpus 1 --lbs 256 --epochs 3 --target top1=0.7");
+  EXPECT_EQ(both.code, 2);
+  EXPECT_NE(both.err.find("not both"), std::string::npos) << both.err;
+  auto form = cli("run --workload resnet50 --hardware a100 --gpus 1 --lbs 256 --target top1");
+  EXPECT_EQ(form.code, 2);
+  EXPECT_NE(form.err.find("METRIC=VALUE"), std::string::npos) << form.err;
+  // A user's workload: without a target metric, and with one but no fit in the calibration.
+  std::string text = slurp(fs::path(DDPSIM_TEST_DIR) / ".." / "workloads" / "catalog" / "resnet50.yaml");
+  auto pos = text.find("name: resnet50");
+  ASSERT_NE(pos, std::string::npos);
+  std::string mine = text;
+  mine.replace(pos, 14, "name: mynet");
+  fs::path with = temp_dir() / "mynet.yaml";
+  std::ofstream(with, std::ios::binary) << mine;
+  auto nofit = cli("run --workload '" + with.string() + "' --hardware a100 --gpus 1 --lbs 256 --target top1=0.7");
+  EXPECT_EQ(nofit.code, 2);
+  EXPECT_NE(nofit.err.find("no large-batch fit for workload mynet phase train"), std::string::npos) << nofit.err;
+  EXPECT_NE(nofit.err.find("large_batch.b_noise, large_batch.e_min, large_batch.target_ref"), std::string::npos) << nofit.err;
+  auto set = cli("run --workload '" + with.string() + "' --hardware a100 --gpus 1 --lbs 256 --target top1=0.7 --fast-forward 1 "
+                 "--set large_batch.b_noise=1000 --set large_batch.e_min=10 --set large_batch.target_ref=0.7");
+  EXPECT_EQ(set.code, 0) << set.err;
+  EXPECT_NE(set.out.find("target: top1=0.7 reached after 12.56 epochs"), std::string::npos) << set.out;
+  auto tm = mine.find("target_metric:");
+  mine.erase(tm, mine.find('\n', tm) - tm + 1);
+  std::ofstream(with, std::ios::binary) << mine;
+  auto none = cli("run --workload '" + with.string() + "' --hardware a100 --gpus 1 --lbs 256 --target top1=0.7");
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.err.find("declares no target_metric"), std::string::npos) << none.err;
+}

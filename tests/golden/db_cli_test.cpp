@@ -183,6 +183,41 @@ TEST_F(DbCli, SweepThenQueryPrintsATable) {
   EXPECT_NE(scaling.out.find("(4 rows)"), std::string::npos) << scaling.out;
 }
 
+TEST_F(DbCli, BestRanksOnlyRunsThatDoTheSameWork) {
+  // The case of the issue: a 1-GPU run on a scaled data set (5004 samples) costs less than any
+  // run over the whole training set; --best must not rank it among them.
+  std::string sweep = write("s.yaml",
+                            "name: best-groups\nworkload: resnet50\nhardware: a100\nepochs: 1\n"
+                            "set: {dataset.train_samples: 20000, dataset.val_samples: 1000}\ngrids:\n"
+                            "  - {mode: constant_lbs, lbs: 256, gpus: [2, 4]}\n"
+                            "  - {mode: scaled_dataset_constant_lbs, lbs: 256, samples_per_gpu: 5004, gpus: 1}\n");
+  std::string db = file("r.db");
+  auto r = ddpsim({"sweep", sweep, "--db", db, "--jobs", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto best = ddpsim({"query", "--db", db, "--best", "energy", "--deadline", "24h", "--format", "csv"});
+  ASSERT_EQ(best.code, 0) << best.err;
+  std::vector<std::string> lines;
+  std::stringstream ss(best.out);
+  for (std::string l; std::getline(ss, l);) lines.push_back(l.substr(0, l.find(",resnet50,train,a100,") + 1) + l.substr(l.find(",a100,") + 6, 1));
+  ASSERT_EQ(lines.size(), 4u) << best.out;
+  EXPECT_EQ(best.out.rfind("work,rank,workload,phase,hardware,gpus,", 0), 0u) << best.out;
+  EXPECT_EQ(lines[1], "resnet50/train samples=20000 epochs=1,1,4") << best.out;
+  EXPECT_EQ(lines[2], "resnet50/train samples=20000 epochs=1,2,2") << best.out;
+  EXPECT_EQ(lines[3], "resnet50/train samples=5004 epochs=1,1,1") << best.out;
+  // Target runs are grouped by their target, not their (different) epochs.
+  std::string ts = write("t.yaml", "name: targets\nworkload: resnet50\nhardware: a100\ntarget: [top1=0.72, top1=0.7]\nfast_forward: 1\n"
+                                   "grids:\n  - {mode: constant_lbs, lbs: 256, gpus: [32, 64, 128]}\n");
+  auto t = ddpsim({"sweep", ts, "--db", db, "--jobs", "1"});
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.out.find("n=128 lbs=256 target=top1=0.72 seed=1: --target: top1=0.72 is out of reach at GBS 32768"), std::string::npos) << t.out;
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM runs WHERE target_metric = 'top1' AND target_value = 0.72"), 2);
+  auto tb = ddpsim({"query", "--db", db, "--best", "energy", "--workload", "resnet50", "--format", "csv"});
+  ASSERT_EQ(tb.code, 0) << tb.err;
+  EXPECT_NE(tb.out.find("resnet50/train samples=1281167 target top1=0.72,1,resnet50,train,a100,32,256,8192,100,"), std::string::npos) << tb.out;
+  EXPECT_NE(tb.out.find("resnet50/train samples=1281167 target top1=0.72,2,resnet50,train,a100,64,256,16384,142,"), std::string::npos) << tb.out;
+  EXPECT_NE(tb.out.find("resnet50/train samples=1281167 target top1=0.7,3,resnet50,train,a100,128,"), std::string::npos) << tb.out;
+}
+
 TEST_F(DbCli, InvalidPointsAreReportedSkippedAndRecorded) {
   std::string sweep = write("s.yaml",
                             "name: bad-points\nworkload: resnet50\nhardware: a100\nepochs: 1\n"

@@ -126,6 +126,11 @@ TEST(Calibration, ShippedCalibrationIsRegeneratedByItsCommand) {
     ASSERT_TRUE(fresh.workload_sets.count(key)) << key.first << "/" << key.second << ": " << stale;
     compare(fresh.workload_sets.at(key), set, key.first + "/" + key.second);
   }
+  ASSERT_EQ(fresh.large_batch_sets.size(), shipped.large_batch_sets.size()) << stale;
+  for (const auto& [key, set] : shipped.large_batch_sets) {
+    ASSERT_TRUE(fresh.large_batch_sets.count(key)) << "large_batch " << key.first << "/" << key.second << ": " << stale;
+    compare(fresh.large_batch_sets.at(key), set, "large_batch " + key.first + "/" + key.second);
+  }
   EXPECT_EQ(slurp_without_date(out.string()).size() > 0, true);
   fs::remove(out);
 }

@@ -1,0 +1,97 @@
+// The large-batch model (sim/large_batch.hpp) and its fits (calibration/large_batch_fit.hpp):
+// recovery of known parameters from synthetic data, the Zeus hold-out error, and what the
+// shipped calibration says for ResNet50 and FourCastNet.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include "calibration/large_batch_fit.hpp"
+#include "sim/calibration_file.hpp"
+#include "sim/core/catalog.hpp"
+
+using namespace ddpsim;
+
+TEST(LargeBatch, FitRecoversKnownParametersFromSyntheticData) {
+  const TargetMetric top1{"top1", true, 1};
+  const double b_noise = 700, e_min = 12, k = 2.5, ref = 0.6;
+  std::vector<EpochPoint> pts;
+  std::mt19937 rng(7);
+  std::normal_distribution<double> scatter(0, 0.03);
+  for (double b : {8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}) {
+    for (double m : {0.6, 0.55, 0.5}) {
+      double e = e_min * std::pow(top1.distance(m) / top1.distance(ref), -k) * (1 + b / b_noise);
+      double noise = std::exp(scatter(rng));  // 3 % log-normal scatter, seeded
+      pts.push_back({b, m, e * noise, 0.03, 5});
+    }
+  }
+  LargeBatchFitResult f = fit_epoch_curve(pts, top1, ref);
+  EXPECT_NEAR(f.b_noise, b_noise, 3 * f.se_b_noise);
+  EXPECT_NEAR(f.e_min, e_min, 3 * f.se_e_min);
+  EXPECT_NEAR(f.exponent, k, 3 * f.se_exponent);
+  EXPECT_LT(std::fabs(f.b_noise / b_noise - 1), 0.1);
+  EXPECT_LT(std::fabs(f.e_min / e_min - 1), 0.05);
+  EXPECT_LT(std::fabs(f.exponent / k - 1), 0.1);
+  EXPECT_GT(f.se_b_noise, 0);
+  // Noise-free data: exact.
+  for (auto& p : pts) p.epochs = e_min * std::pow(top1.distance(p.target) / top1.distance(ref), -k) * (1 + p.batch / b_noise);
+  f = fit_epoch_curve(pts, top1, ref);
+  EXPECT_NEAR(f.b_noise, b_noise, 1e-3 * b_noise);
+  EXPECT_NEAR(f.e_min, e_min, 1e-3 * e_min);
+  EXPECT_NEAR(f.exponent, k, 1e-3 * k);
+}
+
+TEST(LargeBatch, ZeusHoldOutMapePerWorkload) {
+  // Each batch size held out in turn (all its targets), refit, predict epochs to the reference
+  // target (the hardest one every run of every batch size reached). README reports these.
+  auto rows = read_zeus_train_csv(data_dir() + "/experiments/reference/zeus-nsdi23/summary_train.csv");
+  auto curves = zeus_epoch_curves(rows);
+  ASSERT_EQ(curves.size(), 6u);
+  std::printf("%-32s %-12s %8s %8s  worst batch\n", "workload", "target", "MAPE", "points");
+  int within = 0;
+  for (const auto& c : curves) {
+    auto ho = hold_out_batch_sizes(c);
+    double m = mape(ho), worst = 0, worst_b = 0;
+    for (const auto& r : ho) {
+      if (r.ape() > worst) {
+        worst = r.ape();
+        worst_b = r.batch;
+      }
+    }
+    char tgt[64];
+    std::snprintf(tgt, sizeof tgt, "%s=%g", c.metric.name.c_str(), c.target_ref);
+    std::printf("%-32s %-12s %7.1f%% %8zu  %g (%.0f %%)\n", (c.dataset + "/" + c.network).c_str(), tgt, 100 * m, ho.size(), worst_b, 100 * worst);
+    within += m <= 0.15;
+    EXPECT_LT(m, 0.45) << c.dataset << "/" << c.network;  // regression bound; README states which meet 15 %
+  }
+  EXPECT_GE(within, 3);
+}
+
+TEST(LargeBatch, ShippedCalibrationResNet50AndFourCastNet) {
+  Calibration cal = load_calibration(default_calibration_path());
+  const ParamSet* rn = cal.large_batch("resnet50", "train");
+  ASSERT_NE(rn, nullptr);
+  const TargetMetric top1{"top1", true, 1};
+  // The fact: at GBS 8192 the 100-epoch schedule reaches the small-batch top-1; at 65536 not.
+  TargetPlan p8k = plan_target(*rn, top1, 0.72, 8192, 100);
+  ASSERT_TRUE(p8k.reachable);
+  EXPECT_NEAR(p8k.epochs_model, 100, 5);
+  EXPECT_FALSE(plan_target(*rn, top1, 0.72, 65536, 100).reachable);
+  EXPECT_NEAR(plan_target(*rn, top1, 0.58, 65536, 100).epochs_model, 100, 5);
+  // Epochs (so energy at constant LBS) nearly flat below 8192, steep above.
+  double e4k = plan_target(*rn, top1, 0.72, 4096, 100).epochs_model, e16k = plan_target(*rn, top1, 0.72, 16384, 100).epochs_model;
+  EXPECT_LT(p8k.epochs_model / e4k, 1.3);
+  EXPECT_GT(e16k / p8k.epochs_model, 1.35);
+  const TargetMetric rmse{"z500_rmse", false, 0};
+  for (const char* ph : {"pretrain", "finetune"}) {
+    const ParamSet* f = cal.large_batch("fourcastnet", ph);
+    ASSERT_NE(f, nullptr) << ph;
+    int epochs = std::string(ph) == "pretrain" ? 80 : 50;
+    double e16 = plan_target(*f, rmse, 1.0, 16, epochs).epochs_model, e64 = plan_target(*f, rmse, 1.0, 64, epochs).epochs_model;
+    double e128 = plan_target(*f, rmse, 1.0, 128, epochs).epochs_model;
+    EXPECT_GT(e128 / e64, 1.3) << ph;  // steep beyond GBS 64
+    EXPECT_LT(e16, e64) << ph;
+    EXPECT_FALSE(plan_target(*f, rmse, 1.0, 1024, epochs).reachable) << ph;
+  }
+}
