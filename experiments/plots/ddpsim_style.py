@@ -28,12 +28,15 @@ from matplotlib import ticker  # noqa: E402
 
 FORMATS = ("png", "pdf", "svg")
 
-# Okabe & Ito (2008), "Color Universal Design", without black.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+# Okabe & Ito (2008), "Color Universal Design", without black; the yellow (#F0E442) darkened to
+# #C8B400 so that thin lines stay visible on white.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#C8B400")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 LINESTYLES = ("-", "--", "-.", ":")
 IDEAL_STYLE = dict(color="0.35", ls=":", lw=1.0)
 MEASURED_LABEL = "measured (Huber et al. 2025)"
+IDEAL_LABEL = "ideal"
+LAST_IN_LEGEND = (IDEAL_LABEL, MEASURED_LABEL)
 MEASURED_STYLE = dict(ls="none", marker="*", ms=10, color="black", mec="white", mew=0.6, zorder=10,
                       label=MEASURED_LABEL)
 
@@ -128,9 +131,12 @@ def series_label(key, epochs=False):
 
 
 def series_labels(keys):
-    """{key: label}, with the epochs only if they differ between the keys."""
-    show = len({parse_series(k)["epochs"] for k in keys}) > 1
-    return {k: series_label(k, epochs=show) for k in keys}
+    """{key: label}, with the epochs only where series of the same workload and phase differ in them."""
+    fields = {k: parse_series(k) for k in keys}
+    epochs = {}
+    for f in fields.values():
+        epochs.setdefault((f["workload"], f["phase"]), set()).add(f["epochs"])
+    return {k: series_label(k, epochs=len(epochs[(f["workload"], f["phase"])]) > 1) for k, f in fields.items()}
 
 
 # ------------------------------------------------------------------------------------ figures
@@ -143,7 +149,11 @@ def figure(width=7.5, height=4.2, nrows=1, ncols=1, **kw):
 def legend_outside(ax, handles=None, labels=None, title=None, below=False, ncol=None):
     """Legend outside the axes: to the right, top-aligned, or `below` the axes (for many entries,
     in `ncol` columns, default 2)."""
-    args = (handles, labels) if handles is not None else ()
+    if handles is None:  # series in the order drawn, then the reference entries (ideal, measured)
+        handles, labels = ax.get_legend_handles_labels()
+        order = sorted(range(len(labels)), key=lambda i: (labels[i] in LAST_IN_LEGEND, i))
+        handles, labels = [handles[i] for i in order], [labels[i] for i in order]
+    args = (handles, labels)
     if below:
         return ax.legend(*args, loc="upper center", bbox_to_anchor=(0.5, -0.13), borderaxespad=0.0, title=title,
                          ncol=ncol or 2, title_fontsize=7, handlelength=2.6, columnspacing=1.2)
@@ -159,6 +169,13 @@ def legend_layout(labels, right_max=12):
         return min(12.0, 4.9 + 0.052 * longest), 4.2, False
     rows = (len(labels) + 1) // 2
     return max(7.5, min(12.0, 0.6 + 2 * 0.052 * longest + 0.9)), 4.0 + 0.135 * rows, True
+
+
+def plain_number(v):
+    """1000000 -> '1,000,000', 0.05 -> '0.05', 2.5 -> '2.5' (no scientific notation)."""
+    if v >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.10g}" if v >= 1e-4 else f"{v:g}"
 
 
 def _plain(v):
@@ -195,22 +212,20 @@ def log10_axis(ax, values, axis="y"):
     decades = math.log10(max(vals) / min(vals))
     subs = (1.0,) if decades > 2.5 else ((1.0, 2.0, 5.0) if decades > 0.8 else (1.0, 1.5, 2.0, 3.0, 5.0, 7.0))
     a.set_major_locator(ticker.LogLocator(base=10, subs=subs))
-    a.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    a.set_major_formatter(ticker.FuncFormatter(lambda v, _: plain_number(v)))
     a.set_minor_locator(ticker.LogLocator(base=10, subs=tuple(range(1, 10))))
     a.set_minor_formatter(ticker.NullFormatter())
 
 
 def errorbars(ax, x, y, lo=None, hi=None, xlo=None, xhi=None, **kw):
-    """Mean values y at x with bars from lo to hi (e.g. min and max over seeds; None: no bars).
-    Returns the line, for its colour and legend entry."""
+    """Mean values y at x with bars from lo to hi (e.g. min and max over seeds; None: no bars), always
+    an errorbar container, so that legends keep the order in which series are drawn. Returns the line."""
     def err(v, a, b):
         if a is None or b is None:
             return None
         return [[max(0.0, m - l) for m, l in zip(v, a)], [max(0.0, h - m) for m, h in zip(v, b)]]
 
     yerr, xerr = err(y, lo, hi), err(x, xlo, xhi)
-    if yerr is None and xerr is None:
-        return ax.plot(x, y, **kw)[0]
     c = ax.errorbar(x, y, yerr=yerr, xerr=xerr, elinewidth=0.8, **kw)
     return c.lines[0]
 

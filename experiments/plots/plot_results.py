@@ -200,7 +200,7 @@ class Figures:
             st.errorbars(ax, n, y, lo, hi, label=self.label(key), **self.styles[key[0]])
             ideal = [(p["n"] / b["n"]) * (s0 / p["samples"]["mean"]) for p in pts]
             if ideal[-1] > 1.5:
-                ax.plot(n, ideal, label=None if ideal_drawn else "ideal", **st.IDEAL_STYLE)
+                ax.plot(n, ideal, label=None if ideal_drawn else st.IDEAL_LABEL, **st.IDEAL_STYLE)
                 ideal_drawn = True
                 ys += ideal
             ns += n
@@ -209,7 +209,7 @@ class Figures:
         st.log2_axis(ax, ys, "y")
         ax.set_xlabel("GPUs n")
         ax.set_ylabel("speed-up vs the smallest n of the series")
-        ax.set_title(f"Speed-up ({bar_note(self.series, self.args.errorbars)})")
+        ax.set_title(f"Speed-up\n{bar_note(self.series, self.args.errorbars)}")
         self.legend(ax)
         self.save(fig, "speedup")
 
@@ -228,7 +228,7 @@ class Figures:
         st.log10_axis(ax, ys, "y")
         ax.set_xlabel("GPUs n")
         ax.set_ylabel("total energy (kWh)")
-        ax.set_title(f"Energy vs number of GPUs ({bar_note(self.series, self.args.errorbars)})")
+        ax.set_title(f"Energy vs number of GPUs\n{bar_note(self.series, self.args.errorbars)}")
         self.legend(ax)
         self.save(fig, "energy_vs_n")
 
@@ -260,7 +260,7 @@ class Figures:
         st.log10_axis(ax, ys, "y")
         ax.set_xlabel("GPU hours")
         ax.set_ylabel("total energy (kWh)")
-        ax.set_title(f"Energy vs GPU hours ({bar_note(self.series, self.args.errorbars)})")
+        ax.set_title(f"Energy vs GPU hours\n{bar_note(self.series, self.args.errorbars)}")
         self.legend(ax, title="slope of the least-squares line, kWh per GPUh\n(—: R² < 0.9, slope ≤ 0 or < 3 points)")
         self.save(fig, "energy_vs_gpuh")
 
