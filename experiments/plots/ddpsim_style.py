@@ -126,17 +126,32 @@ def series_label(key, epochs=False):
     if epochs and f["epochs"]:
         parts.append(f"{f['epochs']} epochs")
     parts += f["other"]
-    parts += ["set " + " = ".join(x.strip() for x in s.split("=", 1)) for s in f["set"]]
+    if f["set"]:
+        parts.append("set " + ", ".join(" = ".join(x.strip() for x in s.split("=", 1)) for s in f["set"]))
     return ", ".join(parts)
 
 
-def series_labels(keys):
-    """{key: label}, with the epochs only where series of the same workload and phase differ in them."""
+def wrap(label, width=52):
+    """Breaks a label longer than `width` characters into lines at ', ' (legends stay narrow)."""
+    lines, cur = [], ""
+    for part in label.split(", "):
+        if cur and len(cur) + 2 + len(part) > width:
+            lines.append(cur + ",")
+            cur = part
+        else:
+            cur = f"{cur}, {part}" if cur else part
+    return "\n".join(lines + [cur])
+
+
+def series_labels(keys, width=52):
+    """{key: label}, with the epochs only where series of the same workload and phase differ in them,
+    wrapped at `width` characters (None: one line)."""
     fields = {k: parse_series(k) for k in keys}
     epochs = {}
     for f in fields.values():
         epochs.setdefault((f["workload"], f["phase"]), set()).add(f["epochs"])
-    return {k: series_label(k, epochs=len(epochs[(f["workload"], f["phase"])]) > 1) for k, f in fields.items()}
+    out = {k: series_label(k, epochs=len(epochs[(f["workload"], f["phase"])]) > 1) for k, f in fields.items()}
+    return {k: wrap(v, width) if width else v for k, v in out.items()}
 
 
 # ------------------------------------------------------------------------------------ figures
@@ -164,11 +179,12 @@ def legend_outside(ax, handles=None, labels=None, title=None, below=False, ncol=
 def legend_layout(labels, right_max=12):
     """(width, height, below) of a one-axes figure whose legend holds `labels`: up to `right_max`
     entries to the right of the axes (the figure widens with the longest label), more below in two columns."""
-    longest = max([len(x) for x in labels] + [20])
+    longest = max([len(line) for x in labels for line in x.split("\n")] + [20])
+    lines = sum(x.count("\n") + 1 for x in labels)
     if len(labels) <= right_max:
-        return min(12.0, 4.9 + 0.052 * longest), 4.2, False
-    rows = (len(labels) + 1) // 2
-    return max(7.5, min(12.0, 0.6 + 2 * 0.052 * longest + 0.9)), 4.0 + 0.135 * rows, True
+        return min(12.0, 5.4 + 0.052 * longest), max(4.2, 1.2 + 0.14 * lines), False
+    rows = (lines + 1) // 2
+    return max(7.5, min(12.0, 0.6 + 2 * 0.052 * longest + 0.9)), 4.0 + 0.14 * rows, True
 
 
 def plain_number(v):
