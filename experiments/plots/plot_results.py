@@ -119,8 +119,10 @@ def bars(points, metric, how):
 
 def bar_note(series, how):
     seeds = sorted({p["seeds"] for pts in series.values() for p in pts})
-    if how == "none" or seeds[-1] < 2:
-        return f"mean of {seeds[-1]} seed{'s' if seeds[-1] > 1 else ''}" if seeds[-1] > 1 else "one seed"
+    if seeds[-1] < 2:
+        return ""
+    if how == "none":
+        return f"mean of {seeds[-1]} seeds"
     k = f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"{seeds[0]}"
     return f"mean of {k} seeds, bars: {'min to max' if how == 'minmax' else '±1 std'}"
 
@@ -161,6 +163,10 @@ class Figures:
     def save(self, fig, name):
         self.written += st.save(fig, os.path.join(self.args.out, name), self.args.formats, self.args.dpi)
         plt.close(fig)
+
+    def note(self):
+        text = bar_note(self.series, self.args.errorbars)
+        return "\n" + text if text else ""
 
     def new(self, extra=""):
         """Figure and axes sized for the legend (right of the axes, or below for many series)."""
@@ -209,7 +215,7 @@ class Figures:
         st.log2_axis(ax, ys, "y")
         ax.set_xlabel("GPUs n")
         ax.set_ylabel("speed-up vs the smallest n of the series")
-        ax.set_title(f"Speed-up\n{bar_note(self.series, self.args.errorbars)}")
+        ax.set_title(f"Speed-up{self.note()}")
         self.legend(ax)
         self.save(fig, "speedup")
 
@@ -228,7 +234,7 @@ class Figures:
         st.log10_axis(ax, ys, "y")
         ax.set_xlabel("GPUs n")
         ax.set_ylabel("total energy (kWh)")
-        ax.set_title(f"Energy vs number of GPUs\n{bar_note(self.series, self.args.errorbars)}")
+        ax.set_title(f"Energy vs number of GPUs{self.note()}")
         self.legend(ax)
         self.save(fig, "energy_vs_n")
 
@@ -260,7 +266,7 @@ class Figures:
         st.log10_axis(ax, ys, "y")
         ax.set_xlabel("GPU hours")
         ax.set_ylabel("total energy (kWh)")
-        ax.set_title(f"Energy vs GPU hours\n{bar_note(self.series, self.args.errorbars)}")
+        ax.set_title(f"Energy vs GPU hours{self.note()}")
         self.legend(ax, title="slope of the least-squares line, kWh per GPUh\n(—: R² < 0.9, slope ≤ 0 or < 3 points)")
         self.save(fig, "energy_vs_gpuh")
 
