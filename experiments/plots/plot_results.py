@@ -227,6 +227,7 @@ class Figures:
             y = [p["energy_kwh_total"]["mean"] for p in pts]
             lo, hi = bars(pts, "energy_kwh_total", self.args.errorbars)
             st.errorbars(ax, n, y, lo, hi, label=self.label(key), **self.styles[key[0]])
+            # Hook: once runs carry prediction intervals, draw them here as st.band(ax, n, low, high, color).
             ns += n
             ys += y
         ys += self.add_measured(ax, "n", "energy_kwh_total")[1]
