@@ -3,10 +3,14 @@
 
     /usr/bin/python3 experiments/paper/report.py --db OUT/paper.db --traces OUT \
         --figures experiments/paper/figures --report experiments/paper/REPORT.md \
-        [--validation experiments/reference/validation-report.md] [--ff OUT/fast_forward.txt] [--check]
+        [--validation experiments/reference/validation-report.md] [--ff OUT/fast_forward.txt] [--check IDS] \
+        [--format png|pdf|svg|png,pdf,svg|all] [--dpi 150]
 
 Reads the results database of the paper sweeps (read-only) and the simulated power traces
 OUT/power_{a100,h100}.csv. With --check it exits 1 if a finding is not reproduced.
+Figures in the style of experiments/plots/ddpsim_style.py: labels for people, means over seeds with
+min-max bars, and the measured runs of the calibration set (Huber et al. 2025) as black stars where
+one has the configuration of a plotted point.
 Only Debian's python3-matplotlib and the standard library are used.
 """
 import argparse
@@ -16,9 +20,8 @@ import os
 import sqlite3
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plots"))
+import ddpsim_style as st  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 
@@ -31,15 +34,21 @@ def connect(path):
     return db
 
 
-def series_rows(db, where, params=()):
-    """{series: [(n, mean dict, std dict, count)]} averaged over seeds."""
+CONFIG = ("workload", "phase", "hardware", "gpus", "lbs", "gbs", "epochs", "samples_per_gpu", "overrides")
+
+
+def series_rows(db, where, params=(), extra=None):
+    """{series: [(n, mean dict, std dict, count)]} averaged over seeds. With a dict `extra`, also
+    extra[(series, n)] = {"min": dict, "max": dict, "config": dict of CONFIG} for the figures."""
     cols = ["runtime_h", "gpu_hours", "energy_kwh_total", "energy_kwh_gpu", "energy_kwh_cpu", "mean_power_w_gpu",
             "mean_power_w_cpu_socket", "samples_per_gpu_hour", "updates_per_gpu_hour", "time_fraction_data_stall"]
-    q = (f"SELECT s.series AS series, r.gpus AS gpus, {', '.join('r.' + c for c in cols)} FROM runs r "
+    q = (f"SELECT s.series AS series, {', '.join('r.' + c for c in CONFIG)}, {', '.join('r.' + c for c in cols)} FROM runs r "
          f"JOIN run_series s ON s.run_id = r.id WHERE {where} ORDER BY s.series, r.gpus")
     out = {}
     for row in db.execute(q, params):
         out.setdefault(row["series"], {}).setdefault(row["gpus"], []).append({c: row[c] for c in cols})
+        if extra is not None:
+            extra.setdefault((row["series"], row["gpus"]), {"config": {c: row[c] for c in CONFIG}})
     result = {}
     for series, by_n in out.items():
         pts = []
@@ -49,6 +58,9 @@ def series_rows(db, where, params=()):
             std = {c: (math.sqrt(sum((v[c] - mean[c]) ** 2 for v in vals) / (len(vals) - 1)) if len(vals) > 1 else 0.0)
                    for c in vals[0]}
             pts.append((n, mean, std, len(vals)))
+            if extra is not None:
+                extra[(series, n)]["min"] = {c: min(v[c] for v in vals) for c in vals[0]}
+                extra[(series, n)]["max"] = {c: max(v[c] for v in vals) for c in vals[0]}
         result[series] = pts
     return result
 
@@ -78,9 +90,10 @@ def read_trace(path):
     return t, p
 
 
-def render(pending, procs=2):
+def render(pending, formats=("png",), dpi=150, procs=2):
     """Lays out and writes the figures in `procs` forked processes (layout and PNG encoding are
-    most of the report's time); each child inherits the figures, nothing is pickled."""
+    most of the report's time); each child inherits the figures, nothing is pickled. The layout is
+    the figures' own (constrained, set when they are made); `path` is a stem, one file per format."""
     kids = []
     for k in range(procs):
         pid = os.fork()
@@ -89,8 +102,7 @@ def render(pending, procs=2):
             try:
                 for i, (fig, path) in enumerate(pending):
                     if i % procs == k:
-                        fig.tight_layout()
-                        fig.savefig(path, dpi=110)
+                        st.save(fig, path, formats, dpi)
             except Exception as e:  # report it, let the parent fail
                 print(f"report: rendering a figure failed: {e}", file=sys.stderr)
                 code = 1
@@ -113,32 +125,82 @@ def main():
     ap.add_argument("--validation", default="")
     ap.add_argument("--ff", default="")
     ap.add_argument("--check", default="", help="comma-separated finding ids to enforce (exit 1 if one fails), or 'all'")
+    ap.add_argument("--format", default="png", help="figure formats: png, pdf, svg, a comma-separated list, or all (default png)")
+    ap.add_argument("--dpi", type=float, default=150, help="resolution of PNG figures (default 150)")
     a = ap.parse_args()
+    try:
+        formats = st.parse_formats(a.format)
+    except ValueError as e:
+        print(f"report: {e}", file=sys.stderr)
+        sys.exit(2)
     os.makedirs(a.figures, exist_ok=True)
     db = connect(a.db)
-    rn = series_rows(db, "r.workload = 'resnet50'")
-    fcn = series_rows(db, "r.workload = 'fourcastnet' AND s.series NOT LIKE '%/grid/%'")
+    spread = {}  # (series, n) -> min, max over seeds and the configuration
+    rn = series_rows(db, "r.workload = 'resnet50'", extra=spread)
+    fcn = series_rows(db, "r.workload = 'fourcastnet' AND s.series NOT LIKE '%/grid/%'", extra=spread)
     allser = {**rn, **fcn}
     checks = []  # (finding, measured text, ok)
     pending = []  # (figure, path): laid out and written at the end, in parallel (render())
 
-    def plot(name, ylabel, fn, series, logx=True, logy=False, ideal=False, title=""):
-        fig, ax = plt.subplots(figsize=(7, 4.5))
+    styles = st.series_styles(allser)  # one style per series, the same in every figure
+    labels = st.series_labels(list(allser))
+    measured = st.measured_runs()
+    seeds = sorted({c for pts in allser.values() for _, _, _, c in pts})
+    note = f"mean of {seeds[-1]} seeds, bars: min to max" if seeds[-1] > 1 else ""
+
+    def new_figure(series, suffix=""):
+        w, h, below = st.legend_layout([labels[s] + suffix for s in series] + [st.MEASURED_LABEL])
+        fig, ax = st.figure(w, h)
+        return fig, ax, below
+
+    def add_measured(ax, series, xkey, ykey):
+        """Black stars at the measured runs that have the configuration of a plotted point."""
+        xs, ys, seen = [], [], set()
+        for s, pts in series.items():
+            for p in pts:
+                for m in st.match_measured(measured, spread[(s, p[0])]["config"]):
+                    x = p[0] if xkey == "n" else m.get(xkey)
+                    if m["id"] not in seen and x is not None and m.get(ykey) is not None:
+                        seen.add(m["id"])
+                        xs.append(x)
+                        ys.append(m[ykey])
+        if xs:
+            ax.plot(xs, ys, **st.MEASURED_STYLE)
+        return xs, ys
+
+    def plot(name, ylabel, metric, series, logy=False, ideal=False, title="", with_measured=False, bars=None):
+        """One value per series and n (mean over seeds) with min-max bars over the seeds; `bars`
+        (series, n) -> (lo, hi) replaces the bars of `metric`."""
+        fig, ax, below = new_figure(series)
+        ns, allys = [], []
         for s, pts in series.items():
             xs = [p[0] for p in pts]
-            ys = [fn(p) for p in pts]
-            ax.plot(xs, ys, marker="o", label=short(s))
+            ys = [p[1][metric] for p in pts]
+            if bars:
+                lo, hi = zip(*(bars(s, n) for n in xs))
+            else:
+                lo = [spread[(s, n)]["min"][metric] for n in xs]
+                hi = [spread[(s, n)]["max"][metric] for n in xs]
+            if all(p[3] < 2 for p in pts):
+                lo = hi = None
+            st.errorbars(ax, xs, ys, lo, hi, label=labels[s], **styles[s])
+            ns += xs
+            allys += ys
         if ideal:
-            ax.plot([1, 256], [1, 256], "k--", lw=0.8, label="ideal")
-        if logx:
-            ax.set_xscale("log", base=2)
+            ax.plot([1, 256], [1, 256], label=st.IDEAL_LABEL, **st.IDEAL_STYLE)
+            allys += [1, max(ns)]
+        if with_measured:
+            allys += add_measured(ax, series, "n", metric)[1]
+        st.log2_axis(ax, ns, "x")
         if logy:
-            ax.set_yscale("log")
+            if ideal:
+                st.log2_axis(ax, allys, "y")
+            else:
+                st.log10_axis(ax, allys, "y")
         ax.set_xlabel("GPUs n")
         ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=6)
+        ax.set_title(title + (f"\n{note}" if note else ""))
+        st.legend_outside(ax, below=below)
         pending.append((fig, os.path.join(a.figures, name)))
 
     const_series = {s: p for s, p in allser.items() if "scaled" not in s}
@@ -149,14 +211,20 @@ def main():
             t0, n0 = pts[0][1]["runtime_h"], pts[0][0]
             out[s] = [(n, {"s": t0 / m["runtime_h"] * n0}, {}, c) for n, m, _, c in pts]
         return out
-    plot("fig2_speedup.png", "speed-up x n0 (ideal = n)", lambda p: p[1]["s"], speedup(const_series), logy=True, ideal=True,
-         title="Fig. 2: speed-up (constant dataset)")
+
+    def speedup_bars(s, n):  # runtime t in [min, max] -> speed-up t0 n0 / t in [t0 n0 / max, t0 n0 / min]
+        n0 = allser[s][0][0]
+        t0 = allser[s][0][1]["runtime_h"]
+        return t0 * n0 / spread[(s, n)]["max"]["runtime_h"], t0 * n0 / spread[(s, n)]["min"]["runtime_h"]
+    plot("fig2_speedup", "speed-up x n0 (ideal = n)", "s", speedup(const_series), logy=True, ideal=True,
+         title="Fig. 2: speed-up (constant dataset)", bars=speedup_bars)
     # Figure 3: energy vs n.
-    plot("fig3_energy_vs_n.png", "total energy [kWh]", lambda p: p[1]["energy_kwh_total"], allser, logy=True,
-         title="Fig. 3: energy vs n")
+    plot("fig3_energy_vs_n", "total energy [kWh]", "energy_kwh_total", allser, logy=True,
+         title="Fig. 3: energy vs n", with_measured=True)
     # Figure 4: energy vs GPUh with the fitted slope per series.
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax, below = new_figure(allser, ": 0.000")
     slopes = {}
+    xall, yall = [], []
     for s, pts in allser.items():
         # Full nodes only (n >= 4): runs on part of a node pay both CPU sockets, a different
         # kWh per GPUh by construction (the paper's explanation of the minimum at n = 4).
@@ -166,46 +234,59 @@ def main():
         if len(xs) >= 3:
             slope, icpt, r2 = linear_fit(xs, ys)
             slopes[s] = (slope, r2, len(xs))
-            ax.plot(xs, ys, "o", label=f"{short(s)}: {slope:.3f} kWh/GPUh, R2 {r2:.3f}")
-            lo, hi = min(xs), max(xs)
-            ax.plot([lo, hi], [icpt + slope * lo, icpt + slope * hi], "-", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+            sty = dict(styles[s])
+            line_style = sty.pop("ls")
+            meaningful = r2 >= 0.9 and slope > 0  # else no line and no number
+            if meaningful:
+                lo, hi = min(xs), max(xs)  # a straight line is curved on log axes: sample it
+                fx = [lo * (hi / lo) ** (k / 40) for k in range(41)]
+                ax.plot(fx, [icpt + slope * x for x in fx], ls=line_style, lw=0.9, color=sty["color"])
+            bars = all(p[3] > 1 for p in pts)
+            q = [spread[(s, p[0])] for p in pts]
+            st.errorbars(ax, xs, ys, *((([v["min"]["energy_kwh_total"] for v in q], [v["max"]["energy_kwh_total"] for v in q],
+                                         [v["min"]["gpu_hours"] for v in q], [v["max"]["gpu_hours"] for v in q]))
+                                       if bars else (None, None, None, None)),
+                         ls="none", label=f"{labels[s]}: {slope:.3f}" if meaningful else f"{labels[s]}: —", **sty)
+            xall += xs
+            yall += ys
+    mx, my = add_measured(ax, {s: [p for p in pts if p[0] >= 4] for s, pts in allser.items()}, "gpu_hours", "energy_kwh_total")
+    st.log10_axis(ax, xall + mx, "x")
+    st.log10_axis(ax, yall + my, "y")
     ax.set_xlabel("GPU hours")
     ax.set_ylabel("total energy [kWh]")
-    ax.set_title("Fig. 4: energy vs GPU hours")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=5)
-    pending.append((fig, os.path.join(a.figures, "fig4_energy_vs_gpuh.png")))
+    ax.set_title("Fig. 4: energy vs GPU hours, n >= 4" + (f"\n{note}" if note else ""))
+    st.legend_outside(ax, below=below, title="kWh per GPUh of the least-squares line\n(—: R² < 0.9 or slope ≤ 0)")
+    pending.append((fig, os.path.join(a.figures, "fig4_energy_vs_gpuh")))
     # Figure 6: mean GPU and CPU-socket power.
-    plot("fig6_mean_gpu_power.png", "mean GPU power [W]", lambda p: p[1]["mean_power_w_gpu"], allser,
+    plot("fig6_mean_gpu_power", "mean GPU power [W]", "mean_power_w_gpu", allser,
          title="Fig. 6: mean GPU power")
-    plot("fig6_mean_cpu_power.png", "mean CPU socket power [W]", lambda p: p[1]["mean_power_w_cpu_socket"], allser,
+    plot("fig6_mean_cpu_power", "mean CPU socket power [W]", "mean_power_w_cpu_socket", allser,
          title="Fig. 6: mean CPU socket power")
     # Figure 7: samples and updates per GPU hour.
-    plot("fig7_samples_per_gpuh.png", "samples per GPU hour", lambda p: p[1]["samples_per_gpu_hour"], allser, logy=True,
+    plot("fig7_samples_per_gpuh", "samples per GPU hour", "samples_per_gpu_hour", allser, logy=True,
          title="Fig. 7: samples per GPU hour")
-    plot("fig7_updates_per_gpuh.png", "gradient updates per GPU hour", lambda p: p[1]["updates_per_gpu_hour"], allser,
+    plot("fig7_updates_per_gpuh", "gradient updates per GPU hour", "updates_per_gpu_hour", allser,
          logy=True, title="Fig. 7: updates per GPU hour")
     # Figure 5: simulated GPU power profiles, first 300 s of FourCastNet pre-training in both Table 1
     # configurations, as perun records them (NVML readings sampled every second).
     configs = ((4, 4), (32, 1))
-    fig, axes = plt.subplots(len(configs), 1, figsize=(7, 5.6), sharex=True)
+    fig, axes = st.figure(7.6, 5.2, nrows=len(configs), sharex=True)
     profile = {}
     for ax, (n, lbs) in zip(axes, configs):
-        for hw, color in (("a100", "tab:blue"), ("h100", "tab:orange")):
+        for i, hw in enumerate(("a100", "h100")):
             t, p = read_trace(os.path.join(a.traces, f"power_{hw}_n{n}_lbs{lbs}.csv"))
             keep = [(x, y) for x, y in zip(t, p) if x <= 300.0]
             sensor = "instantaneous" if hw == "a100" else "1 s average"
-            ax.plot([x for x, _ in keep], [y for _, y in keep], color=color, lw=0.9, label=f"{hw.upper()} GPU 0 ({sensor})")
+            ax.plot([x for x, _ in keep], [y for _, y in keep], color=st.PALETTE[i], lw=0.9,
+                    label=f"{hw.upper()} GPU 0\n({sensor})")
             profile[(hw, n)] = [y for x, y in keep if x > 30.0]  # after the loader's start-up
         ax.set_ylabel("GPU power [W]")
-        ax.set_title(f"n = {n}, LBS {lbs}", fontsize=10)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper right")
+        ax.set_ylim(bottom=0)
+        ax.set_title(f"n = {n}, LBS {lbs}", fontsize=8)
+        st.legend_outside(ax)
     axes[-1].set_xlabel("time [s]")
-    fig.suptitle("Fig. 5: FourCastNet pre-training, first 300 s, NVML readings every 1 s")
-    pending.append((fig, os.path.join(a.figures, "fig5_power_profiles.png")))
+    fig.suptitle("Fig. 5: FourCastNet pre-training, first 300 s, NVML readings every 1 s", fontsize=9)
+    pending.append((fig, os.path.join(a.figures, "fig5_power_profiles")))
 
     # ---------------------------------------------------------------- findings
     def get(series_part, where=rn):
@@ -393,7 +474,11 @@ def main():
           "  at 0.1 it also worsens the paper-stage fit (cost 15.3 -> 59.1), so it is off by default. Reproducing",
           "  the finding needs H100 data stalls shorter than a second, i.e. batches arriving evenly, which the",
           "  five calibration runs cannot show; a captured H100 trace would (no device was lent to this task).", "",
-          "## Figures", ""]
+          "## Figures", "",
+          "Points are means over the seeds of a configuration (ResNet50: 5 seeds) with bars from the smallest to the",
+          "largest value; black stars are the runs of the calibration set measured by Huber et al. 2025",
+          "(`experiments/reference/calibration-set.yaml`) that have the configuration of a plotted point (ResNet50",
+          "totals: published CPU energy divided by its published share of the total).", ""]
     figs = [("fig2_speedup.png", "Fig. 2, speed-up. Paper: ResNet50 near-ideal at constant LBS, slightly below beyond 32 GPUs; "
              "FourCastNet departs clearly after 4x."),
             ("fig3_energy_vs_n.png", "Fig. 3, energy vs n. Paper: constant-LBS ResNet50 energy roughly constant, minimum at n = 4, "
@@ -404,7 +489,9 @@ def main():
             ("fig6_mean_cpu_power.png", "Fig. 6, mean CPU power. Paper: varies less than GPU power."),
             ("fig7_samples_per_gpuh.png", "Fig. 7, samples per GPU hour."),
             ("fig7_updates_per_gpuh.png", "Fig. 7, updates per GPU hour.")]
+    ext = "png" if "png" in formats else formats[0]  # the link shows the figure where Markdown can (PNG, SVG)
     for name, cap in figs:
+        name = name[:-len(".png")] + "." + ext
         L += [f"![{name}](figures/{name})", "", cap, ""]
     L += ["## kWh per GPU hour (Fig. 4 slopes)", "", "| series | kWh/GPUh | R^2 | points |", "|---|---:|---:|---:|"]
     for s, (sl, r2, k) in slopes.items():
@@ -415,7 +502,7 @@ def main():
         L += ["", "## Calibration-set runs, measured vs predicted", "", open(a.validation).read().strip()]
     with open(a.report, "w") as f:
         f.write("\n".join(L) + "\n")
-    render(pending)
+    render(pending, formats, a.dpi)
     ids = [str(k + 1) for k in range(len(checks))]
     enforce = ids if a.check == "all" else [x for x in a.check.split(",") if x]
     for x in enforce:

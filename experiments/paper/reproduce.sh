@@ -2,7 +2,7 @@
 # Reproduces the paper's experiments end to end: every sweep of experiments/paper/ into one results
 # database with the shipped calibration, the simulated power profiles of FourCastNet on A100 and
 # H100, the figures (experiments/paper/figures/) and experiments/paper/REPORT.md.
-#   bash experiments/paper/reproduce.sh [--full-fidelity] [--check-fast-forward] [--check] [--out DIR]
+#   bash experiments/paper/reproduce.sh [--full-fidelity] [--check-fast-forward] [--check] [--out DIR] [--format F] [--dpi D]
 # --full-fidelity      simulate every epoch (the sweeps fast-forward by default)
 # --check-fast-forward also run every configuration at full fidelity and report the largest
 #                      relative error of runtime and energy (fails above 0.5 %)
@@ -10,6 +10,8 @@
 #                      is not reproduced
 # --out DIR            databases and power traces (default experiments/paper/out)
 # --artifacts DIR      where figures/, REPORT.md and fast_forward.txt go (default experiments/paper)
+# --format F           figure formats: png (default), pdf, svg, a comma-separated list, or all
+# --dpi D              resolution of PNG figures (default 150)
 # Assumes a build in build/ (experiments/setup.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -17,7 +19,7 @@ ddpsim="$root/build/sim/cli/ddpsim"
 paper="$root/experiments/paper"
 out="$paper/out"
 artifacts="$paper"
-full="" check_ff="" check=""
+full="" check_ff="" check="" fig_args=()
 while (($#)); do
   case "$1" in
     --full-fidelity) full="--full-fidelity" ;;
@@ -25,6 +27,7 @@ while (($#)); do
     --check) check="--check $2"; shift ;;
     --out) out="$2"; shift ;;
     --artifacts) artifacts="$2"; shift ;;
+    --format|--dpi) fig_args+=("$1" "$2"); shift ;;
     *) echo "reproduce.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -76,6 +79,6 @@ fi
 mkdir -p "$artifacts"
 if [ -n "$check_ff" ]; then cp "$out/fast_forward.txt" "$artifacts/fast_forward.txt"; fi
 /usr/bin/python3 "$paper/report.py" --db "$db" --traces "$out" --figures "$artifacts/figures" --report "$artifacts/REPORT.md" \
-  --validation "$root/experiments/reference/validation-report.md" "${ff_args[@]}" $check
+  --validation "$root/experiments/reference/validation-report.md" "${ff_args[@]}" "${fig_args[@]}" $check
 end=$(date +%s.%N)
 echo "reproduced in $(awk "BEGIN {print $end - $start}") s: $artifacts/REPORT.md, figures in $artifacts/figures/"
