@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pkgs=(build-essential cmake ninja-build pkg-config
       libboost-graph-dev libboost-program-options-dev libeigen3-dev libyaml-cpp-dev libsqlite3-dev
-      libgtest-dev libgmock-dev libbenchmark-dev sqlite3
+      libgtest-dev libgmock-dev libbenchmark-dev sqlite3 nlohmann-json3-dev
       python3 python3-yaml python3-matplotlib python3-numpy python3-torch)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,122 +1,89 @@
 #include "sim/core/json.hpp"
 
 #include <cmath>
-#include <cstdio>
+
+#include "sim/core/errors.hpp"
 
 namespace ddpsim {
 
-std::string JsonWriter::escape(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+using ojson = nlohmann::ordered_json;
+
+std::string JsonWriter::escape(std::string_view s) { return ojson(std::string(s)).dump(); }
 
 std::string JsonWriter::number(double v) {
   if (!std::isfinite(v)) return "null";
-  if (v == 0.0) return "0";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
+  return ojson(v).dump();
 }
 
-void JsonWriter::prefix(std::string_view key) {
-  if (!first_.empty()) {
-    if (!first_.back()) out_ += ',';
-    first_.back() = false;
-    if (pretty_) {
-      out_ += '\n';
-      out_.append(2 * first_.size(), ' ');
-    }
+ojson& JsonWriter::add(std::string_view key, ojson v) {
+  if (open_.empty()) {
+    if (has_root_) throw ModelError("internal: JSON document already complete");
+    root_ = std::move(v);
+    has_root_ = true;
+    return root_;
   }
-  if (!key.empty()) {
-    out_ += escape(key);
-    out_ += pretty_ ? ": " : ":";
+  ojson& parent = *open_.back();
+  if (parent.is_array()) {
+    parent.push_back(std::move(v));
+    return parent.back();
   }
+  ojson& slot = parent[std::string(key)];
+  slot = std::move(v);
+  return slot;
 }
 
 JsonWriter& JsonWriter::begin_object(std::string_view key) {
-  prefix(key);
-  out_ += '{';
-  first_.push_back(true);
+  open_.push_back(&add(key, ojson::object()));
   return *this;
 }
 
 JsonWriter& JsonWriter::end_object() {
-  bool empty = first_.back();
-  first_.pop_back();
-  if (pretty_ && !empty) {
-    out_ += '\n';
-    out_.append(2 * first_.size(), ' ');
-  }
-  out_ += '}';
-  if (first_.empty() && pretty_) out_ += '\n';
+  if (open_.empty() || !open_.back()->is_object()) throw ModelError("internal: JSON end_object without an open object");
+  open_.pop_back();
   return *this;
 }
 
 JsonWriter& JsonWriter::begin_array(std::string_view key) {
-  prefix(key);
-  out_ += '[';
-  first_.push_back(true);
+  open_.push_back(&add(key, ojson::array()));
   return *this;
 }
 
 JsonWriter& JsonWriter::end_array() {
-  bool empty = first_.back();
-  first_.pop_back();
-  if (pretty_ && !empty) {
-    out_ += '\n';
-    out_.append(2 * first_.size(), ' ');
-  }
-  out_ += ']';
-  if (first_.empty() && pretty_) out_ += '\n';
+  if (open_.empty() || !open_.back()->is_array()) throw ModelError("internal: JSON end_array without an open array");
+  open_.pop_back();
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::string_view key, double v) {
-  prefix(key);
-  out_ += number(v);
+  add(key, std::isfinite(v) ? ojson(v) : ojson(nullptr));
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::string_view key, long long v) {
-  prefix(key);
-  out_ += std::to_string(v);
+  add(key, ojson(v));
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::string_view key, std::string_view v) {
-  prefix(key);
-  out_ += escape(v);
+  add(key, ojson(std::string(v)));
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::string_view key, bool v) {
-  prefix(key);
-  out_ += v ? "true" : "false";
+  add(key, ojson(v));
   return *this;
 }
 
 JsonWriter& JsonWriter::null(std::string_view key) {
-  prefix(key);
-  out_ += "null";
+  add(key, ojson(nullptr));
   return *this;
+}
+
+const std::string& JsonWriter::str() const {
+  if (!open_.empty()) throw ModelError("internal: JSON document has unclosed containers");
+  // Invalid UTF-8 in user text is replaced, not an exception.
+  out_ = pretty_ ? root_.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n" : root_.dump(-1, ' ', false, ojson::error_handler_t::replace);
+  return out_;
 }
 
 }  // namespace ddpsim

@@ -1,8 +1,11 @@
 #pragma once
-// A minimal, deterministic JSON writer (objects keep insertion order; numbers use %.10g).
+// The JSON writer of every ddpsim output: a thin builder over nlohmann::ordered_json (Debian's
+// nlohmann-json3), so objects keep insertion order, strings are escaped by the library and
+// doubles are written in the shortest form that reads back to the same double.
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace ddpsim {
@@ -21,16 +24,21 @@ class JsonWriter {
   JsonWriter& value(std::string_view key, const char* v) { return value(key, std::string_view(v)); }
   JsonWriter& value(std::string_view key, bool v);
   JsonWriter& null(std::string_view key);
-  const std::string& str() const { return out_; }
+  /// The document (pretty: two-space indent and a final newline). Valid once every container is closed.
+  const std::string& str() const;
 
+  /// A JSON string literal of `s` (quotes included).
   static std::string escape(std::string_view s);
+  /// A JSON number: the shortest round-trip form; null for NaN and infinities.
   static std::string number(double v);
 
  private:
-  void prefix(std::string_view key);
+  nlohmann::ordered_json& add(std::string_view key, nlohmann::ordered_json v);
   bool pretty_;
-  std::string out_;
-  std::vector<bool> first_;  // per open container: no element written yet
+  nlohmann::ordered_json root_;
+  bool has_root_ = false;
+  std::vector<nlohmann::ordered_json*> open_;
+  mutable std::string out_;
 };
 
 }  // namespace ddpsim
