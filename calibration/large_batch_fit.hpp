@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "calibration/readers.hpp"
-#include "sim/large_batch.hpp"
+#include "sim/run/large_batch.hpp"
 
 namespace ddpsim {
 

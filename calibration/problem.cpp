@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "sim/core/errors.hpp"
-#include "sim/sweep.hpp"
+#include "sim/sweep/sweep.hpp"
 
 namespace ddpsim {
 

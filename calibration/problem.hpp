@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "calibration/fit.hpp"
-#include "sim/calibration_file.hpp"
-#include "sim/training_run.hpp"
+#include "sim/provenance/calibration_file.hpp"
+#include "sim/run/training_run.hpp"
 
 namespace ddpsim {
 

@@ -9,7 +9,7 @@
 #include "hwmodels/hardware.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/json.hpp"
-#include "sim/report.hpp"
+#include "sim/output/report.hpp"
 #include "workloads/workload.hpp"
 
 namespace ddpsim {

@@ -13,7 +13,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/json.hpp"
 #include "sim/core/rng.hpp"
-#include "sim/training_run.hpp"
+#include "sim/run/training_run.hpp"
 
 namespace ddpsim {
 

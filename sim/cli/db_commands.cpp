@@ -14,9 +14,9 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/units.hpp"
-#include "sim/query.hpp"
-#include "sim/results_store.hpp"
-#include "sim/sweep.hpp"
+#include "sim/store/query.hpp"
+#include "sim/store/results_store.hpp"
+#include "sim/sweep/sweep.hpp"
 
 namespace ddpsim::cli {
 

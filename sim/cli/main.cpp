@@ -12,8 +12,8 @@
 
 #include "hwmodels/collectives.hpp"
 #include "hwmodels/hardware.hpp"
-#include "sim/calibration_file.hpp"
-#include "sim/collective_report.hpp"
+#include "sim/provenance/calibration_file.hpp"
+#include "sim/output/collective_report.hpp"
 #include "sim/cli/bench.hpp"
 #include "sim/cli/calibration_cmds.hpp"
 #include "sim/cli/cli_options.hpp"
@@ -22,11 +22,11 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/units.hpp"
-#include "sim/gpu_trace.hpp"
-#include "sim/large_batch.hpp"
-#include "sim/power_trace.hpp"
-#include "sim/report.hpp"
-#include "sim/training_run.hpp"
+#include "sim/output/gpu_trace.hpp"
+#include "sim/run/large_batch.hpp"
+#include "sim/output/power_trace.hpp"
+#include "sim/output/report.hpp"
+#include "sim/run/training_run.hpp"
 #include "workloads/workload.hpp"
 
 namespace po = boost::program_options;

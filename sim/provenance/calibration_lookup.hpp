@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "hwmodels/hardware.hpp"
-#include "sim/calibration_file.hpp"
+#include "sim/provenance/calibration_file.hpp"
 #include "workloads/workload.hpp"
 
 namespace ddpsim {

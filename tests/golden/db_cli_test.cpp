@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "sim/query.hpp"
-#include "sim/results_store.hpp"
+#include "sim/store/query.hpp"
+#include "sim/store/results_store.hpp"
 
 namespace fs = std::filesystem;
 using namespace ddpsim;

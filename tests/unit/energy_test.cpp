@@ -2,8 +2,8 @@
 
 #include <sstream>
 
-#include "sim/energy.hpp"
-#include "sim/power_trace.hpp"
+#include "sim/run/energy.hpp"
+#include "sim/output/power_trace.hpp"
 
 using namespace ddpsim;
 

@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include "hwmodels/hardware.hpp"
-#include "sim/calibration_file.hpp"
+#include "sim/provenance/calibration_file.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/yaml_params.hpp"
-#include "sim/training_run.hpp"
+#include "sim/run/training_run.hpp"
 #include "workloads/workload.hpp"
 
 using namespace ddpsim;

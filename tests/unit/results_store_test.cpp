@@ -12,10 +12,10 @@
 #include <string>
 
 #include "sim/core/errors.hpp"
-#include "sim/query.hpp"
-#include "sim/report.hpp"
-#include "sim/results_store.hpp"
-#include "sim/sweep.hpp"
+#include "sim/store/query.hpp"
+#include "sim/output/report.hpp"
+#include "sim/store/results_store.hpp"
+#include "sim/sweep/sweep.hpp"
 
 using namespace ddpsim;
 namespace fs = std::filesystem;

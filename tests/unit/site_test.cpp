@@ -10,7 +10,7 @@
 
 #include "sim/core/errors.hpp"
 #include "sim/core/units.hpp"
-#include "sim/site.hpp"
+#include "sim/output/site.hpp"
 
 using namespace ddpsim;
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 
 #include "sim/core/errors.hpp"
 #include "sim/core/hash.hpp"
-#include "sim/sweep.hpp"
+#include "sim/sweep/sweep.hpp"
 
 using namespace ddpsim;
 

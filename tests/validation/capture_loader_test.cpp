@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "sim/core/catalog.hpp"
-#include "sim/training_run.hpp"
+#include "sim/run/training_run.hpp"
 
 using namespace ddpsim;
 

@@ -2,8 +2,8 @@
 // (../shared/reference/public-facts.md) and of the fabric what-ifs on training runs.
 #include <gtest/gtest.h>
 
-#include "sim/collective_report.hpp"
-#include "sim/training_run.hpp"
+#include "sim/output/collective_report.hpp"
+#include "sim/run/training_run.hpp"
 
 using namespace ddpsim;
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "sim/training_run.hpp"
+#include "sim/run/training_run.hpp"
 
 using namespace ddpsim;
 

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "sim/training_run.hpp"
+#include "sim/run/training_run.hpp"
 
 using namespace ddpsim;
 

@@ -8,7 +8,7 @@
 #include <random>
 
 #include "calibration/large_batch_fit.hpp"
-#include "sim/calibration_file.hpp"
+#include "sim/provenance/calibration_file.hpp"
 #include "sim/core/catalog.hpp"
 
 using namespace ddpsim;

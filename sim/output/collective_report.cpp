@@ -1,4 +1,4 @@
-#include "sim/collective_report.hpp"
+#include "sim/output/collective_report.hpp"
 
 #include "sim/provenance/calibration_lookup.hpp"
 
@@ -9,12 +9,12 @@
 #include "hwmodels/collectives.hpp"
 #include "hwmodels/fabric.hpp"
 #include "hwmodels/hardware.hpp"
-#include "sim/calibration_file.hpp"
+#include "sim/provenance/calibration_file.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/json.hpp"
 #include "sim/core/units.hpp"
-#include "sim/training_run.hpp"
+#include "sim/run/training_run.hpp"
 
 namespace ddpsim {
 

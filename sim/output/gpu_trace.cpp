@@ -1,4 +1,4 @@
-#include "sim/gpu_trace.hpp"
+#include "sim/output/gpu_trace.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/energy.hpp"
+#include "sim/run/energy.hpp"
 
 namespace ddpsim {
 

@@ -1,4 +1,4 @@
-#include "sim/site.hpp"
+#include "sim/output/site.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "sim/energy.hpp"
+#include "sim/run/energy.hpp"
 
 #include "sim/core/errors.hpp"
 

@@ -1,4 +1,4 @@
-#include "sim/results_store.hpp"
+#include "sim/store/results_store.hpp"
 
 #include <sqlite3.h>
 
@@ -13,7 +13,7 @@
 
 #include "sim/core/hash.hpp"
 #include "sim/core/limits.hpp"
-#include "sim/report.hpp"
+#include "sim/output/report.hpp"
 
 namespace ddpsim {
 

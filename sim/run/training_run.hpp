@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "hwmodels/hardware.hpp"
-#include "sim/calibration_file.hpp"
-#include "sim/energy.hpp"
+#include "sim/provenance/calibration_file.hpp"
+#include "sim/run/energy.hpp"
 #include "sim/provenance/calibration_lookup.hpp"
-#include "sim/large_batch.hpp"
-#include "sim/site.hpp"
+#include "sim/run/large_batch.hpp"
+#include "sim/output/site.hpp"
 #include "workloads/workload.hpp"
 
 namespace ddpsim {

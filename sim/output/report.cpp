@@ -1,4 +1,4 @@
-#include "sim/report.hpp"
+#include "sim/output/report.hpp"
 
 #include <cmath>
 #include <cstdio>

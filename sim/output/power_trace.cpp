@@ -1,4 +1,4 @@
-#include "sim/power_trace.hpp"
+#include "sim/output/power_trace.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/results_store.hpp"
-#include "sim/training_run.hpp"
+#include "sim/store/results_store.hpp"
+#include "sim/run/training_run.hpp"
 
 namespace ddpsim {
 

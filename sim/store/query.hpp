@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/sqlite_db.hpp"
+#include "sim/store/sqlite_db.hpp"
 
 namespace ddpsim {
 

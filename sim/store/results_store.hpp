@@ -17,9 +17,9 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/calibration_file.hpp"
-#include "sim/sqlite_db.hpp"
-#include "sim/training_run.hpp"
+#include "sim/provenance/calibration_file.hpp"
+#include "sim/store/sqlite_db.hpp"
+#include "sim/run/training_run.hpp"
 
 namespace ddpsim {
 

@@ -1,4 +1,4 @@
-#include "sim/calibration_file.hpp"
+#include "sim/provenance/calibration_file.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,7 +9,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/hash.hpp"
 #include "sim/core/yaml_params.hpp"
-#include "sim/large_batch.hpp"
+#include "sim/run/large_batch.hpp"
 
 namespace ddpsim {
 

@@ -1,4 +1,4 @@
-#include "sim/large_batch.hpp"
+#include "sim/run/large_batch.hpp"
 
 #include <cmath>
 #include <algorithm>

@@ -1,4 +1,4 @@
-#include "sim/sqlite_db.hpp"
+#include "sim/store/sqlite_db.hpp"
 
 #include <chrono>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "sim/training_run.hpp"
+#include "sim/run/training_run.hpp"
 
 #include <algorithm>
 #include <cmath>

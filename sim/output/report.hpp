@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/training_run.hpp"
+#include "sim/run/training_run.hpp"
 
 namespace ddpsim {
 

@@ -1,4 +1,4 @@
-#include "sim/sweep.hpp"
+#include "sim/sweep/sweep.hpp"
 
 #include <algorithm>
 #include <limits>

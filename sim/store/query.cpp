@@ -1,4 +1,4 @@
-#include "sim/query.hpp"
+#include "sim/store/query.hpp"
 
 #include <sqlite3.h>
 

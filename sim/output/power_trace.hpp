@@ -9,7 +9,7 @@
 #include <ostream>
 #include <vector>
 
-#include "sim/energy.hpp"
+#include "sim/run/energy.hpp"
 
 namespace ddpsim {
 
