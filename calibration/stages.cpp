@@ -2,6 +2,7 @@
 
 #include "calibration/fit.hpp"
 #include "calibration/large_batch_fit.hpp"
+#include "calibration/zeus_transfer.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -547,6 +548,7 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
                             "A100 fit x CPU base-clock ratio");
     }
   }
+  efficiency_stage(cal, log);
   if (!train_rows.empty() || !facts.empty()) large_batch_stage(cal, train_rows, facts, log);
   inputs.insert(inputs.end(), late_inputs.begin(), late_inputs.end());
   cal.description = "fitted by ddpsim calibrate (Zeus traces + measured runs)";
@@ -618,6 +620,18 @@ std::string calibration_to_yaml(const Calibration& cal) {
     }
     o << "    " << key.second << ":\n";
     write_set(set, "      ");
+  }
+  if (!cal.efficiency_sets.empty()) {
+    o << "efficiency:\n";
+    last.clear();
+    for (const auto& [key, set] : cal.efficiency_sets) {
+      if (key.first != last) {
+        o << "  " << key.first << ":\n";
+        last = key.first;
+      }
+      o << "    " << key.second << ":\n";
+      write_set(set, "      ");
+    }
   }
   if (!cal.large_batch_sets.empty()) {
     o << "large_batch:\n";

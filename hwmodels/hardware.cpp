@@ -21,6 +21,14 @@ const ParamTable& hardware_param_table() {
 
 std::string data_dir();
 
+double peak_flops(const HardwareSpec& hw, int precision) {
+  switch (precision) {
+    case 0: return hw.p(kGpuFp32Tflops) * 1e12;
+    case 1: return hw.p(kGpuTflops) * 1e12;
+    default: return hw.p(kGpuBf16Tflops) * 1e12;
+  }
+}
+
 std::string hardware_catalog_dir() { return data_dir() + "/hwmodels/catalog"; }
 
 std::vector<std::string> list_hardware() { return list_yaml_stems(hardware_catalog_dir()); }

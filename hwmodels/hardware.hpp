@@ -25,8 +25,12 @@ namespace ddpsim {
   X(kGpuSensorWindow, "gpu.power_sensor_window", Time, 0, 0, 60,                                                    \
     "window over which the GPU's power reading is averaged (0 = instantaneous)",                                     \
     "NVML nvmlDeviceGetPowerUsage: instantaneous on GA100 and older, 1 s average on newer GPUs")                     \
-  X(kGpuTflops, "gpu.tensor_tflops", Dimensionless, 156, 0.1, 1e4, "dense TF32 tensor TFLOP/s (datasheet ratio)",   \
+  X(kGpuTflops, "gpu.tensor_tflops", Dimensionless, 156, 0.1, 1e4, "dense TF32 tensor TFLOP/s (the FP32 peak on GPUs without TF32)",   \
     "A100 datasheet")                                                                                               \
+  X(kGpuFp32Tflops, "gpu.fp32_tflops", Dimensionless, 19.5, 0.1, 1e4, "dense FP32 (non-tensor) TFLOP/s",             \
+    "A100 datasheet")                                                                                               \
+  X(kGpuBf16Tflops, "gpu.bf16_tflops", Dimensionless, 312, 0.1, 1e5,                                                 \
+    "dense BF16/FP16 tensor TFLOP/s (the mixed-precision peak)", "A100 datasheet")                                   \
   X(kGpuMemBw, "gpu.memory_bandwidth", Bandwidth, 1555e9, 1e9, 1e14, "GPU memory bandwidth", "A100-40GB datasheet") \
   X(kGpuPcieBw, "gpu.pcie_bandwidth", Bandwidth, 25e9, 1e8, 1e12, "host-to-device copy bandwidth",                 \
     "PCIe Gen4 x16, ~80% of 32 GB/s")                                                                               \
@@ -91,6 +95,10 @@ struct HardwareSpec {
     return set > 0 ? set : std::max(2, static_cast<int>(params[kNics]));
   }
 };
+
+/// Datasheet peak FLOP/s (SI) for a training precision (model.precision: 0 fp32, 1 tf32,
+/// 2 bf16, 3 fp16): gpu.fp32_tflops, gpu.tensor_tflops, gpu.bf16_tflops (fp16 = bf16).
+double peak_flops(const HardwareSpec& hw, int precision);
 
 /// Directory of the shipped hardware catalog.
 std::string hardware_catalog_dir();

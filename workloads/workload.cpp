@@ -60,6 +60,16 @@ std::vector<double> WorkloadSpec::bucket_bytes() const {
   return out;
 }
 
+double gradient_dtype_bytes(int dtype) { return dtype == 0 ? 4.0 : 2.0; }
+
+double optimizer_state_bytes(int optimizer) { return optimizer == 0 ? 4.0 : optimizer == 1 ? 8.0 : 4.0; }
+
+double optimizer_bytes_touched(int optimizer) {
+  // Per parameter, fp32: SGD with momentum reads w, g, m and writes w, m (5 x 4 B); Adam reads
+  // w, g, m, v and writes w, m, v (7 x 4 B); LARS is SGD plus the norms of w and g (2 more reads).
+  return optimizer == 1 ? 28.0 : optimizer == 2 ? 28.0 : 20.0;
+}
+
 std::string workload_catalog_dir() { return data_dir() + "/workloads/catalog"; }
 
 std::vector<std::string> list_workloads() { return list_yaml_stems(workload_catalog_dir()); }
@@ -74,15 +84,41 @@ WorkloadSpec load_workload_file(const std::string& path) {
 }
 
 namespace {
+// Values that follow from what the user stated when the file does not set them itself.
+void derive_params(WorkloadSpec& w, const std::string& path) {
+  auto& ps = w.params;
+  if (ps.is_set(kSampleBytes) && !ps.is_set(kInputBytes)) {
+    ps.set(kInputBytes, ps[kSampleBytes], ps.origin(kSampleBytes), "dataset.sample_bytes (" + ps.citation(kSampleBytes) + ")");
+  }
+  const double n = ps[kParameters];
+  if (n <= 0) return;
+  const double grad = gradient_dtype_bytes(static_cast<int>(ps[kGradientDtype]));
+  if (!ps.is_set(kGradientBytes)) {
+    ps.set(kGradientBytes, n * grad, path, "model.parameters x " + ps.format(kGradientDtype) + " bytes");
+  }
+  if (!ps.is_set(kMemFixed)) {
+    // fp32 weights, gradients, optimizer state, a 16-bit copy with AMP, and 1 GB of workspace.
+    const int prec = static_cast<int>(ps[kPrecision]);
+    double per = 4 + grad + optimizer_state_bytes(static_cast<int>(ps[kOptimizerKind])) + (prec >= 2 ? 2 : 0);
+    ps.set(kMemFixed, n * per + 1e9, path,
+           "model.parameters x (weights 4 + gradients + optimizer state + AMP copy) bytes + 1 GB workspace");
+  }
+}
+
 WorkloadSpec parse_load_workload_file(const std::string& path) {
   try {
     YAML::Node root = load_yaml_file(path);
-    check_keys(root, path, {"name", "description", "target_metric", "params", "phases"});
+    check_keys(root, path, {"name", "description", "target_metric", "params", "phases", "dataset", "model", "memory", "loader", "ddp", "epochs"});
     WorkloadSpec w;
     w.file = path;
     w.name = yaml_string(root, "name", path);
     w.description = yaml_string(root, "description", path, false);
     if (root["params"]) load_params(root["params"], path, w.params);
+    // The short form: parameter groups at the top level (model: {...}, dataset: {...}).
+    for (const char* group : {"dataset", "model", "memory", "loader", "ddp"}) {
+      if (root[group]) load_params(root[group], path, w.params, group);
+    }
+    derive_params(w, path);
     if (auto t = root["target_metric"]) {
       if (!t.IsMap()) throw ConfigError(path, yaml_line(t), "'target_metric' must be a mapping {name, better: higher|lower, bound}");
       check_keys(t, path, {"name", "better", "bound", "source"});
@@ -101,7 +137,20 @@ WorkloadSpec parse_load_workload_file(const std::string& path) {
       }
     }
     auto phases = root["phases"];
-    if (!phases || !phases.IsMap() || phases.size() == 0) {
+    if (!phases) {
+      // No phases: one training phase, with `epochs:` if given.
+      PhaseSpec ph;
+      ph.name = "train";
+      if (root["epochs"]) {
+        YAML::Node e;
+        e["epochs"] = root["epochs"];
+        load_params(e, path, ph.params);
+      }
+      w.phases.push_back(std::move(ph));
+      return w;
+    }
+    if (root["epochs"]) throw ConfigError(path, yaml_line(root["epochs"]), "'epochs' goes into each phase when 'phases' is given");
+    if (!phases.IsMap() || phases.size() == 0) {
       throw ConfigError(path, yaml_line(root), "'phases' must map at least one phase name to its settings");
     }
     for (auto it = phases.begin(); it != phases.end(); ++it) {

@@ -14,6 +14,8 @@ namespace ddpsim {
   X(kTrainSamples, "dataset.train_samples", Count, 1281167, 1, 1e12, "training samples per epoch", "ImageNet-2012")  \
   X(kValSamples, "dataset.val_samples", Count, 50000, 0, 1e12, "validation samples per epoch", "ImageNet-2012")      \
   X(kInputBytes, "dataset.input_bytes", Data, 110e3, 0, 1e12, "bytes read per sample (input)", "ImageNet mean JPEG") \
+  X(kSampleBytes, "dataset.sample_bytes", Data, 0, 0, 1e12,                                                          \
+    "bytes of one sample on storage (sets dataset.input_bytes when that is not given; 0 = not stated)", "not stated") \
   X(kTargetBytes, "dataset.target_bytes", Data, 0, 0, 1e12, "bytes read per sample per rollout step (target)",       \
     "none for classification")                                                                                       \
   X(kDeviceBytes, "dataset.device_bytes", Data, 602112, 0, 1e12, "bytes of the input tensor copied to the GPU per sample (targets add dataset.target_bytes per rollout step)",               \
@@ -25,6 +27,22 @@ namespace ddpsim {
     "RAI-SCC/ResNet train.py")                                                                                       \
   X(kGradientBytes, "model.gradient_bytes", Data, 102228128, 1, 1e13, "bytes of gradients allreduced per step",      \
     "25 557 032 FP32 parameters")                                                                                    \
+  X(kParameters, "model.parameters", Count, 0, 0, 1e13,                                                              \
+    "trainable parameters (with model.gradient_dtype gives model.gradient_bytes and memory.fixed when those are not set; 0 = not stated)", \
+    "not stated")                                                                                                    \
+  X(kGradientDtype, "model.gradient_dtype", Choice, 0, 0, 2, "dtype of the allreduced gradients", "PyTorch DDP: parameter dtype", \
+    "fp32|bf16|fp16")                                                                                                \
+  X(kForwardFlops, "model.forward_flops_per_sample", Dimensionless, 0, 0, 1e18,                                       \
+    "forward-pass FLOP per sample (a multiply-add = 2 FLOP); training costs ~3x; 0 = not stated (no roofline)",        \
+    "not stated")                                                                                                    \
+  X(kPrecision, "model.precision", Choice, 1, 0, 3,                                                                  \
+    "training precision: its datasheet peak (gpu.fp32_tflops, gpu.tensor_tflops for tf32, gpu.bf16_tflops for bf16 and fp16 AMP) drives the roofline", \
+    "PyTorch default on Ampere and newer: TF32 tensor cores", "fp32|tf32|bf16|fp16")                                  \
+  X(kFamily, "model.family", Choice, 4, 0, 4, "model family: keys the roofline's achieved-efficiency factor",        \
+    "not stated", "cnn|transformer|rnn|mlp|other")                                                                   \
+  X(kOptimizerKind, "model.optimizer", Choice, 0, 0, 2,                                                              \
+    "optimizer: bytes it touches per parameter (sgd 20, adam 28, lars 28) over gpu.memory_bandwidth is the optimizer step", \
+    "PyTorch torch.optim (momentum SGD, Adam, LARS)", "sgd|adam|lars")                                               \
   X(kForwardFraction, "model.forward_fraction", Ratio, 1.0 / 3.0, 0.01, 0.99,                                        \
     "share of forward in a training step's compute", "rule of thumb: backward ~2x forward")                          \
   X(kMemFixed, "memory.fixed", Data, 2e9, 0, 1e13, "GPU memory independent of the batch (weights, optimizer, ws)",   \
@@ -102,9 +120,18 @@ struct WorkloadSpec {
   }
   /// Largest LBS that fits a GPU with `gpu_memory_bytes`: floor((mem - fixed) / (per_sample * rollout)).
   long long max_lbs(double gpu_memory_bytes, const PhaseSpec& phase) const;
+  /// True when the workload states its forward FLOPs per sample (the roofline can price it).
+  bool has_flops() const { return p(kForwardFlops) > 0; }
   /// DDP bucket sizes in launch order (first bucket small, then bucket_cap each).
   std::vector<double> bucket_bytes() const;
 };
+
+/// Bytes per gradient element of model.gradient_dtype (fp32 4, bf16/fp16 2).
+double gradient_dtype_bytes(int dtype);
+/// Optimizer state bytes per parameter of model.optimizer (sgd 4, adam 8, lars 4).
+double optimizer_state_bytes(int optimizer);
+/// Bytes the optimizer step reads and writes per parameter (sgd 20, adam 28, lars 28).
+double optimizer_bytes_touched(int optimizer);
 
 std::string workload_catalog_dir();
 std::vector<std::string> list_workloads();

@@ -9,6 +9,7 @@
 
 #include "calibration/stages.hpp"
 #include "calibration/validate.hpp"
+#include "calibration/zeus_transfer.hpp"
 #include "sim/cli/cli_options.hpp"
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/errors.hpp"
@@ -66,6 +67,7 @@ int cmd_validate(const std::vector<std::string>& args) {
       "priors", po::value<std::string>(), "priors YAML for refits (default: calibration/priors.yaml)")(
       "leave-one-out", "refit without each measured run and predict it")(
       "traces", po::value<std::vector<std::string>>()->multitoken(), "Zeus trace folder(s): hold out whole batch sizes")(
+      "zeus-transfer", po::value<std::string>(), "Zeus trace folder: cross-GPU transfer of the roofline (6 workloads) and held-out batch sizes; markdown")(
       "format", po::value<std::string>()->default_value("table"), "table | json | markdown");
   auto vm = cli::parse(args, desc);
   if (vm.count("help")) {
@@ -74,6 +76,10 @@ int cmd_validate(const std::vector<std::string>& args) {
   }
   std::string format = vm["format"].as<std::string>();
   if (format != "table" && format != "json" && format != "markdown") throw InputError("--format must be table, json or markdown");
+  if (vm.count("zeus-transfer")) {
+    std::cout << zeus_transfer_markdown(run_zeus_transfer(vm["zeus-transfer"].as<std::string>()));
+    return 0;
+  }
   if (!vm.count("measured") && !vm.count("traces")) throw InputError("give --measured FILE... and/or --traces DIR...");
   ValidateInputs in;
   if (vm.count("measured")) in.measured_files = vm["measured"].as<std::vector<std::string>>();

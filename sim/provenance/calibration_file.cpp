@@ -17,7 +17,8 @@ namespace {
 constexpr ParamSpec kNodeSpecs[] = {
 #define DDPSIM_SPEC(id, name, dim, def, lo, hi, help, src) {name, Dim::dim, def, lo, hi, help, src},
     DDPSIM_NODE_CAL_PARAMS(DDPSIM_SPEC)};
-constexpr ParamSpec kWorkloadSpecs[] = {DDPSIM_WORKLOAD_CAL_PARAMS(DDPSIM_SPEC)
+constexpr ParamSpec kWorkloadSpecs[] = {DDPSIM_WORKLOAD_CAL_PARAMS(DDPSIM_SPEC)};
+constexpr ParamSpec kEfficiencySpecs[] = {DDPSIM_EFFICIENCY_PARAMS(DDPSIM_SPEC)
 #undef DDPSIM_SPEC
 };
 
@@ -30,6 +31,11 @@ const ParamTable& node_calibration_table() {
 
 const ParamTable& workload_calibration_table() {
   static const ParamTable table("workload calibration", kWorkloadSpecs);
+  return table;
+}
+
+const ParamTable& efficiency_table() {
+  static const ParamTable table("efficiency", kEfficiencySpecs);
   return table;
 }
 
@@ -48,7 +54,7 @@ std::string default_calibration_path() { return data_dir() + "/calibration/defau
 Calibration load_calibration(const std::string& path) {
   try {
     YAML::Node root = load_yaml_file(path);
-    check_keys(root, path, {"format", "description", "provenance", "hardware", "workloads", "large_batch", "fit"});
+    check_keys(root, path, {"format", "description", "provenance", "hardware", "workloads", "efficiency", "large_batch", "fit"});
     std::string format = yaml_string(root, "format", path);
     if (format != "ddpsim-calibration/1") {
       throw ConfigError(path, yaml_line(root["format"]), "unsupported calibration format '" + format + "' (expected ddpsim-calibration/1)");
@@ -84,6 +90,17 @@ Calibration load_calibration(const std::string& path) {
           ParamSet set(workload_calibration_table());
           load_params(jt->second, path, set);
           cal.workload_sets.emplace(std::make_pair(it->first.as<std::string>(), jt->first.as<std::string>()), std::move(set));
+        }
+      }
+    }
+    if (auto ef = root["efficiency"]) {
+      if (!ef.IsMap()) throw ConfigError(path, yaml_line(ef), "'efficiency' must map model families to precisions");
+      for (auto it = ef.begin(); it != ef.end(); ++it) {
+        if (!it->second.IsMap()) throw ConfigError(path, yaml_line(it->second), "expected precisions under efficiency family '" + it->first.as<std::string>() + "'");
+        for (auto jt = it->second.begin(); jt != it->second.end(); ++jt) {
+          ParamSet set(efficiency_table());
+          load_params(jt->second, path, set);
+          cal.efficiency_sets.emplace(std::make_pair(it->first.as<std::string>(), jt->first.as<std::string>()), std::move(set));
         }
       }
     }

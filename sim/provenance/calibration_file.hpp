@@ -85,6 +85,15 @@ namespace ddpsim {
     "coefficient of variation of one worker's batch build time (it desynchronises the workers)",                     \
     "assumption: off by default; 0.1 worsens the paper-stage fit (README)")
 
+// Roofline of a model family at a training precision (calibration section `efficiency:
+// <family>: <precision>: {...}`): per-sample training time = 3 x F / (peak x efficiency) +
+// 3 x F x bytes_per_flop / memory bandwidth (F = model.forward_flops_per_sample).
+#define DDPSIM_EFFICIENCY_PARAMS(X)                                                                                    \
+  X(kRoofEfficiency, "roofline.efficiency", Ratio, 0.4, 1e-4, 1,                                                       \
+    "achieved share of the datasheet peak FLOP/s of the training precision", "prior: typical dense training")         \
+  X(kRoofBytesPerFlop, "roofline.bytes_per_flop", Dimensionless, 0, 0, 1e3,                                            \
+    "memory traffic per training FLOP (B/FLOP) priced at gpu.memory_bandwidth", "prior: compute-bound (0)")
+
 enum NodeCalParam : std::size_t {
 #define DDPSIM_ENUM(id, ...) id,
   DDPSIM_NODE_CAL_PARAMS(DDPSIM_ENUM)
@@ -92,12 +101,17 @@ enum NodeCalParam : std::size_t {
 };
 enum WorkloadCalParam : std::size_t {
   DDPSIM_WORKLOAD_CAL_PARAMS(DDPSIM_ENUM)
-#undef DDPSIM_ENUM
   kWorkloadCalParamCount
+};
+enum EfficiencyParam : std::size_t {
+  DDPSIM_EFFICIENCY_PARAMS(DDPSIM_ENUM)
+#undef DDPSIM_ENUM
+  kEfficiencyParamCount
 };
 
 const ParamTable& node_calibration_table();
 const ParamTable& workload_calibration_table();
+const ParamTable& efficiency_table();
 
 /// A loaded calibration: parameter sets per hardware and per (workload, hardware).
 class Calibration {
@@ -114,6 +128,8 @@ class Calibration {
 
   std::map<std::string, ParamSet> node_sets;
   std::map<std::pair<std::string, std::string>, ParamSet> workload_sets;
+  /// Roofline efficiency per (model family, precision) (names as in model.family / model.precision).
+  std::map<std::pair<std::string, std::string>, ParamSet> efficiency_sets;
   /// Large-batch model per (workload, phase) (sim/large_batch.hpp); absent = no fit.
   std::map<std::pair<std::string, std::string>, ParamSet> large_batch_sets;
   const ParamSet* large_batch(const std::string& wl, const std::string& phase) const {

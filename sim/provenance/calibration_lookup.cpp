@@ -48,7 +48,68 @@ std::string ratio_text(const char* what, double r) {
   return buf;
 }
 
+// Writes the roofline's per-sample time (and the optimizer step where the workload states its
+// parameters and the entry does not fit it) into `wl_cal`.
+void apply_roofline(const Roofline& r, const WorkloadSpec& wl, ParamSet& wl_cal, bool replace_optimizer) {
+  wl_cal.set(kPerSample, r.per_sample_s, "roofline", r.how);
+  if (r.optimizer_s > 0 && (replace_optimizer || !wl_cal.is_set(kOptimizer))) {
+    wl_cal.set(kOptimizer, r.optimizer_s, "roofline",
+               "roofline: model.parameters x " + std::string(wl.params.format(kOptimizerKind)) + " bytes touched / gpu.memory_bandwidth");
+  }
+}
+
 }  // namespace
+
+double roofline_per_sample_s(double forward_flops, double peak_flops, double efficiency, double bytes_per_flop, double memory_bw) {
+  double train = 3.0 * forward_flops;
+  return train / (peak_flops * efficiency) + (memory_bw > 0 ? train * bytes_per_flop / memory_bw : 0.0);
+}
+
+Roofline roofline(const Calibration& cal, const WorkloadSpec& wl, const HardwareSpec& hw) {
+  Roofline r;
+  r.family = wl.params.format(kFamily);
+  r.precision = wl.params.format(kPrecision);
+  const int prec = static_cast<int>(wl.p(kPrecision));
+  r.peak_flops = peak_flops(hw, prec);
+  ParamSet eff(efficiency_table());
+  auto it = cal.efficiency_sets.find({r.family, r.precision});
+  if (it == cal.efficiency_sets.end() && r.precision == "fp16") it = cal.efficiency_sets.find({r.family, "bf16"});
+  std::string key = r.family + ", " + r.precision;
+  if (it != cal.efficiency_sets.end()) {
+    eff = it->second;
+    r.efficiency_from = eff.citation(kRoofEfficiency);
+  } else {
+    for (auto jt = cal.efficiency_sets.begin(); jt != cal.efficiency_sets.end(); ++jt) {
+      if (jt->first.first == r.family) {
+        eff = jt->second;
+        r.efficiency_from = "taken over from efficiency(" + jt->first.first + ", " + jt->first.second + "): " + eff.citation(kRoofEfficiency);
+        break;
+      }
+    }
+    if (r.efficiency_from.empty()) {
+      r.efficiency_from = "declared default (" + std::string(efficiency_table().spec(kRoofEfficiency).source) + "; no fitted " + r.family + " entry in " +
+                          (cal.file.empty() ? "the calibration" : cal.file) + ")";
+    }
+  }
+  r.efficiency = eff[kRoofEfficiency];
+  r.bytes_per_flop = eff[kRoofBytesPerFlop];
+  r.per_sample_s = roofline_per_sample_s(wl.p(kForwardFlops), r.peak_flops, r.efficiency, r.bytes_per_flop, hw.p(kGpuMemBw));
+  if (wl.p(kParameters) > 0) {
+    r.optimizer_s = wl.p(kParameters) * optimizer_bytes_touched(static_cast<int>(wl.p(kOptimizerKind))) / hw.p(kGpuMemBw);
+  }
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "roofline: 3 x %.4g FLOP / (%.4g TFLOP/s %s peak x efficiency(%s) = %.3g)", wl.p(kForwardFlops),
+                r.peak_flops / 1e12, r.precision.c_str(), key.c_str(), r.efficiency);
+  r.how = buf;
+  if (r.bytes_per_flop > 0) {
+    std::snprintf(buf, sizeof buf, " + 3 x F x %.3g B/FLOP / %.4g GB/s", r.bytes_per_flop, hw.p(kGpuMemBw) / 1e9);
+    r.how += buf;
+  }
+  std::snprintf(buf, sizeof buf, " = %.4g ms per sample", r.per_sample_s * 1e3);
+  r.how += buf;
+  r.how += "; efficiency " + r.efficiency_from;
+  return r;
+}
 
 CalibrationLookup lookup_node_calibration(const Calibration& cal, const HardwareSpec& hw) {
   CalibrationLookup out;
@@ -84,6 +145,13 @@ CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec&
   if (cal.workload_sets.count({wl.name, hw.name})) {
     out.wl_cal = cal.workload(wl.name, hw.name);
     out.workload = {"own entry", wl.name + " on " + hw.name, "calibration entry workloads." + wl.name + "." + hw.name};
+    if (wl.has_flops() && !out.wl_cal.is_set(kPerSample)) {
+      // The entry fits the pair's other costs but not its per-sample time: the roofline prices it.
+      Roofline r = roofline(cal, wl, hw);
+      apply_roofline(r, wl, out.wl_cal, false);
+      out.workload.how += "; compute.per_sample from the " + r.how;
+      out.warnings.push_back("calibration entry " + wl.name + " on '" + hw.name + "' has no compute.per_sample: " + r.how);
+    }
     return out;
   }
   std::vector<std::string> names;
@@ -98,6 +166,27 @@ CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec&
     same = found && !hw.gpu_model.empty() && src.gpu_model == hw.gpu_model;
   }
   if (!found) found = closest_hardware(names, hw, src, same);
+  if (wl.has_flops() && !same) {
+    // Preferred transfer: the roofline prices the compute from the workload's FLOPs and the
+    // GPU's datasheet peak; the host-side costs come from the closest entry (decode scaled by
+    // the CPU clock) or the declared defaults.
+    Roofline r = roofline(cal, wl, hw);
+    std::string rest;
+    if (found) {
+      out.wl_cal = cal.workload(wl.name, src.name);
+      double cpu_ratio = src.p(kCpuClock) / hw.p(kCpuClock);
+      auto i = static_cast<std::size_t>(kDecodePerSample);
+      out.wl_cal.set(i, out.wl_cal[i] * cpu_ratio, "transfer", out.wl_cal.citation(i) + "; transferred from " + src.name + " " + ratio_text("CPU clock ratio", cpu_ratio));
+      rest = "other step costs from " + wl.name + " on " + src.name + " (decode x CPU clock ratio)";
+    } else {
+      out.wl_cal = ParamSet(workload_calibration_table());
+      rest = "other step costs: declared defaults (no calibration entry of " + wl.name + ")";
+    }
+    apply_roofline(r, wl, out.wl_cal, true);
+    out.workload = {"transferred", found ? wl.name + " on " + src.name : "", r.how + "; " + rest};
+    out.warnings.push_back("no calibration for " + wl.name + " on '" + hw.name + "': compute.per_sample from the " + r.how + "; " + rest);
+    return out;
+  }
   if (!found) {
     out.workload = {"defaults", "", "declared defaults of the workload calibration table: " + wl.name + " has no calibration entry on any hardware"};
     out.warnings.push_back("workload '" + wl.name + "' has no calibration on any hardware: its step costs are the declared defaults "

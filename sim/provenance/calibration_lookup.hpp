@@ -26,6 +26,21 @@ struct CalibrationLookup {
   std::vector<std::string> warnings;  // one line each, for stderr
 };
 
+/// Roofline step cost of a workload that states its forward FLOPs, on one GPU.
+struct Roofline {
+  double per_sample_s = 0;  // 3 F / (peak x efficiency) + 3 F x bytes_per_flop / memory bandwidth
+  double optimizer_s = 0;   // parameters x bytes touched (model.optimizer) / memory bandwidth; 0 without parameters
+  double peak_flops = 0, efficiency = 0, bytes_per_flop = 0;
+  std::string family, precision;
+  std::string efficiency_from;  // where the efficiency came from (calibration entry or declared default)
+  std::string how;              // one sentence for the provenance
+};
+/// 3 x forward_flops / (peak_flops x efficiency) + 3 x forward_flops x bytes_per_flop / memory_bw (SI).
+double roofline_per_sample_s(double forward_flops, double peak_flops, double efficiency, double bytes_per_flop, double memory_bw);
+/// The roofline of (wl, hw) with the efficiency of the workload's (family, precision) from `cal`:
+/// that entry, else the family at another precision, else the declared defaults (said in efficiency_from).
+Roofline roofline(const Calibration& cal, const WorkloadSpec& wl, const HardwareSpec& hw);
+
 /// The node calibration of `hw` alone (collectives): node_cal, node and warnings are filled.
 CalibrationLookup lookup_node_calibration(const Calibration& cal, const HardwareSpec& hw);
 /// Looks up the node and workload calibration of (wl, hw) in `cal` by their resolved names.

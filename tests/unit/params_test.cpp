@@ -99,7 +99,7 @@ TEST(Params, UnknownTopLevelKeyInCalibration) {
 
 TEST(Params, ShippedCatalogsAndCalibrationLoad) {
   EXPECT_EQ(list_hardware(), (std::vector<std::string>{"a100", "dgx-a100", "dgx-h100", "dgx1-v100", "h100", "zeus-a40", "zeus-p100", "zeus-rtx6000", "zeus-v100"}));
-  EXPECT_EQ(list_workloads(), (std::vector<std::string>{"fourcastnet", "resnet50"}));
+  EXPECT_EQ(list_workloads(), (std::vector<std::string>{"fourcastnet", "resnet50", "zeus-bert-sentiment140", "zeus-bert-squad", "zeus-deepspeech2", "zeus-ncf", "zeus-shufflenetv2"}));
   for (const auto& h : list_hardware()) EXPECT_NO_THROW(load_hardware(h));
   for (const auto& w : list_workloads()) EXPECT_NO_THROW(load_workload(w));
   Calibration cal = load_calibration(default_calibration_path());

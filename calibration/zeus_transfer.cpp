@@ -1,0 +1,429 @@
+#include "calibration/zeus_transfer.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "calibration/problem.hpp"
+#include "calibration/readers.hpp"
+#include "hwmodels/hardware.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/provenance/calibration_lookup.hpp"
+#include "workloads/workload.hpp"
+
+namespace ddpsim {
+
+RooflineFit fit_roofline(const std::vector<RooflinePoint>& pts, bool with_memory) {
+  RooflineFit f;
+  f.points = static_cast<int>(pts.size());
+  if (pts.empty()) return f;
+  std::set<std::pair<double, double>> gpus;
+  for (const auto& p : pts) gpus.insert({p.peak_flops, p.memory_bw});
+  const auto n = static_cast<Eigen::Index>(pts.size());
+  Eigen::MatrixXd A(n, 2);
+  Eigen::VectorXd y = Eigen::VectorXd::Ones(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto& p = pts[static_cast<std::size_t>(i)];
+    A(i, 0) = 3 * p.forward_flops / p.peak_flops / p.per_sample_s;
+    A(i, 1) = 3 * p.forward_flops / p.memory_bw / p.per_sample_s;
+  }
+  double a = 0, q = 0;
+  if (with_memory && gpus.size() >= 2) {
+    Eigen::Vector2d w = A.colPivHouseholderQr().solve(y);
+    a = w(0);
+    q = w(1);
+  }
+  if (!(a > 0) || q < 0) {
+    q = 0;
+    a = A.col(0).dot(y) / A.col(0).squaredNorm();
+  }
+  f.efficiency = std::min(1.0, 1.0 / a);
+  f.bytes_per_flop = q;
+  // Spread of the per-point efficiencies implied at the fitted memory term.
+  if (n >= 2) {
+    double s = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      double rest = 1 - q * A(i, 1);
+      double ai = rest > 0 ? rest / A(i, 0) : a;
+      s += std::pow(std::log(ai / a), 2);
+    }
+    f.efficiency_se = f.efficiency * std::sqrt(s / static_cast<double>(n - 1) / static_cast<double>(n));
+  }
+  return f;
+}
+
+void efficiency_stage(Calibration& cal, CalibrationLog& log) {
+  std::map<std::pair<std::string, std::string>, std::vector<RooflinePoint>> groups;
+  const auto wl_names = list_workloads();
+  const auto hw_names = list_hardware();
+  for (const auto& [key, set] : cal.workload_sets) {
+    if (std::find(wl_names.begin(), wl_names.end(), key.first) == wl_names.end()) continue;
+    if (std::find(hw_names.begin(), hw_names.end(), key.second) == hw_names.end()) continue;
+    if (!set.is_set(kPerSample) || set.citation(kPerSample).rfind("fit:", 0) != 0) continue;
+    WorkloadSpec wl = load_workload(key.first);
+    if (!wl.has_flops()) continue;
+    HardwareSpec hw = load_hardware(key.second);
+    groups[{wl.params.format(kFamily), wl.params.format(kPrecision)}].push_back(
+        {key.first + " on " + key.second, wl.p(kForwardFlops), peak_flops(hw, static_cast<int>(wl.p(kPrecision))), hw.p(kGpuMemBw), set[kPerSample]});
+  }
+  for (const auto& [key, pts] : groups) {
+    // The memory term needs at least three GPU types (two unknowns and a check).
+    std::set<double> peaks;
+    for (const auto& p : pts) peaks.insert(p.peak_flops);
+    RooflineFit f = fit_roofline(pts, peaks.size() >= 3);
+    std::string on;
+    for (const auto& p : pts) on += (on.empty() ? "" : ", ") + p.label;
+    ParamSet set(efficiency_table());
+    set.set(kRoofEfficiency, f.efficiency, "fit", "fit: roofline over the fitted compute.per_sample of " + on,
+            f.efficiency_se > 0 ? f.efficiency_se : std::numeric_limits<double>::quiet_NaN());
+    set.set(kRoofBytesPerFlop, f.bytes_per_flop, "fit", "fit: roofline memory term over " + on);
+    cal.efficiency_sets.insert_or_assign(key, set);
+    char buf[300];
+    std::snprintf(buf, sizeof buf, "efficiency(%s, %s) = %.3g, %.3g B/FLOP from %d pairs", key.first.c_str(), key.second.c_str(), f.efficiency,
+                  f.bytes_per_flop, f.points);
+    log.add(buf);
+  }
+}
+
+namespace {
+
+constexpr int kSteps = 24;  // steps simulated per point (steady state; scaled to the epoch)
+
+// Zeus (dataset, network) -> workload catalog entry.
+const std::map<std::pair<std::string, std::string>, std::string>& zeus_workloads() {
+  static const std::map<std::pair<std::string, std::string>, std::string> m = {
+      {{"imagenet", "resnet50"}, "resnet50"},
+      {{"cifar100", "shufflenetv2"}, "zeus-shufflenetv2"},
+      {{"sentiment140", "bert_base_uncased"}, "zeus-bert-sentiment140"},
+      {{"squad", "bert_base_uncased"}, "zeus-bert-squad"},
+      {{"librispeech", "deepspeech2"}, "zeus-deepspeech2"},
+      {{"movielens-1m", "ncf"}, "zeus-ncf"},
+  };
+  return m;
+}
+
+struct Pt {
+  int bs;
+  double time_s, power_w;
+};
+// Per-pair fit of the simulator's single-GPU steady state: epoch = steps x c + N x p (c: fixed
+// cost per step, p: per sample), power = idle + (tdp - idle) x act x b / (b + half).
+struct PairFit {
+  double c = 0, p = 0, act = 0.5, half = 1;
+};
+
+PairFit fit_pair(const std::vector<Pt>& pts, double n, double idle, double tdp) {
+  PairFit f;
+  const auto m = static_cast<Eigen::Index>(pts.size());
+  Eigen::MatrixXd A(m, 2);
+  Eigen::VectorXd y = Eigen::VectorXd::Ones(m);
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const auto& q = pts[static_cast<std::size_t>(i)];
+    A(i, 0) = std::ceil(n / q.bs) / q.time_s;
+    A(i, 1) = n / q.time_s;
+  }
+  Eigen::Vector2d w = A.colPivHouseholderQr().solve(y);
+  if (w(0) < 0 || w(1) <= 0) {
+    double wc = A.col(0).dot(y) / A.col(0).squaredNorm(), wp = A.col(1).dot(y) / A.col(1).squaredNorm();
+    double ec = (A.col(0) * wc - y).squaredNorm(), ep = (A.col(1) * wp - y).squaredNorm();
+    w = ec < ep ? Eigen::Vector2d(wc, 1e-9) : Eigen::Vector2d(0, wp);
+  }
+  f.c = w(0);
+  f.p = w(1);
+  // Power: for each half-occupancy batch size on a log grid, the activity is linear (relative LS).
+  double best = std::numeric_limits<double>::infinity();
+  for (double lh = 0.01; lh <= 1e5; lh *= 1.05) {
+    double num = 0, den = 0;
+    for (const auto& q : pts) {
+      double g = (tdp - idle) * q.bs / (q.bs + lh) / q.power_w, r = (q.power_w - idle) / q.power_w;
+      num += g * r;
+      den += g * g;
+    }
+    double act = std::clamp(num / den, 1e-4, 1.0), e = 0;
+    for (const auto& q : pts) e += std::pow((idle + (tdp - idle) * act * q.bs / (q.bs + lh)) / q.power_w - 1, 2);
+    if (e < best) {
+      best = e;
+      f.act = act;
+      f.half = lh;
+    }
+  }
+  return f;
+}
+
+double gmean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += std::log(std::max(x, 1e-12));
+  return std::exp(s / static_cast<double>(v.size()));
+}
+
+struct Data {
+  std::vector<std::string> gpus;
+  std::vector<std::string> workloads;
+  std::map<std::pair<std::string, std::string>, std::vector<Pt>> pts;  // (workload, gpu)
+};
+
+Data read_data(const std::string& dir) {
+  Data d;
+  auto all = read_zeus_dir(dir);
+  std::map<std::string, double> max_limit;
+  for (const auto& p : all) max_limit[p.gpu] = std::max(max_limit[p.gpu], p.power_limit_w);
+  std::set<std::string> wls;
+  for (const auto& p : all) {
+    auto it = zeus_workloads().find({p.dataset, p.network});
+    if (it == zeus_workloads().end() || p.power_limit_w != max_limit[p.gpu]) continue;
+    auto& v = d.pts[{it->second, p.gpu}];
+    // One optimizer per batch size (the trace repeats some with a second one): the first.
+    if (std::any_of(v.begin(), v.end(), [&](const Pt& q) { return q.bs == p.batch_size; })) continue;
+    v.push_back({p.batch_size, p.time_per_epoch_s, p.average_power_w});
+    wls.insert(it->second);
+  }
+  for (const auto& [g, l] : max_limit) d.gpus.push_back(g);
+  d.workloads.assign(wls.begin(), wls.end());
+  return d;
+}
+
+// The experiment's base calibration: the priors, with the zeus GPUs' cap made hard (at the
+// default, maximum power limit the cap never binds) and loader costs off (Zeus epochs are not
+// loader-bound).
+Calibration base_calibration() {
+  Calibration cal = load_calibration(default_priors_path());
+  cal.efficiency_sets.clear();
+  return cal;
+}
+
+ParamSet& entry(Calibration& cal, const std::string& wl, const std::string& hw) {
+  auto [it, added] = cal.workload_sets.try_emplace({wl, hw}, workload_calibration_table());
+  return it->second;
+}
+
+void set_common(ParamSet& s, const PairFit& f, const std::string& cite) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  s.set(kActivity, f.act, "fit", cite, nan);
+  s.set(kLbsHalf, f.half, "fit", cite, nan);
+  s.set(kOverheadActivity, 1.0, "zeus", "assumption: as busy during the fixed overhead");
+  s.set(kOverheadStretch, 0.0, "zeus", "default power limit: no stretch");
+  s.set(kJitterCv, 0.0, "zeus", "Zeus reports one deterministic epoch time");
+  s.set(kDecodePerSample, 0.0, "zeus", "Zeus epochs are not loader-bound");
+  s.set(kReadCpuBw, 1e13, "zeus", "Zeus epochs are not loader-bound");
+  s.set(kEvalSampleOverhead, 0.0, "zeus", "no evaluation pass");
+}
+
+RunConfig point_config(const std::string& wl, const std::string& gpu, int bs) {
+  RunConfig c;
+  c.workload = wl;
+  c.hardware = "zeus-" + gpu;
+  c.gpus = 1;
+  c.lbs = bs;
+  c.epochs = 1;
+  c.seed = 1;
+  c.overrides = {{"dataset.train_samples", std::to_string(kSteps * bs)},
+                 {"dataset.val_samples", "0"},
+                 {"dataset.train_eval_pass", "false"},
+                 {"gpu.cap_sharpness", "1000"}};
+  return c;
+}
+
+double h2d_per_sample(const WorkloadSpec& w, const HardwareSpec& hw) { return w.p(kDeviceBytes) / hw.p(kGpuPcieBw); }
+
+struct Errors {
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, double>>> cell;  // |rel err| time, power
+};
+
+// Predicts `pts` of (wl, gpu) under `cal` with the simulator and records the errors.
+void predict_into(const Calibration& cal, const std::string& wl, const std::string& gpu, const std::vector<Pt>& pts, double n, Errors& err) {
+  CalibrationProblem pb;
+  pb.base = cal;
+  for (const auto& q : pts) {
+    RunConfig c = point_config(wl, gpu, q.bs);
+    double scale = n / (kSteps * static_cast<double>(q.bs));
+    pb.observations.push_back({wl + "/" + gpu, c, "time_per_epoch_s", q.time_s, 0.03, scale});
+    pb.observations.push_back({wl + "/" + gpu, c, "average_gpu_power_w", q.power_w, 0.03, 1});
+  }
+  auto pred = pb.predict(cal);
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    err.cell[{wl, gpu}].push_back({std::fabs(pred[2 * i] / pts[i].time_s - 1), std::fabs(pred[2 * i + 1] / pts[i].power_w - 1)});
+  }
+}
+
+std::vector<ZeusTransferCell> cells(const Errors& e, double& time, double& power) {
+  std::vector<ZeusTransferCell> out;
+  double st = 0, sp = 0;
+  int n = 0;
+  for (const auto& [key, v] : e.cell) {
+    ZeusTransferCell c{key.first, key.second, 0, 0, static_cast<int>(v.size())};
+    for (auto [t, p] : v) {
+      c.time_mape += t;
+      c.power_mape += p;
+      st += t;
+      sp += p;
+      ++n;
+    }
+    c.time_mape /= static_cast<double>(v.size());
+    c.power_mape /= static_cast<double>(v.size());
+    out.push_back(c);
+  }
+  time = n ? st / n : 0;
+  power = n ? sp / n : 0;
+  return out;
+}
+
+}  // namespace
+
+ZeusTransferReport run_zeus_transfer(const std::string& dir) {
+  ZeusTransferReport rep;
+  Data d = read_data(dir);
+  if (d.gpus.size() < 3) throw InputError(dir + ": the transfer needs power traces of at least three GPU types");
+  std::map<std::string, WorkloadSpec> wl;
+  for (const auto& w : d.workloads) {
+    wl.emplace(w, load_workload(w));
+    if (!wl.at(w).has_flops()) throw InputError("workload " + w + " states no model.forward_flops_per_sample: the roofline cannot price it");
+  }
+  std::map<std::string, HardwareSpec> hw;
+  for (const auto& g : d.gpus) hw.emplace(g, load_hardware("zeus-" + g));
+  auto samples = [&](const std::string& w) { return wl.at(w).p(kTrainSamples); };
+  // Per-pair fits on all batch sizes (the training GPUs' inputs to the transfer).
+  std::map<std::pair<std::string, std::string>, PairFit> pair;
+  for (const auto& [key, pts] : d.pts) pair[key] = fit_pair(pts, samples(key.first), hw.at(key.second).p(kGpuIdlePower), hw.at(key.second).p(kGpuTdp));
+  const Calibration base = base_calibration();
+
+  // 1. Cross-GPU: every pair of training GPUs, the others held out.
+  for (bool memory : {true, false}) {
+    Errors err;
+    for (std::size_t a = 0; a < d.gpus.size(); ++a) {
+      for (std::size_t b = a + 1; b < d.gpus.size(); ++b) {
+        std::vector<std::string> train = {d.gpus[a], d.gpus[b]};
+        Calibration cal = base;
+        std::string tag = "fit on zeus-" + train[0] + " and zeus-" + train[1];
+        // Efficiency per (family, precision) from the training GPUs' per-sample times.
+        std::map<std::pair<std::string, std::string>, std::vector<RooflinePoint>> groups;
+        for (const auto& w : d.workloads) {
+          const WorkloadSpec& s = wl.at(w);
+          for (const auto& g : train) {
+            if (!pair.count({w, g})) continue;
+            double ps = pair.at({w, g}).p - h2d_per_sample(s, hw.at(g));
+            groups[{s.params.format(kFamily), s.params.format(kPrecision)}].push_back(
+                {w + " on zeus-" + g, s.p(kForwardFlops), peak_flops(hw.at(g), static_cast<int>(s.p(kPrecision))), hw.at(g).p(kGpuMemBw), std::max(ps, 1e-9)});
+          }
+        }
+        for (const auto& [key, pts] : groups) {
+          RooflineFit f = fit_roofline(pts, memory);
+          ParamSet set(efficiency_table());
+          set.set(kRoofEfficiency, f.efficiency, "fit", "fit: Zeus traces, " + tag);
+          set.set(kRoofBytesPerFlop, f.bytes_per_flop, "fit", "fit: Zeus traces, " + tag);
+          cal.efficiency_sets.insert_or_assign(key, set);
+        }
+        for (const auto& w : d.workloads) {
+          const WorkloadSpec& s = wl.at(w);
+          // Host-side fixed cost per step and the power shape: means over the training GPUs.
+          std::vector<double> over, act, half;
+          for (const auto& g : train) {
+            if (!pair.count({w, g})) continue;
+            const PairFit& f = pair.at({w, g});
+            double opt = roofline(cal, s, hw.at(g)).optimizer_s;
+            over.push_back(std::max(f.c - opt, 1e-6));
+            act.push_back(f.act);
+            half.push_back(f.half);
+          }
+          if (over.empty()) continue;
+          PairFit mean;
+          mean.act = gmean(act);
+          mean.half = gmean(half);
+          for (const auto& g : d.gpus) {
+            if (g == train[0] || g == train[1] || !d.pts.count({w, g})) continue;
+            Calibration c = cal;
+            ParamSet& e = entry(c, w, "zeus-" + g);
+            set_common(e, mean, "transfer: mean over the training GPUs (" + tag + ")");
+            e.set(kStepOverhead, gmean(over), "fit", "transfer: mean over the training GPUs (" + tag + ")");
+            // compute.per_sample and compute.optimizer unset: the roofline prices them.
+            predict_into(c, w, g, d.pts.at({w, g}), samples(w), err);
+          }
+        }
+      }
+    }
+    if (memory) {
+      rep.cross_gpu = cells(err, rep.cross_time, rep.cross_power);
+    } else {
+      double unused = 0;
+      rep.cross_gpu_compute_only = cells(err, rep.cross_time_compute_only, unused);
+    }
+  }
+
+  // 2. Within a GPU: every batch size held out in turn, fitted on the others.
+  {
+    Errors err;
+    for (const auto& [key, pts] : d.pts) {
+      const auto& [w, g] = key;
+      const HardwareSpec& h = hw.at(g);
+      for (std::size_t k = 0; k < pts.size(); ++k) {
+        std::vector<Pt> rest;
+        for (std::size_t j = 0; j < pts.size(); ++j) {
+          if (j != k) rest.push_back(pts[j]);
+        }
+        PairFit f = fit_pair(rest, samples(w), h.p(kGpuIdlePower), h.p(kGpuTdp));
+        Calibration c = base;
+        ParamSet& e = entry(c, w, "zeus-" + g);
+        std::string cite = "fit: Zeus " + g + " without batch size " + std::to_string(pts[k].bs);
+        set_common(e, f, cite);
+        e.set(kStepOverhead, f.c, "fit", cite);
+        e.set(kOptimizer, 0.0, "zeus", "folded into compute.step_overhead");
+        e.set(kPerSample, std::max(f.p - h2d_per_sample(wl.at(w), h), 1e-9), "fit", cite);
+        predict_into(c, w, g, {pts[k]}, samples(w), err);
+      }
+    }
+    rep.held_out_bs = cells(err, rep.bs_time, rep.bs_power);
+  }
+  rep.notes.push_back("default (maximum) power limit rows of " + std::to_string(d.gpus.size()) + " GPU types, " + std::to_string(d.workloads.size()) +
+                      " workloads; one optimizer per batch size");
+  return rep;
+}
+
+std::string zeus_transfer_markdown(const ZeusTransferReport& rep) {
+  std::ostringstream o;
+  char buf[200];
+  auto table = [&](const std::vector<ZeusTransferCell>& cs, const char* title) {
+    std::set<std::string> gpus, wls;
+    std::map<std::pair<std::string, std::string>, const ZeusTransferCell*> at;
+    for (const auto& c : cs) {
+      gpus.insert(c.gpu);
+      wls.insert(c.workload);
+      at[{c.workload, c.gpu}] = &c;
+    }
+    o << "**" << title << "** (MAPE epoch time / mean power)\n\n| workload |";
+    for (const auto& g : gpus) o << " " << g << " |";
+    o << "\n|---|";
+    for (std::size_t i = 0; i < gpus.size(); ++i) o << "---|";
+    o << "\n";
+    for (const auto& w : wls) {
+      o << "| " << w << " |";
+      for (const auto& g : gpus) {
+        auto it = at.find({w, g});
+        if (it == at.end()) {
+          o << " - |";
+        } else {
+          std::snprintf(buf, sizeof buf, " %.1f %% / %.1f %% |", 100 * it->second->time_mape, 100 * it->second->power_mape);
+          o << buf;
+        }
+      }
+      o << "\n";
+    }
+    o << "\n";
+  };
+  table(rep.cross_gpu, "Cross-GPU: calibrated on two GPU types, predicted on the other two (every split; roofline with memory term)");
+  std::snprintf(buf, sizeof buf, "Overall cross-GPU MAPE: epoch time %.1f %% (target 15 %%), mean power %.1f %% (target 10 %%); compute-only roofline: epoch time %.1f %%.\n\n",
+                100 * rep.cross_time, 100 * rep.cross_power, 100 * rep.cross_time_compute_only);
+  o << buf;
+  table(rep.cross_gpu_compute_only, "Cross-GPU, compute-only roofline (roofline.bytes_per_flop = 0)");
+  table(rep.held_out_bs, "Held-out batch sizes within a GPU (each batch size left out in turn)");
+  std::snprintf(buf, sizeof buf, "Overall held-out batch-size MAPE: epoch time %.1f %% (target 8 %%), mean power %.1f %% (target 5 %%).\n", 100 * rep.bs_time,
+                100 * rep.bs_power);
+  o << buf;
+  for (const auto& n : rep.notes) o << "\n" << n << "\n";
+  return o.str();
+}
+
+}  // namespace ddpsim
