@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "calibration/stages.hpp"
-#include "sim/calibration_file.hpp"
+#include "sim/provenance/calibration_file.hpp"
 
 namespace ddpsim {
 
