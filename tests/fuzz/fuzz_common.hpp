@@ -18,22 +18,27 @@
 
 namespace ddpsim::fuzz {
 
-/// A directory of this process, removed at exit.
+/// A directory of this process, removed at exit. The path is never freed: the exit handler
+/// runs after the destructors of function-local statics constructed before it was registered.
 inline const std::string& temp_dir() {
-  static const std::string dir = [] {
-    std::string base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path().string();
-    std::string tmpl = base + "/ddpsim-fuzz-XXXXXX";
-    if (!mkdtemp(tmpl.data())) {
+  static const std::string* const dir = [] {
+    std::string base = std::filesystem::is_directory("/dev/shm") ? std::string("/dev/shm")
+                                                                 : std::filesystem::temp_directory_path().string();
+    auto* path = new std::string(base + "/ddpsim-fuzz-XXXXXX");
+    if (!mkdtemp(path->data())) {
       std::perror("mkdtemp");
       std::abort();
     }
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(temp_dir(), ec);
-    });
-    return tmpl;
+    return path;
   }();
-  return dir;
+  static const bool cleanup = [] {
+    return std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(*dir, ec);
+    }) == 0;
+  }();
+  (void)cleanup;
+  return *dir;
 }
 
 /// Writes the input to temp_dir()/name and returns the path.
