@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the fuzz targets (libFuzzer): the readers take a path, so each input is written to
-// one file in a per-process temporary directory (in /dev/shm where there is one) and read back.
+// one file in a per-process temporary directory (in $DDPSIM_FUZZ_TMPDIR, else /dev/shm where there
+// is one) and read back; a finding aborts before the exit handler removes it.
 // Library errors (ddpsim::Error and its subclasses) are the expected answer to bad input and are
 // swallowed; anything else that escapes (std::bad_alloc, another std::exception, YAML::Exception)
 // aborts, so libFuzzer records it as a finding, as it does crashes and sanitizer reports.
@@ -22,8 +23,10 @@ namespace ddpsim::fuzz {
 /// runs after the destructors of function-local statics constructed before it was registered.
 inline const std::string& temp_dir() {
   static const std::string* const dir = [] {
-    std::string base = std::filesystem::is_directory("/dev/shm") ? std::string("/dev/shm")
-                                                                 : std::filesystem::temp_directory_path().string();
+    const char* env = std::getenv("DDPSIM_FUZZ_TMPDIR");  // run_fuzzers.sh: removed after each target
+    std::string base = env && *env ? std::string(env)
+                       : std::filesystem::is_directory("/dev/shm") ? std::string("/dev/shm")
+                                                                   : std::filesystem::temp_directory_path().string();
     auto* path = new std::string(base + "/ddpsim-fuzz-XXXXXX");
     if (!mkdtemp(path->data())) {
       std::perror("mkdtemp");

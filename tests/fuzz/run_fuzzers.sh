@@ -43,6 +43,12 @@ max_len() {  # the largest seeds: perun exports (26 KB) and default.yaml (14 KB)
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 mkdir -p "$build/fuzz/findings"
+# The targets write each input to a file in here (a finding aborts before they clean up).
+tmp_base=/dev/shm
+[ -d "$tmp_base" ] && [ -w "$tmp_base" ] || tmp_base="${TMPDIR:-/tmp}"
+DDPSIM_FUZZ_TMPDIR="$(mktemp -d "$tmp_base/ddpsim-fuzz-run.XXXXXX")"
+export DDPSIM_FUZZ_TMPDIR
+trap 'rm -rf "$DDPSIM_FUZZ_TMPDIR"' EXIT
 failed=()
 for t in "${targets[@]}"; do
   bin="$build/tests/fuzz/$t"
