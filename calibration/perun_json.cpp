@@ -261,6 +261,12 @@ class PerunJsonReader {
 
 }  // namespace
 
-PerunExport read_perun_json(const std::string& path) { return PerunJsonReader(path).read(); }
+PerunExport read_perun_json(const std::string& path) {
+  try {
+    return PerunJsonReader(path).read();
+  } catch (const YAML::Exception& e) {  // a conversion the checks above missed: still bad input
+    throw ConfigError(path, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+  }
+}
 
 }  // namespace ddpsim

@@ -248,7 +248,8 @@ std::string validation_table(const ValidationReport& r) {
   std::snprintf(buf, sizeof buf, "  %-20s %5s %10s %14s %22s\n", "quantity", "n", "ddpsim", "tdp_baseline", "kwh_per_gpuh_baseline");
   o += buf;
   for (const auto& [q, m] : r.mape) {
-    auto get = [&](const char* k) { return mape_cell(m, k, "%.1f%%"); };
+    const auto& mape = m;  // clang 14 cannot capture a structured binding
+    auto get = [&mape](const char* k) { return mape_cell(mape, k, "%.1f%%"); };
     std::snprintf(buf, sizeof buf, "  %-20s %5d %10s %14s %22s\n", q.c_str(), r.count.at(q), get("ddpsim").c_str(), get("tdp_baseline").c_str(),
                   get("kwh_per_gpuh_baseline").c_str());
     o += buf;
@@ -284,7 +285,8 @@ std::string validation_markdown(const ValidationReport& r) {
   }
   o += "\n| quantity | n | ddpsim MAPE | TDP baseline MAPE | kWh/GPUh baseline MAPE |\n|---|---:|---:|---:|---:|\n";
   for (const auto& [q, m] : r.mape) {
-    auto get = [&](const char* k) { return mape_cell(m, k, "%.1f %%"); };
+    const auto& mape = m;  // clang 14 cannot capture a structured binding
+    auto get = [&mape](const char* k) { return mape_cell(mape, k, "%.1f %%"); };
     std::snprintf(buf, sizeof buf, "| %s | %d | %s | %s | %s |\n", q.c_str(), r.count.at(q), get("ddpsim").c_str(), get("tdp_baseline").c_str(),
                   get("kwh_per_gpuh_baseline").c_str());
     o += buf;

@@ -13,7 +13,13 @@ void check_unique_keys(const YAML::Node& node, const std::string& file) {
   if (node.IsMap()) {
     std::map<std::string, int> first_line;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("<non-scalar key>");
+      // Every reader takes keys as names: a list or mapping as a key ({{}: 1}, [a]: 1) is bad input
+      // here, not a yaml-cpp BadConversion in the middle of a reader. A null key reads as "null".
+      if (it->first.IsMap() || it->first.IsSequence()) {
+        throw ConfigError(file, yaml_line(it->first), std::string("a key must be a single value, not a ") +
+                                                          (it->first.IsMap() ? "mapping" : "list"));
+      }
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("null");
       auto [pos, fresh] = first_line.emplace(key, yaml_line(it->first));
       if (!fresh) {
         throw ConfigError(file, yaml_line(it->first),

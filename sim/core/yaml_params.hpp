@@ -13,7 +13,8 @@ namespace ddpsim {
 
 /// Loads a YAML file; a missing file is an InputError, a syntax error a ConfigError(file:line).
 YAML::Node load_yaml_file(const std::string& path);
-/// Throws ConfigError(file:line) for a key that appears twice in one mapping, anywhere below `node`.
+/// Throws ConfigError(file:line) for a key that appears twice in one mapping, or a key that is a
+/// list or mapping, anywhere below `node`.
 void check_unique_keys(const YAML::Node& node, const std::string& file);
 /// 1-based line of a node (0 if unknown).
 int yaml_line(const YAML::Node& node);

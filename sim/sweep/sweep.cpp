@@ -478,7 +478,20 @@ void check_sweep_size(long long points, const std::string& file, int line) {
 
 }  // namespace
 
+namespace {
+SweepSpec parse_sweep_yaml(const std::string& text, const std::string& file, const std::string& base_dir);
+}  // namespace
+
 SweepSpec parse_sweep(const std::string& text, const std::string& file, const std::string& base_dir) {
+  try {
+    return parse_sweep_yaml(text, file, base_dir);
+  } catch (const YAML::Exception& e) {  // a conversion the checks missed: still bad input
+    throw ConfigError(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg);
+  }
+}
+
+namespace {
+SweepSpec parse_sweep_yaml(const std::string& text, const std::string& file, const std::string& base_dir) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -528,6 +541,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const st
   }
   return spec;
 }
+}  // namespace
 
 SweepSpec load_sweep_file(const std::string& path) {
   check_input_file(path, "sweep file");

@@ -171,7 +171,14 @@ TEST(Cli, NvidiaSmiTraceOf4096GpusStreamsRows) {
   ASSERT_EQ(r.code, 0) << r.err;
   struct rusage ru {};
   ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &ru), 0);
-  EXPECT_LT(ru.ru_maxrss, 100 * 1024) << "max resident set " << ru.ru_maxrss << " kB";
+  // ASan's shadow memory and quarantine add about 30 MB here (128 MB measured); the bound still
+  // fails a run that keeps the readings or the file's rows.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr long kMaxRssKb = 200 * 1024;
+#else
+  constexpr long kMaxRssKb = 100 * 1024;
+#endif
+  EXPECT_LT(ru.ru_maxrss, kMaxRssKb) << "max resident set " << ru.ru_maxrss << " kB";
   std::ifstream in(p);
   std::string line;
   std::getline(in, line);

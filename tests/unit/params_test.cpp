@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
+#include <vector>
 #include <unistd.h>
 
 #include "hwmodels/hardware.hpp"
@@ -94,6 +96,24 @@ TEST(Params, UnknownTopLevelKeyInCalibration) {
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("did you mean 'hardware'"), std::string::npos) << e.what();
+  }
+}
+
+// Fuzz finding (perun_json_fuzz; the same path in every YAML file ddpsim reads): a list or
+// mapping as a key was a yaml-cpp BadConversion where a reader took the key as a name.
+TEST(Params, ListOrMappingKeysAreConfigErrors) {
+  for (const auto& [text, line, kind] : std::vector<std::tuple<std::string, int, std::string>>{
+           {"format: ddpsim-calibration/1\nhardware:\n  {a100: 1}: {}\n", 3, "mapping"},
+           {"format: ddpsim-calibration/1\nworkloads:\n  resnet50:\n    [a100]: {}\n", 4, "list"},
+           {"{{}: 1}\n", 1, "mapping"}}) {
+    auto path = write_temp("cal_key.yaml", text);
+    try {
+      load_calibration(path);
+      ADD_FAILURE() << text;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.line(), line) << e.what();
+      EXPECT_NE(std::string(e.what()).find("a key must be a single value, not a " + kind), std::string::npos) << e.what();
+    }
   }
 }
 

@@ -320,6 +320,9 @@ TEST(PerunJson, ReadsACompactOneLineExportWithNodesAsPlainObjects) {
 TEST(PerunJson, RejectsMalformedExportsAtTheirLine) {
   std::string f = data("bad/perun_syntax.json");
   expect_config_error([&] { read_perun_json(f); }, f, 7, "YAML syntax error");
+  // Fuzz finding (perun_json_fuzz): an object as a key escaped as YAML::BadConversion.
+  f = data("bad/perun_key.json");
+  expect_config_error([&] { read_perun_json(f); }, f, 1, "a key must be a single value, not a mapping");
   f = data("bad/perun_type.json");
   expect_config_error([&] { read_perun_json(f); }, f, 9, "unknown node type 9");
   f = data("bad/perun_unit.json");

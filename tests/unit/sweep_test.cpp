@@ -224,6 +224,16 @@ TEST(SweepKeys, ConfigHashIsCanonical) {
   EXPECT_EQ(point_label(spec.points[1]), "resnet50 a100 n=4 lbs=64 epochs=2 seed=2 {gpu.power_limit=300 W; loader.workers=8}");
 }
 
+// The root cause of perun_json_fuzz's finding, in a sweep file: a list or mapping as a key is
+// a ConfigError at its line (no yaml-cpp exception escapes parse_sweep).
+TEST(SweepGrid, ListOrMappingKeysAreConfigErrors) {
+  EXPECT_NE(config_error("{{}: 1}").find("test.yaml:1: a key must be a single value, not a mapping"), std::string::npos)
+      << config_error("{{}: 1}");
+  std::string grid = "name: s\nworkload: resnet50\nhardware: a100\ngrids:\n  - [gpus]: 4\n";
+  EXPECT_NE(config_error(grid).find("test.yaml:5: a key must be a single value, not a list"), std::string::npos)
+      << config_error(grid);
+}
+
 TEST(SweepFiles, ShippedSweepFilesParse) {
   const std::string dir = std::string(DDPSIM_TEST_DIR) + "/../experiments/sweeps/";
   EXPECT_EQ(load_sweep_file(dir + "whatif.yaml").points.size(), 36u);  // 2 workloads x 2 GPUs x 9 n
