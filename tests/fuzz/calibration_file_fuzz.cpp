@@ -2,7 +2,7 @@
 #include <cstdint>
 
 #include "fuzz_common.hpp"
-#include "sim/calibration_file.hpp"
+#include "sim/provenance/calibration_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string path = ddpsim::fuzz::write_input(data, size, "calibration.yaml");
