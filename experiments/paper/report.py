@@ -155,18 +155,8 @@ def main():
 
     def add_measured(ax, series, xkey, ykey):
         """Black stars at the measured runs that have the configuration of a plotted point."""
-        xs, ys, seen = [], [], set()
-        for s, pts in series.items():
-            for p in pts:
-                for m in st.match_measured(measured, spread[(s, p[0])]["config"]):
-                    x = p[0] if xkey == "n" else m.get(xkey)
-                    if m["id"] not in seen and x is not None and m.get(ykey) is not None:
-                        seen.add(m["id"])
-                        xs.append(x)
-                        ys.append(m[ykey])
-        if xs:
-            ax.plot(xs, ys, **st.MEASURED_STYLE)
-        return xs, ys
+        return st.draw_measured(ax, measured, ((p[0], spread[(s, p[0])]["config"]) for s, pts in series.items() for p in pts),
+                                xkey, ykey)
 
     def plot(name, ylabel, metric, series, logy=False, ideal=False, title="", with_measured=False, bars=None):
         """One value per series and n (mean over seeds) with min-max bars over the seeds; `bars`

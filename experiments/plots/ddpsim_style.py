@@ -343,3 +343,21 @@ def match_measured(measured, config):
         return []
     keys = ("workload", "phase", "hardware", "gpus", "lbs", "gbs", "epochs", "samples_per_gpu")
     return [m for m in measured if all(m[k] == config.get(k) for k in keys)]
+
+
+def draw_measured(ax, measured, points, xkey, ykey):
+    """Black stars at the measured runs whose configuration is a plotted point (each run once).
+    `points` yields (n, config) of the plotted points; x is n when xkey == "n", else the run's
+    own xkey value. Returns the drawn (xs, ys)."""
+    seen, xs, ys = set(), [], []
+    for n, config in points:
+        for m in match_measured(measured, config):
+            x = n if xkey == "n" else m.get(xkey)
+            if m["id"] in seen or x is None or m.get(ykey) is None:
+                continue
+            seen.add(m["id"])
+            xs.append(x)
+            ys.append(m[ykey])
+    if xs:
+        ax.plot(xs, ys, **MEASURED_STYLE)
+    return xs, ys

@@ -178,19 +178,7 @@ class Figures:
 
     def add_measured(self, ax, xkey, ykey):
         """Black stars at the measured runs whose configuration is a plotted point (once each)."""
-        seen, xs, ys = set(), [], []
-        for pts in self.series.values():
-            for p in pts:
-                for m in st.match_measured(self.measured, p["config"]):
-                    x = p["n"] if xkey == "n" else m.get(xkey)
-                    if m["id"] in seen or x is None or m.get(ykey) is None:
-                        continue
-                    seen.add(m["id"])
-                    xs.append(x)
-                    ys.append(m[ykey])
-        if xs:
-            ax.plot(xs, ys, **st.MEASURED_STYLE)
-        return xs, ys
+        return st.draw_measured(ax, self.measured, ((p["n"], p["config"]) for pts in self.series.values() for p in pts), xkey, ykey)
 
     def speedup(self):
         fig, ax = self.new()

@@ -17,48 +17,17 @@
 
 #include "sim/run/training_run.hpp"
 
+#include "tests/golden/cli_run.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-fs::path temp_dir() {
-  static fs::path dir = [] {
-    auto d = fs::temp_directory_path() / ("ddpsim_cli_" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Result cli(const std::string& args) {
-  fs::path out = temp_dir() / "stdout", err = temp_dir() / "stderr";
-  std::string cmd = std::string("'") + DDPSIM_BINARY + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
-  int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-}
-
-void check_golden(const std::string& name, const std::string& actual) {
-  fs::path golden = fs::path(DDPSIM_TEST_DIR) / "golden" / "data" / name;
-  const char* update = std::getenv("DDPSIM_UPDATE_GOLDEN");
-  if (update && std::string(update) == "1") {
-    std::ofstream(golden, std::ios::binary) << actual;
-    GTEST_SKIP() << "updated " << golden;
-  }
-  ASSERT_TRUE(fs::exists(golden)) << golden << " missing: run with DDPSIM_UPDATE_GOLDEN=1";
-  EXPECT_EQ(slurp(golden), actual) << "output differs from " << golden;
-}
+using ddpsim_test::Result;
+using ddpsim_test::check_golden;
+using ddpsim_test::cli;
+using ddpsim_test::slurp;
+using ddpsim_test::temp_dir;
 
 std::vector<std::vector<double>> read_csv_rows(const fs::path& p) {
   std::ifstream in(p);
