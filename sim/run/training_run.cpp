@@ -142,6 +142,10 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
   if (cfg.gpus > 1 << 20) throw InputError("--gpus " + std::to_string(cfg.gpus) + " is above the supported 1048576");
   s.gpus = cfg.gpus;
   s.gpus_per_node = s.hw.gpus_per_node();
+  if (s.gpus > s.gpus_per_node && s.gpus % s.gpus_per_node != 0) {
+    throw InputError("--gpus " + std::to_string(s.gpus) + " does not fill whole nodes of " + std::to_string(s.gpus_per_node) + " GPUs (" +
+                     s.hw.name + "); a job beyond one node takes whole nodes");
+  }
   s.nodes = (s.gpus + s.gpus_per_node - 1) / s.gpus_per_node;
 
   long long lbs = cfg.lbs, gbs = cfg.gbs;

@@ -157,3 +157,13 @@ TEST_F(Limits, OutputFilesAreCompleteOrAbsent) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "outdir"), fs::directory_iterator()), 1);
   EXPECT_NE(ok.out.find("wrote outdir/c.yaml"), std::string::npos) << ok.out;
 }
+
+TEST_F(Limits, PointsThatDoNotFillWholeNodesAreInvalidBeforeAnythingRuns) {
+  std::string s = write("n.yaml", "name: x\nworkload: resnet50\nhardware: a100\nmode: constant_lbs\nlbs: 64\ngpus: [4, 405]\nepochs: 1\n"
+                                  "set: {dataset.train_samples: 20000, dataset.val_samples: 1000}\n");
+  auto r = ddpsim("sweep '" + s + "' --db r.db --progress none");
+  EXPECT_EQ(r.code, 0) << r.err;  // not a failure at run time
+  EXPECT_NE(r.out.find("1 invalid (skipped)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("does not fill whole nodes of 4 GPUs"), std::string::npos) << r.out;
+  one_error(ddpsim(kRun + "--gpus 405 --epochs 1"), "--gpus 405 does not fill whole nodes of 4 GPUs");
+}
