@@ -242,7 +242,14 @@ CaptureTrace read_capture_dir(const std::string& dir) {
   if (t.world_size < 1 || t.lbs < 1) throw ConfigError(meta, 0, "world_size and lbs must be positive");
   load_workload(t.workload);  // must be catalog names (InputError with a suggestion otherwise)
   load_hardware(t.hardware);
-  StepSummary steps = summarize_steps(read_step_csv((std::filesystem::path(dir) / "steps.csv").string()), 1);
+  const std::string steps_csv = (std::filesystem::path(dir) / "steps.csv").string();
+  StepSummary steps = summarize_steps(read_step_csv(steps_csv), 1);
+  for (const auto& [rank, means] : steps.ranks) {
+    // The first step of each rank is warm-up (cuDNN autotuning, allocator growth): it is dropped.
+    if (means.steps == 0) {
+      throw ConfigError(steps_csv, 0, "rank " + std::to_string(rank) + " has no step after its first (warm-up) step: a capture needs at least 2 steps per rank");
+    }
+  }
   t.compute_s_per_step = steps.overall.forward_s + steps.overall.backward_s + steps.overall.optimizer_s;
   t.mean_gpu_power_w = std::numeric_limits<double>::quiet_NaN();
   for (const auto& e : std::filesystem::directory_iterator(dir)) {

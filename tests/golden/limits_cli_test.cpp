@@ -167,3 +167,13 @@ TEST_F(Limits, PointsThatDoNotFillWholeNodesAreInvalidBeforeAnythingRuns) {
   EXPECT_NE(r.out.find("does not fill whole nodes of 4 GPUs"), std::string::npos) << r.out;
   one_error(ddpsim(kRun + "--gpus 405 --epochs 1"), "--gpus 405 does not fill whole nodes of 4 GPUs");
 }
+
+TEST_F(Limits, ACaptureWithOneStepPerRankNamesItsFile) {
+  fs::create_directories(dir_ / "cap");
+  write("cap/meta.yaml", "format: \"ddpsim-capture/1\"\nworkload: \"resnet50\"\nhardware: \"a100\"\nworld_size: 2\nlbs: 8\ngbs: 16\n");
+  write("cap/steps.csv",
+        "rank,step,data_wait_s,forward_s,backward_s,allreduce_wait_s,optimizer_s,start_unix_s\n"
+        "0,0,0.1,0.07,0.05,0.0004,0.0006,1796249176.3\n1,0,0.1,0.07,0.05,0.0004,0.0006,1796249176.3\n");
+  one_error(ddpsim("calibrate --traces '" + file("cap") + "' --out out.yaml"), "cap/steps.csv: rank 0 has no step after its first (warm-up) step");
+  EXPECT_FALSE(fs::exists(file("out.yaml")));
+}
