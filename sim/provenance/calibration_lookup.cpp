@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <tuple>
 
@@ -13,13 +14,11 @@ namespace {
 
 // The catalog entry of a calibrated hardware name, if the catalog has it.
 bool catalog_entry(const std::string& name, HardwareSpec& out) {
-  for (const auto& n : list_hardware()) {
-    if (n == name) {
-      out = load_hardware(n);
-      return true;
-    }
-  }
-  return false;
+  // One stat per candidate (not a directory listing): sweeps resolve this for every point.
+  std::error_code ec;
+  if (name.find('/') != std::string::npos || !std::filesystem::is_regular_file(hardware_catalog_dir() + "/" + name + ".yaml", ec)) return false;
+  out = load_hardware(name);  // parsed once per process (load_cached)
+  return true;
 }
 
 // The calibrated hardware to transfer from: the same GPU model first, else the GPU closest in
