@@ -19,6 +19,17 @@ struct Evaluated {
 
 FitResult fit_least_squares(const std::vector<FitParameter>& params, const ResidualFunction& fn,
                             const std::vector<double>& start_si, const LmOptions& opt) {
+  BatchResidualFunction batch = [&fn](const std::vector<std::vector<double>>& points) {
+    std::vector<std::vector<double>> out;
+    out.reserve(points.size());
+    for (const auto& v : points) out.push_back(fn(v));
+    return out;
+  };
+  return fit_least_squares(params, batch, start_si, opt);
+}
+
+FitResult fit_least_squares(const std::vector<FitParameter>& params, const BatchResidualFunction& fn,
+                            const std::vector<double>& start_si, const LmOptions& opt) {
   const auto p = static_cast<Eigen::Index>(params.size());
   if (start_si.size() != params.size()) throw ModelError("internal: start vector size mismatch");
   Eigen::VectorXd lo(p), hi(p), mu(p), sd(p), z(p);
@@ -39,9 +50,7 @@ FitResult fit_least_squares(const std::vector<FitParameter>& params, const Resid
     for (Eigen::Index i = 0; i < p; ++i) v[static_cast<std::size_t>(i)] = std::exp(zz(i));
     return v;
   };
-  auto evaluate = [&](const Eigen::VectorXd& zz) {
-    ++res.evaluations;
-    std::vector<double> data = fn(to_si(zz));
+  auto finish = [&](const Eigen::VectorXd& zz, const std::vector<double>& data) {
     Evaluated e;
     e.r.resize(static_cast<Eigen::Index>(data.size()) + p);
     for (std::size_t k = 0; k < data.size(); ++k) {
@@ -52,16 +61,34 @@ FitResult fit_least_squares(const std::vector<FitParameter>& params, const Resid
     e.cost = 0.5 * e.r.squaredNorm();
     return e;
   };
+  auto evaluate_many = [&](const std::vector<Eigen::VectorXd>& points) {
+    std::vector<std::vector<double>> si;
+    si.reserve(points.size());
+    for (const auto& zz : points) si.push_back(to_si(zz));
+    res.evaluations += static_cast<int>(points.size());
+    std::vector<std::vector<double>> data = fn(si);
+    if (data.size() != points.size()) throw ModelError("internal: batch residual function returned the wrong number of points");
+    std::vector<Evaluated> out;
+    out.reserve(points.size());
+    for (std::size_t k = 0; k < points.size(); ++k) out.push_back(finish(points[k], data[k]));
+    return out;
+  };
+  auto evaluate = [&](const Eigen::VectorXd& zz) { return std::move(evaluate_many({zz}).front()); };
   auto jacobian = [&](const Eigen::VectorXd& zz, const Evaluated& at) {
-    Eigen::MatrixXd J(at.r.size(), p);
+    // Forward differences; all columns in one batch (a simulator evaluates them in parallel).
+    std::vector<Eigen::VectorXd> points;
+    std::vector<double> steps;
     for (Eigen::Index i = 0; i < p; ++i) {
       Eigen::VectorXd z2 = zz;
       double h = opt.log_step;
       if (z2(i) + h > hi(i)) h = -h;  // step inwards at the upper bound
       z2(i) += h;
-      Evaluated e2 = evaluate(z2);
-      J.col(i) = (e2.r - at.r) / h;
+      points.push_back(std::move(z2));
+      steps.push_back(h);
     }
+    std::vector<Evaluated> cols = evaluate_many(points);
+    Eigen::MatrixXd J(at.r.size(), p);
+    for (Eigen::Index i = 0; i < p; ++i) J.col(i) = (cols[static_cast<std::size_t>(i)].r - at.r) / steps[static_cast<std::size_t>(i)];
     return J;
   };
 
@@ -100,6 +127,7 @@ FitResult fit_least_squares(const std::vector<FitParameter>& params, const Resid
   J = jacobian(z, cur);
   Eigen::MatrixXd cov = (J.transpose() * J).ldlt().solve(Eigen::MatrixXd::Identity(p, p));
   res.values = to_si(z);
+  res.covariance_log.assign(cov.data(), cov.data() + p * p);  // symmetric: row- and column-major agree
   res.stderrs.resize(static_cast<std::size_t>(p));
   for (Eigen::Index i = 0; i < p; ++i) {
     double var = cov(i, i);

@@ -31,14 +31,21 @@ struct FitResult {
   std::vector<double> stderrs;  // SI (delta method)
   std::vector<double> residuals;  // data residuals at the optimum (without priors)
   double cost = 0;              // 0.5 * sum of squares including priors
+  std::vector<double> covariance_log;  // p x p, row-major: covariance of the log-parameters (prior rows included)
   int iterations = 0;
   int evaluations = 0;
   bool converged = false;
 };
 
 using ResidualFunction = std::function<std::vector<double>(const std::vector<double>& values_si)>;
+/// Residuals at several parameter points at once (one vector per point, in order): the p
+/// columns of a finite-difference Jacobian are evaluated in one call, so a simulator in the loop
+/// can run all of them on all cores. Must give exactly what the single-point function would.
+using BatchResidualFunction = std::function<std::vector<std::vector<double>>(const std::vector<std::vector<double>>& points_si)>;
 
 FitResult fit_least_squares(const std::vector<FitParameter>& params, const ResidualFunction& residuals,
+                            const std::vector<double>& start_si, const LmOptions& options = {});
+FitResult fit_least_squares(const std::vector<FitParameter>& params, const BatchResidualFunction& residuals,
                             const std::vector<double>& start_si, const LmOptions& options = {});
 
 }  // namespace ddpsim

@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "sim/core/errors.hpp"
+#include "hwmodels/hardware.hpp"
 #include "sim/sweep/sweep.hpp"
+#include "workloads/workload.hpp"
 
 namespace ddpsim {
 
@@ -119,6 +121,10 @@ std::vector<double> CalibrationProblem::current_values() const {
 struct CalibrationProblem::ResultCache {
   std::mutex mutex;
   std::unordered_map<std::string, RunResult> results;
+  // Workload and hardware descriptions by name, loaded once per problem: a fit resolves the same
+  // few configurations thousands of times with other calibration values only.
+  std::map<std::string, WorkloadSpec> workloads;
+  std::map<std::string, HardwareSpec> hardware;
 };
 
 std::shared_ptr<CalibrationProblem::ResultCache> CalibrationProblem::make_cache() { return std::make_shared<ResultCache>(); }
@@ -127,8 +133,10 @@ namespace {
 constexpr std::size_t kMaxCachedResults = 200000;  // a few KB each: bounded memory for long fits
 }  // namespace
 
-std::vector<double> CalibrationProblem::predict(const Calibration& cal) const {
-  // Simulate each distinct configuration once, on all cores.
+std::vector<double> CalibrationProblem::predict(const Calibration& cal) const { return std::move(predict_many({cal}).front()); }
+
+std::vector<std::vector<double>> CalibrationProblem::predict_many(const std::vector<Calibration>& cals) const {
+  // The distinct configurations of the observations (a run often has several observed quantities).
   std::map<std::string, std::size_t> index;
   std::vector<const RunConfig*> configs;
   std::vector<std::size_t> obs_config(observations.size());
@@ -138,54 +146,75 @@ std::vector<double> CalibrationProblem::predict(const Calibration& cal) const {
     if (added) configs.push_back(&observations[i].config);
     obs_config[i] = it->second;
   }
-  std::vector<RunResult> results(configs.size());
-  std::vector<std::string> errors(configs.size());
-  unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), static_cast<unsigned>(configs.size())));
-  // Dynamic scheduling: runs differ in cost by 10x (FourCastNet at n = 32 against one GPU).
+  {
+    std::lock_guard<std::mutex> lock(cache->mutex);
+    for (const RunConfig* c : configs) {
+      if (!cache->workloads.count(c->workload)) cache->workloads.emplace(c->workload, load_workload(c->workload));
+      if (!cache->hardware.count(c->hardware)) cache->hardware.emplace(c->hardware, load_hardware(c->hardware));
+    }
+  }
+  // One job per (calibration, configuration), all on all cores with dynamic scheduling: runs
+  // differ in cost by 10x (FourCastNet at n = 32 against one GPU), and the columns of a Jacobian
+  // come as one batch. Each simulation is deterministic, so the order changes nothing.
+  const std::size_t jobs = cals.size() * configs.size();
+  std::vector<RunResult> results(jobs);
+  std::vector<std::string> errors(jobs);
+  unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), static_cast<unsigned>(jobs)));
   std::atomic<std::size_t> next{0};
-  auto work = [&](unsigned) {
-    for (std::size_t c = next++; c < configs.size(); c = next++) {
+  auto work = [&] {
+    for (std::size_t j = next++; j < jobs; j = next++) {
+      const RunConfig& cfg = *configs[j % configs.size()];
+      const Calibration& cal = cals[j / configs.size()];
       try {
-        Scenario s = resolve_scenario(*configs[c], cal);
+        Scenario s = resolve_scenario(cfg, cal, cache->workloads.at(cfg.workload), cache->hardware.at(cfg.hardware));
         std::string key = scenario_fingerprint(s);
         {
           std::lock_guard<std::mutex> lock(cache->mutex);
           auto it = cache->results.find(key);
           if (it != cache->results.end()) {
-            results[c] = it->second;
+            results[j] = it->second;
             continue;
           }
         }
-        results[c] = simulate(s, configs[c]->seed);
+        results[j] = simulate(s, cfg.seed);
         std::lock_guard<std::mutex> lock(cache->mutex);
-        if (cache->results.size() < kMaxCachedResults) cache->results.emplace(std::move(key), results[c]);
+        if (cache->results.size() < kMaxCachedResults) cache->results.emplace(std::move(key), results[j]);
       } catch (const std::exception& e) {
-        errors[c] = e.what();
+        errors[j] = e.what();
       }
     }
   };
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
   for (auto& th : pool) th.join();
-  for (std::size_t c = 0; c < configs.size(); ++c) {
-    if (!errors[c].empty()) throw InputError("calibration run " + configs[c]->workload + " on " + configs[c]->hardware + ": " + errors[c]);
+  for (std::size_t j = 0; j < jobs; ++j) {
+    const RunConfig& cfg = *configs[j % configs.size()];
+    if (!errors[j].empty()) throw InputError("calibration run " + cfg.workload + " on " + cfg.hardware + ": " + errors[j]);
   }
-  std::vector<double> out(observations.size());
-  for (std::size_t i = 0; i < observations.size(); ++i) {
-    out[i] = observe(observations[i].quantity, results[obs_config[i]], observations[i].time_scale);
+  std::vector<std::vector<double>> out(cals.size(), std::vector<double>(observations.size()));
+  for (std::size_t k = 0; k < cals.size(); ++k) {
+    for (std::size_t i = 0; i < observations.size(); ++i) {
+      out[k][i] = observe(observations[i].quantity, results[k * configs.size() + obs_config[i]], observations[i].time_scale);
+    }
   }
   return out;
 }
 
-std::vector<double> CalibrationProblem::residuals(const std::vector<double>& values) const {
-  std::vector<double> pred = predict(with(values));
-  std::vector<double> r(observations.size());
-  for (std::size_t i = 0; i < observations.size(); ++i) {
-    const auto& o = observations[i];
-    r[i] = (pred[i] - o.measured) / o.measured / o.sigma_rel;
+std::vector<double> CalibrationProblem::residuals(const std::vector<double>& values) const { return std::move(residuals_many({values}).front()); }
+
+std::vector<std::vector<double>> CalibrationProblem::residuals_many(const std::vector<std::vector<double>>& points) const {
+  std::vector<Calibration> cals;
+  cals.reserve(points.size());
+  for (const auto& v : points) cals.push_back(with(v));
+  std::vector<std::vector<double>> pred = predict_many(cals);
+  for (auto& row : pred) {
+    for (std::size_t i = 0; i < observations.size(); ++i) {
+      const auto& o = observations[i];
+      row[i] = (row[i] - o.measured) / o.measured / o.sigma_rel;
+    }
   }
-  return r;
+  return pred;
 }
 
 FitResult CalibrationProblem::fit(const LmOptions& options) const {
@@ -193,7 +222,8 @@ FitResult CalibrationProblem::fit(const LmOptions& options) const {
   for (const auto& p : params) fp.push_back(p.fit);
   std::vector<double> start = current_values();
   for (std::size_t k = 0; k < fp.size(); ++k) start[k] = std::clamp(start[k], fp[k].lower, fp[k].upper);
-  return fit_least_squares(fp, [this](const std::vector<double>& v) { return residuals(v); }, start, options);
+  BatchResidualFunction batch = [this](const std::vector<std::vector<double>>& points) { return residuals_many(points); };
+  return fit_least_squares(fp, batch, start, options);
 }
 
 }  // namespace ddpsim

@@ -53,8 +53,11 @@ class CalibrationProblem {
                    const std::string& origin = "fit") const;
   /// Predicted value of every observation under `cal` (runs are simulated once per config).
   std::vector<double> predict(const Calibration& cal) const;
+  /// predict() under several calibrations at once (all runs of all of them on all cores).
+  std::vector<std::vector<double>> predict_many(const std::vector<Calibration>& cals) const;
   /// (predicted - measured) / measured / sigma for every observation.
   std::vector<double> residuals(const std::vector<double>& values) const;
+  std::vector<std::vector<double>> residuals_many(const std::vector<std::vector<double>>& points) const;
   /// Current values of the parameters in `base` (start point).
   std::vector<double> current_values() const;
   FitResult fit(const LmOptions& options = {}) const;

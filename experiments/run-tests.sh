@@ -28,7 +28,7 @@ cmake -S "$root" -B "$root/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInf
 cmake --build "$root/build-asan" -j"$jobs"
 cd "$root/build-asan"
 ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
-  ctest --output-on-failure -j"$jobs" -L '^(unit_tests|golden_tests|db_cli_tests|reader_tests|validation_tests|capture_tests)$'
+  ctest --output-on-failure -j"$jobs" -L '^(unit_tests|golden_tests|db_cli_tests|reader_tests|validation_tests|capture_tests|fit_tests)$'
 echo "run-tests: ASan/UBSan build and tests done ($((SECONDS - t1)) s)"
 
 # libFuzzer targets (clang, ASan/UBSan), a short fixed budget each.

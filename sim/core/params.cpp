@@ -34,20 +34,27 @@ ParamSet::ParamSet(const ParamTable& table)
     : table_(&table),
       value_(table.size()),
       stderr_(table.size(), std::numeric_limits<double>::quiet_NaN()),
-      origin_(table.size(), "default"),
-      citation_(table.size()),
+      notes_(std::make_shared<Notes>()),
       set_(table.size(), false) {
+  notes_->origin.assign(table.size(), "default");
+  notes_->citation.resize(table.size());
   for (std::size_t i = 0; i < table.size(); ++i) {
     value_[i] = table.spec(i).default_si;
-    citation_[i] = std::string(table.spec(i).source);
+    notes_->citation[i] = std::string(table.spec(i).source);
   }
+}
+
+ParamSet::Notes& ParamSet::own_notes() {
+  if (notes_.use_count() > 1) notes_ = std::make_shared<Notes>(*notes_);
+  return *notes_;
 }
 
 void ParamSet::set(std::size_t i, double value_si, std::string origin, std::string citation, double stderr_si) {
   check_param_range(table_->spec(i), value_si);
   value_[i] = value_si;
-  origin_[i] = std::move(origin);
-  if (!citation.empty()) citation_[i] = std::move(citation);
+  Notes& notes = own_notes();
+  notes.origin[i] = std::move(origin);
+  if (!citation.empty()) notes.citation[i] = std::move(citation);
   stderr_[i] = stderr_si;
   set_[i] = true;
 }

@@ -4,6 +4,7 @@
 // values of declared parameters; an unknown name is an error with a "did you mean" hint.
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,8 +52,8 @@ class ParamSet {
   double operator[](std::size_t i) const { return value_[i]; }
   double get(std::size_t i) const { return value_[i]; }
   double stderr_of(std::size_t i) const { return stderr_[i]; }
-  const std::string& origin(std::size_t i) const { return origin_[i]; }
-  const std::string& citation(std::size_t i) const { return citation_[i]; }
+  const std::string& origin(std::size_t i) const { return notes_->origin[i]; }
+  const std::string& citation(std::size_t i) const { return notes_->citation[i]; }
   bool is_set(std::size_t i) const { return set_[i]; }
 
   /// Sets a value (SI) after checking the range. `origin` says where it came from.
@@ -69,8 +70,13 @@ class ParamSet {
   const ParamTable* table_;
   std::vector<double> value_;
   std::vector<double> stderr_;
-  std::vector<std::string> origin_;
-  std::vector<std::string> citation_;
+  // Origins and citations are shared between copies until one copy changes them: a scenario
+  // copies a dozen sets per run, and calibration resolves a run thousands of times.
+  struct Notes {
+    std::vector<std::string> origin, citation;
+  };
+  std::shared_ptr<Notes> notes_;
+  Notes& own_notes();
   std::vector<bool> set_;
 };
 

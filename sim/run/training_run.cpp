@@ -104,10 +104,14 @@ Scenario resolve_scenario(const RunConfig& config) {
 }
 
 Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
+  return resolve_scenario(cfg, cal, load_workload(cfg.workload), load_hardware(cfg.hardware));
+}
+
+Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal, const WorkloadSpec& workload, const HardwareSpec& hardware) {
   Scenario s;
   s.config = cfg;
-  s.wl = load_workload(cfg.workload);
-  s.hw = load_hardware(cfg.hardware);
+  s.wl = workload;
+  s.hw = hardware;
   s.phase = s.wl.phase(cfg.phase);
   s.config.phase = s.phase.name;
   {

@@ -83,6 +83,9 @@ struct Scenario {
 /// Resolves and validates a configuration (InputError on bad input, naming the bound).
 Scenario resolve_scenario(const RunConfig& config);
 Scenario resolve_scenario(const RunConfig& config, const Calibration& calibration);
+/// The same with the workload and hardware already loaded (config.workload / config.hardware
+/// are not looked up again): for callers that resolve one configuration many times.
+Scenario resolve_scenario(const RunConfig& config, const Calibration& calibration, const WorkloadSpec& workload, const HardwareSpec& hardware);
 
 struct RunResult {
   std::uint64_t seed = 0;
