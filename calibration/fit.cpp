@@ -128,6 +128,10 @@ FitResult fit_least_squares(const std::vector<FitParameter>& params, const Batch
   Eigen::MatrixXd cov = (J.transpose() * J).ldlt().solve(Eigen::MatrixXd::Identity(p, p));
   res.values = to_si(z);
   res.covariance_log.assign(cov.data(), cov.data() + p * p);  // symmetric: row- and column-major agree
+  {
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Jr = J;
+    res.jacobian.assign(Jr.data(), Jr.data() + Jr.size());
+  }
   res.stderrs.resize(static_cast<std::size_t>(p));
   for (Eigen::Index i = 0; i < p; ++i) {
     double var = cov(i, i);

@@ -32,6 +32,7 @@ struct FitResult {
   std::vector<double> residuals;  // data residuals at the optimum (without priors)
   double cost = 0;              // 0.5 * sum of squares including priors
   std::vector<double> covariance_log;  // p x p, row-major: covariance of the log-parameters (prior rows included)
+  std::vector<double> jacobian;        // (data residuals + p prior rows) x p, row-major, at the optimum (log parameters)
   int iterations = 0;
   int evaluations = 0;
   bool converged = false;

@@ -1,5 +1,6 @@
 #include "calibration/problem.hpp"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -49,38 +50,6 @@ double observe(const std::string& q, const RunResult& r, double time_scale) {
     return r.steps > 0 ? r.phase_time_s[static_cast<int>(Phase::Compute)] / (ranks * static_cast<double>(r.steps)) : 0.0;
   }
   throw InputError("unknown measured quantity '" + q + "'" + did_you_mean(q, std::vector<std::string>(std::begin(kQuantities), std::end(kQuantities))));
-}
-
-double calibration_value(const Calibration& cal, const Target& t) {
-  if (t.node) {
-    ParamSet set = cal.node(t.hardware);
-    int i = set.table().find(t.param);
-    if (i < 0) throw ModelError("internal: unknown node calibration parameter " + t.param);
-    return set[static_cast<std::size_t>(i)];
-  }
-  ParamSet set = cal.workload(t.workload, t.hardware);
-  int i = set.table().find(t.param);
-  if (i < 0) throw ModelError("internal: unknown workload calibration parameter " + t.param);
-  return set[static_cast<std::size_t>(i)];
-}
-
-void set_calibration_value(Calibration& cal, const Target& t, double value, double stderr_si, const std::string& citation) {
-  ParamSet* set;
-  if (t.node) {
-    auto it = cal.node_sets.find(t.hardware);
-    if (it == cal.node_sets.end()) it = cal.node_sets.emplace(t.hardware, ParamSet(node_calibration_table())).first;
-    set = &it->second;
-  } else {
-    auto key = std::make_pair(t.workload, t.hardware);
-    auto it = cal.workload_sets.find(key);
-    if (it == cal.workload_sets.end()) it = cal.workload_sets.emplace(key, ParamSet(workload_calibration_table())).first;
-    set = &it->second;
-  }
-  int i = set->table().find(t.param);
-  if (i < 0) throw ModelError("internal: unknown calibration parameter " + t.param);
-  const auto& spec = set->table().spec(static_cast<std::size_t>(i));
-  double v = std::clamp(value, spec.min_si, spec.max_si);
-  set->set(static_cast<std::size_t>(i), v, "fit", citation, stderr_si);
 }
 
 Calibration CalibrationProblem::with(const std::vector<double>& values, const std::vector<double>* stderrs,
@@ -224,6 +193,64 @@ FitResult CalibrationProblem::fit(const LmOptions& options) const {
   for (std::size_t k = 0; k < fp.size(); ++k) start[k] = std::clamp(start[k], fp[k].lower, fp[k].upper);
   BatchResidualFunction batch = [this](const std::vector<std::vector<double>>& points) { return residuals_many(points); };
   return fit_least_squares(fp, batch, start, options);
+}
+
+FitUncertainty fit_uncertainty(const std::string& name, const CalibrationProblem& pb, const FitResult& fr) {
+  FitUncertainty u;
+  u.name = name;
+  const std::size_t p = pb.params.size();
+  for (std::size_t k = 0; k < p; ++k) {
+    u.labels.push_back(pb.params[k].fit.label);
+    u.targets.push_back(pb.params[k].targets);
+  }
+  u.values = fr.values;
+  u.covariance_log = fr.covariance_log;
+  const std::size_t n = pb.observations.size();
+  const auto rows = static_cast<Eigen::Index>(fr.jacobian.size() / std::max<std::size_t>(p, 1));
+  if (p == 0 || fr.residuals.size() != n || rows != static_cast<Eigen::Index>(n + p)) return u;
+  Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> J(fr.jacobian.data(), rows, static_cast<Eigen::Index>(p));
+  Eigen::Map<const Eigen::MatrixXd> cov(fr.covariance_log.data(), static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(p));
+  // Leave one run out (all of its observations together), linearised at the optimum.
+  std::map<std::string, std::vector<std::size_t>> blocks;
+  for (std::size_t i = 0; i < n; ++i) blocks[pb.observations[i].id].push_back(i);
+  // The linearisation holds where each run is one of many (Zeus: 30-81 points for ~10
+  // parameters); with few runs per parameter (the paper fit: 9 runs, 18 parameters) a run's
+  // leverage is near 1 and refits are needed (calibrate --leave-one-out).
+  if (blocks.size() < 3 * p) return u;
+  struct Acc {
+    double press2 = 0, param_var = 0;
+    int n = 0;
+  };
+  std::map<std::string, Acc> acc;
+  for (const auto& [id, obs] : blocks) {
+    const auto m = static_cast<Eigen::Index>(obs.size());
+    Eigen::MatrixXd Jb(m, static_cast<Eigen::Index>(p));
+    Eigen::VectorXd eb(m);
+    for (Eigen::Index a = 0; a < m; ++a) {
+      Jb.row(a) = J.row(static_cast<Eigen::Index>(obs[static_cast<std::size_t>(a)]));
+      eb(a) = fr.residuals[obs[static_cast<std::size_t>(a)]];
+    }
+    Eigen::MatrixXd Hbb = Jb * cov * Jb.transpose();
+    Eigen::VectorXd press = (Eigen::MatrixXd::Identity(m, m) - Hbb).ldlt().solve(eb);
+    for (Eigen::Index a = 0; a < m; ++a) {
+      const Observation& o = pb.observations[obs[static_cast<std::size_t>(a)]];
+      Acc& q = acc[o.quantity];
+      double rel = press(a) * o.sigma_rel;  // residuals are relative errors over sigma
+      q.press2 += rel * rel;
+      q.param_var += Hbb(a, a) * o.sigma_rel * o.sigma_rel;  // variance of the fitted prediction
+      q.n += 1;
+    }
+  }
+  for (const auto& [q, a] : acc) {
+    DiscrepancyEntry d;
+    d.runs = a.n;
+    d.loo_rms = std::sqrt(a.press2 / a.n);
+    // What the parameter covariance does not explain of the held-out errors.
+    d.sd = std::sqrt(std::max(0.0, (a.press2 - a.param_var) / a.n));
+    d.method = "leave-one-run-out residuals of the " + name + " fit (linearised: (I - H_bb)^-1 e_b), minus the parameter variance";
+    u.discrepancy.emplace(q, d);
+  }
+  return u;
 }
 
 }  // namespace ddpsim

@@ -12,14 +12,7 @@
 
 namespace ddpsim {
 
-/// Where a fitted value goes: a node-calibration entry of `hardware`, or a workload-calibration
-/// entry of (`workload`, `hardware`).
-struct Target {
-  bool node = true;
-  std::string hardware, workload, param;
-  int times_param = -1;  // >= 0: the value written is this parameter's value x that parameter's
-  double factor = 1.0;   // fixed multiplier (e.g. a datasheet ratio between hardware types)
-};
+using Target = CalibrationTarget;  // sim/uncertainty/fit_uncertainty.hpp
 
 struct BoundParameter {
   FitParameter fit;
@@ -70,9 +63,10 @@ class CalibrationProblem {
   static std::shared_ptr<ResultCache> make_cache();
 };
 
-/// Reads a parameter's value from a calibration (defaults if absent).
-double calibration_value(const Calibration& cal, const Target& t);
-/// Writes a value (and optional stderr) into a calibration, creating the entry if needed.
-void set_calibration_value(Calibration& cal, const Target& t, double value_si, double stderr_si, const std::string& citation);
+/// The fit's parameters, covariance and leave-one-run-out discrepancy, as a calibration file
+/// stores them (linearised deletion residuals at the optimum: e_(b) = (I - H_bb)^-1 e_b for the
+/// observations b of one run, H = J (J^T J)^-1 J^T with the prior rows in J). The discrepancy is
+/// left empty where the fit has fewer than 3 runs per parameter (the linearisation fails there).
+FitUncertainty fit_uncertainty(const std::string& name, const CalibrationProblem& pb, const FitResult& fr);
 
 }  // namespace ddpsim

@@ -3,6 +3,7 @@
 #include "calibration/fit.hpp"
 #include "calibration/large_batch_fit.hpp"
 #include "calibration/zeus_transfer.hpp"
+#include "sim/uncertainty/interval.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -474,6 +475,73 @@ TransferReport transfer_zeus_shapes(Calibration& cal, const std::vector<std::str
   return rep;
 }
 
+std::string interval_output_of(const std::string& q) {
+  if (q == "runtime_h" || q == "time_per_epoch_s") return "runtime_h";
+  if (q == "gpu_hours") return "gpu_hours";
+  if (q == "energy_total_kwh") return "energy_kwh.total";
+  if (q == "energy_cpu_kwh") return "energy_kwh.cpu";
+  if (q == "energy_gpu_kwh") return "energy_kwh.gpu";
+  if (q == "energy_ram_kwh") return "energy_kwh.ram";
+  if (q == "average_gpu_power_w") return "mean_power_w.gpu";
+  return "";
+}
+
+std::map<std::string, DiscrepancyEntry> discrepancy_from_held_out(const std::vector<HeldOutError>& errors, const std::string& method) {
+  std::map<std::string, std::pair<double, double>> acc;
+  std::map<std::string, int> n;
+  for (const auto& e : errors) {
+    acc[e.quantity].first += e.rel_error * e.rel_error;
+    acc[e.quantity].second += e.param_var;
+    n[e.quantity] += 1;
+  }
+  std::map<std::string, DiscrepancyEntry> out;
+  for (const auto& [q, a] : acc) {
+    DiscrepancyEntry d;
+    d.runs = n[q];
+    d.loo_rms = std::sqrt(a.first / d.runs);
+    d.sd = std::sqrt(std::max(0.0, (a.first - a.second) / d.runs));
+    d.method = method;
+    out.emplace(q, d);
+  }
+  return out;
+}
+
+namespace {
+
+// Leave each measured run out of the paper fit, refit (warm start at the full fit), predict it.
+std::vector<HeldOutError> paper_held_out_errors(const std::vector<MeasuredRun>& runs, const Calibration& start, const Calibration& priors,
+                                                const LmOptions& opt) {
+  std::vector<HeldOutError> out;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    std::vector<MeasuredRun> train;
+    for (std::size_t j = 0; j < runs.size(); ++j) {
+      if (j != i) train.push_back(runs[j]);
+    }
+    CalibrationProblem pb = paper_problem(train, start, priors);
+    FitResult fr = pb.fit(opt);
+    Calibration model = pb.with(fr.values, &fr.stderrs, "leave-one-out fit");
+    model.fits = {fit_uncertainty("paper", pb, fr)};
+    auto obs = run_observations(runs[i]);
+    if (obs.empty()) continue;
+    RunResult res = simulate(resolve_scenario(obs.front().config, model), obs.front().config.seed);
+    IntervalOptions io;
+    IntervalResult iv = predict_interval(obs.front().config, model, res, io);
+    for (const auto& o : obs) {
+      HeldOutError e;
+      e.run_id = runs[i].id;
+      e.quantity = o.quantity;
+      double pred = observe(o.quantity, res, o.time_scale);
+      e.rel_error = std::log(pred / o.measured);
+      const QuantityInterval* q = iv.find(interval_output_of(o.quantity));
+      e.param_var = q ? q->sd_parameters * q->sd_parameters : 0.0;
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   std::string priors_path = in.priors_file.empty() ? default_priors_path() : in.priors_file;
   Calibration priors = load_calibration(priors_path);
@@ -509,6 +577,7 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
       CalibrationProblem pb = zeus_problem(points, gpu, cal, priors);
       FitResult fr = pb.fit(opt);
       cal = pb.with(fr.values, &fr.stderrs, "fit: Zeus traces " + gpu);
+      cal.fits.push_back(fit_uncertainty("zeus-" + gpu, pb, fr));
       zeus_gpus.push_back(gpu);
       char buf[200];
       std::snprintf(buf, sizeof buf, "zeus %s: %zu points, %d iterations, cost %.3g", gpu.c_str(), points.size(), fr.iterations, fr.cost);
@@ -521,6 +590,7 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
     CalibrationProblem pb = capture_problem(captures, cal, cal);
     FitResult fr = pb.fit(opt);
     cal = pb.with(fr.values, &fr.stderrs, "fit: captured step timings and power");
+    cal.fits.push_back(fit_uncertainty("capture", pb, fr));
     char buf[200];
     std::snprintf(buf, sizeof buf, "capture: %zu folders, %zu parameters, cost %.3g", captures.size(), pb.params.size(), fr.cost);
     log.add(buf);
@@ -536,7 +606,19 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
     // The transferred values are the priors of the paper fit.
     CalibrationProblem pb = paper_problem(runs, cal, cal);
     FitResult fr = pb.fit(opt);
+    const Calibration before_paper = cal;
     cal = pb.with(fr.values, &fr.stderrs, "fit: measured runs");
+    cal.fits.push_back(fit_uncertainty("paper", pb, fr));
+    if (in.leave_one_out) {
+      auto errors = paper_held_out_errors(runs, cal, before_paper, opt);
+      cal.fits.back().discrepancy = discrepancy_from_held_out(
+          errors, "leave-one-run-out refits of the paper fit (log errors), minus the refitted parameter variance");
+      for (const auto& [q, d] : cal.fits.back().discrepancy) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "discrepancy (paper, leave-one-out): %s sd %.3g (held-out rms %.3g, %d runs)", q.c_str(), d.sd, d.loo_rms, d.runs);
+        log.add(buf);
+      }
+    }
     char buf[200];
     std::snprintf(buf, sizeof buf, "paper: %zu runs, %zu observations, %zu parameters, %d iterations, cost %.3g", runs.size(),
                   pb.observations.size(), pb.params.size(), fr.iterations, fr.cost);
@@ -650,6 +732,45 @@ std::string calibration_to_yaml(const Calibration& cal) {
       }
       o << "    " << key.second << ":\n";
       write_set(set, "      ");
+    }
+  }
+  if (!cal.fits.empty()) {
+    o << "# Covariance of each fit's log-parameters and the model's own discrepancy (run --interval P).\n";
+    o << "uncertainty:\n";
+    auto num = [](double v) {
+      char b[40];
+      std::snprintf(b, sizeof b, "%.9g", v);
+      return std::string(b);
+    };
+    for (const auto& f : cal.fits) {
+      o << "  " << f.name << ":\n";
+      if (!f.discrepancy.empty()) {
+        o << "    discrepancy:\n";
+        for (const auto& [qty, d] : f.discrepancy) {
+          o << "      " << qty << ": {sd: " << num(d.sd) << ", runs: " << d.runs << ", loo_rms: " << num(d.loo_rms) << ", method: " << q(d.method)
+            << "}\n";
+        }
+      }
+      o << "    parameters:\n";
+      for (std::size_t k = 0; k < f.size(); ++k) {
+        o << "      - label: " << q(f.labels[k]) << "\n        value: " << num(f.values[k]) << "\n        targets: [";
+        for (std::size_t t = 0; t < f.targets[k].size(); ++t) {
+          const auto& tg = f.targets[k][t];
+          o << (t ? ", " : "") << "{hardware: " << q(tg.hardware);
+          if (!tg.node) o << ", workload: " << q(tg.workload);
+          o << ", param: " << tg.param;
+          if (tg.times_param >= 0) o << ", times: " << tg.times_param;
+          if (tg.factor != 1.0) o << ", factor: " << num(tg.factor);
+          o << "}";
+        }
+        o << "]\n";
+      }
+      o << "    covariance_log:\n";
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        o << "      - [";
+        for (std::size_t j = 0; j < f.size(); ++j) o << (j ? ", " : "") << num(f.cov(i, j));
+        o << "]\n";
+      }
     }
   }
   return o.str();

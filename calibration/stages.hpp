@@ -10,6 +10,7 @@
 //     FourCastNet compute and loader speed, GPU activity, ResNet50 loader speed.
 // Every fit is weighted least squares on relative errors with the simulator in the loop, priors
 // from the priors file (value +- stderr) and bounds from the parameter declarations.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,21 @@ struct CalibrateInputs {
   std::vector<std::string> trace_dirs;
   std::string priors_file;  // "" = calibration/priors.yaml
   int max_iterations = 40;
+  /// Refit the paper stage without each measured run and keep the held-out errors as the
+  /// model's discrepancy (section uncertainty.paper.discrepancy; run --interval uses it).
+  bool leave_one_out = false;
 };
+
+/// One held-out run's errors: relative error and the parameter variance (log space) of the
+/// refitted model's prediction, per observed quantity.
+struct HeldOutError {
+  std::string run_id, quantity;
+  double rel_error = 0, param_var = 0;
+};
+/// Discrepancy per quantity from held-out errors: sd^2 = max(0, mean(rel_error^2) - mean(param_var)).
+std::map<std::string, DiscrepancyEntry> discrepancy_from_held_out(const std::vector<HeldOutError>& errors, const std::string& method);
+/// Name of a run output (sim/uncertainty/interval.hpp) for an observed quantity; "" if none.
+std::string interval_output_of(const std::string& quantity);
 
 /// Runs the pipeline; returns the fitted calibration (provenance filled in).
 Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log);

@@ -26,7 +26,8 @@ int cmd_calibrate(const std::vector<std::string>& args) {
       "traces", po::value<std::vector<std::string>>()->multitoken(), "trace folder(s): Zeus summary_power_<gpu>.csv files")(
       "priors", po::value<std::string>(), "priors YAML (default: calibration/priors.yaml)")(
       "out", po::value<std::string>(), "calibration YAML to write")(
-      "max-iterations", po::value<int>()->default_value(40), "Levenberg-Marquardt iterations per fit");
+      "max-iterations", po::value<int>()->default_value(40), "Levenberg-Marquardt iterations per fit")(
+      "leave-one-out", "also refit without each measured run: the held-out errors become the model discrepancy that run --interval adds");
   auto vm = cli::parse(args, desc);
   if (vm.count("help")) {
     std::cout << desc
@@ -41,6 +42,7 @@ int cmd_calibrate(const std::vector<std::string>& args) {
   if (vm.count("traces")) in.trace_dirs = vm["traces"].as<std::vector<std::string>>();
   if (vm.count("priors")) in.priors_file = vm["priors"].as<std::string>();
   in.max_iterations = vm["max-iterations"].as<int>();
+  in.leave_one_out = vm.count("leave-one-out") > 0;
   if (in.max_iterations <= 0) throw InputError("--max-iterations must be positive");
   for (const auto& d : in.trace_dirs) {
     if (!std::filesystem::is_directory(d)) throw InputError(d + ": not a directory");

@@ -26,6 +26,7 @@
 #include "sim/run/large_batch.hpp"
 #include "sim/output/power_trace.hpp"
 #include "sim/output/report.hpp"
+#include "sim/uncertainty/interval.hpp"
 #include "sim/run/training_run.hpp"
 #include "workloads/workload.hpp"
 
@@ -57,6 +58,39 @@ const char* kUsage =
     "  help        this text; 'ddpsim <command> --help' describes a command\n\n"
     "exit codes: 0 ok, 1 failure at run time, 2 bad input\n";
 
+// "90" or "90%" -> 0.9 (strictly between 0 and 100).
+double parse_interval_level(const std::string& text) {
+  std::string t = text;
+  if (!t.empty() && t.back() == '%') t.pop_back();
+  std::size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(t, &pos);
+  } catch (...) {
+    pos = 0;
+  }
+  if (t.empty() || pos != t.size() || !(v > 0 && v < 100)) {
+    throw InputError("--interval expects a level in percent strictly between 0 and 100, e.g. 90 (got " + quote_user(text) + ")");
+  }
+  return v / 100;
+}
+
+// The repeats' mean of what an interval is centred on.
+RunResult mean_result(const std::vector<RunResult>& runs) {
+  RunResult m = runs.front();
+  const double k = static_cast<double>(runs.size());
+  m.runtime_s = m.gpu_hours = m.energy_total_j = m.mean_gpu_power_w = 0;
+  for (double& e : m.energy_j) e = 0;
+  for (const auto& r : runs) {
+    m.runtime_s += r.runtime_s / k;
+    m.gpu_hours += r.gpu_hours / k;
+    m.energy_total_j += r.energy_total_j / k;
+    m.mean_gpu_power_w += r.mean_gpu_power_w / k;
+    for (int c = 0; c < kComponents; ++c) m.energy_j[c] += r.energy_j[c] / k;
+  }
+  return m;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description desc("ddpsim run: simulate one data-parallel training run\n\noptions");
   desc.add_options()
@@ -80,6 +114,9 @@ int cmd_run(const std::vector<std::string>& args) {
       ("algorithm", po::value<std::string>(), "allreduce algorithm: auto | ring | tree | hierarchical (nccl.algorithm)")
       ("fast-forward", po::value<std::string>()->implicit_value("3"), "simulate K epochs (default 3) and extrapolate the rest (steady state)")
       ("explain", "print where every calibrated value of the run comes from (fit, transfer, prior, default) and exit")
+      ("interval", po::value<std::string>(), "prediction interval at this level in percent, e.g. 90: the calibration's parameter covariance "
+       "propagated through the simulator plus the model discrepancy (table: value [low, high]; JSON: interval)")
+      ("interval-samples", po::value<std::string>(), "propagate the covariance by K Monte-Carlo draws instead of sigma points")
       ("power-trace", po::value<std::string>(), "write the simulated power timeline (first repeat) to this file")
       ("trace-format", po::value<std::string>()->default_value("wide"),
        "power trace format: wide (CSV: relative time_s, component totals, the GPUs of node 0) | nvidia-smi (long CSV "
@@ -183,6 +220,13 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   }
 
+  double interval_level = 0;
+  int interval_samples = 0;
+  if (vm.count("interval")) interval_level = parse_interval_level(vm["interval"].as<std::string>());
+  if (vm.count("interval-samples")) {
+    if (!vm.count("interval")) throw InputError("--interval-samples needs --interval");
+    interval_samples = static_cast<int>(parse_bounded_positive("--interval-samples", vm["interval-samples"].as<std::string>(), Limit::kRepeats));
+  }
   Scenario s = resolve_scenario(cfg);
   // No silent fallback: a transferred or default calibration is said once, on stderr.
   for (const auto& w : s.calibration_warnings) std::cerr << "ddpsim: warning: " << escape_controls(w) << "\n";
@@ -223,7 +267,18 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   }
   if (trace) trace->commit();
-  std::cout << (format == "json" ? result_json(s, runs, true) : result_table(s, runs));
+  std::optional<IntervalResult> interval;
+  if (interval_level > 0) {
+    IntervalOptions io;
+    io.level = interval_level;
+    io.samples = interval_samples;
+    io.seed = cfg.seed;
+    Calibration cal = load_calibration(s.calibration_file.empty() ? default_calibration_path() : s.calibration_file);
+    interval = predict_interval(cfg, cal, mean_result(runs), io);
+    for (const auto& n : interval->notes) std::cerr << "ddpsim: warning: interval: " << n << "\n";
+  }
+  const IntervalResult* iv = interval ? &*interval : nullptr;
+  std::cout << (format == "json" ? result_json(s, runs, true, iv) : result_table(s, runs, iv));
   return 0;
 }
 

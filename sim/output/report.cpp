@@ -1,4 +1,5 @@
 #include "sim/output/report.hpp"
+#include "sim/output/interval_report.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -170,7 +171,7 @@ std::size_t idx_energy(const std::vector<Metric>& ms) {
   return 0;
 }
 
-std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, bool param_provenance) {
+std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, bool param_provenance, const IntervalResult* interval) {
   Stats st = compute_stats(s, runs);
   const auto& ms = run_metrics();
   auto idx = [&](const char* p) {
@@ -192,6 +193,7 @@ std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, b
   }
   j.value("runtime_h", mean_of("runtime_h")).value("gpu_hours", mean_of("gpu_hours"));
   write_metrics(j, st.mean, "energy_kwh");
+  if (interval) write_interval(j, *interval);
   j.value("kwh_per_gpu_hour", mean_of("kwh_per_gpu_hour"));
   j.value("facility_energy_kwh", mean_of("facility_energy_kwh"));
   j.value("emissions_kg_co2e", mean_of("emissions_kg_co2e"));
@@ -230,7 +232,7 @@ std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, b
   return j.str();
 }
 
-std::string result_table(const Scenario& s, const std::vector<RunResult>& runs) {
+std::string result_table(const Scenario& s, const std::vector<RunResult>& runs, const IntervalResult* interval) {
   Stats st = compute_stats(s, runs);
   const auto& ms = run_metrics();
   std::string out;
@@ -259,11 +261,19 @@ std::string result_table(const Scenario& s, const std::vector<RunResult>& runs) 
   out += site_buf;
   for (std::size_t i = 0; i < ms.size(); ++i) {
     if (runs.size() > 1) {
-      std::snprintf(buf, sizeof buf, "  %-46s %14.6g  +- %.3g\n", ms[i].path, st.mean[i], st.sd[i]);
+      std::snprintf(buf, sizeof buf, "  %-46s %14.6g  +- %.3g%s\n", ms[i].path, st.mean[i], st.sd[i], interval_cell(interval, ms[i].path).c_str());
     } else {
-      std::snprintf(buf, sizeof buf, "  %-46s %14.6g\n", ms[i].path, st.mean[i]);
+      std::snprintf(buf, sizeof buf, "  %-46s %14.6g%s\n", ms[i].path, st.mean[i], interval_cell(interval, ms[i].path).c_str());
     }
     out += buf;
+  }
+  if (interval) {
+    std::snprintf(buf, sizeof buf, "interval: %.4g %% [low, high]; %s; %d fitted parameters (", 100 * interval->level, interval->method.c_str(),
+                  interval->parameters);
+    out += buf;
+    for (std::size_t k = 0; k < interval->fits.size(); ++k) out += (k ? ", " : "") + interval->fits[k];
+    out += "), " + std::to_string(interval->simulations) + " simulations; plus the model discrepancy from leave-one-run-out residuals\n";
+    for (const auto& n : interval->notes) out += "interval note: " + n + "\n";
   }
   return out;
 }

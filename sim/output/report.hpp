@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sim/run/training_run.hpp"
+#include "sim/uncertainty/interval.hpp"
 
 namespace ddpsim {
 
@@ -20,9 +21,11 @@ std::string display_calibration_path(const std::string& path);
 
 /// `param_provenance`: also list every calibrated parameter with its value and source (run
 /// --format json); the results database stores the sources of the two sets and the warnings only.
-std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, bool param_provenance = false);
+/// `interval` (may be null): the run's prediction interval (run --interval P).
+std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, bool param_provenance = false,
+                        const IntervalResult* interval = nullptr);
 /// `run --explain`: where the run's calibration comes from, one parameter per line.
 std::string provenance_table(const Scenario& s);
-std::string result_table(const Scenario& s, const std::vector<RunResult>& runs);
+std::string result_table(const Scenario& s, const std::vector<RunResult>& runs, const IntervalResult* interval = nullptr);
 
 }  // namespace ddpsim

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/core/params.hpp"
+#include "sim/uncertainty/fit_uncertainty.hpp"
 
 namespace ddpsim {
 
@@ -132,11 +133,21 @@ class Calibration {
   std::map<std::pair<std::string, std::string>, ParamSet> efficiency_sets;
   /// Large-batch model per (workload, phase) (sim/large_batch.hpp); absent = no fit.
   std::map<std::pair<std::string, std::string>, ParamSet> large_batch_sets;
+  /// Covariance and discrepancy of each fit stage (section `uncertainty:`; empty = none stored).
+  std::vector<FitUncertainty> fits;
   const ParamSet* large_batch(const std::string& wl, const std::string& phase) const {
     auto it = large_batch_sets.find({wl, phase});
     return it != large_batch_sets.end() ? &it->second : nullptr;
   }
 };
+
+/// Reads a parameter's value from a calibration (defaults if absent).
+double calibration_value(const Calibration& cal, const CalibrationTarget& t);
+/// Writes a value (and optional stderr) into a calibration, creating the entry if needed; the
+/// value is clamped to the parameter's declared range.
+void set_calibration_value(Calibration& cal, const CalibrationTarget& t, double value_si, double stderr_si, const std::string& citation);
+/// Writes a fit's parameter values (SI) into their targets, as the fit itself did.
+void apply_fit_values(Calibration& cal, const FitUncertainty& fit, const std::vector<double>& values_si, const std::string& origin);
 
 /// Path of the shipped default calibration.
 std::string default_calibration_path();

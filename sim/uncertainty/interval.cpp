@@ -1,0 +1,252 @@
+#include "sim/uncertainty/interval.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <atomic>
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <thread>
+
+#include "sim/core/errors.hpp"
+#include "sim/core/rng.hpp"
+#include "sim/sweep/sweep.hpp"
+
+namespace ddpsim {
+
+namespace {
+
+constexpr double kJPerKwh = 3.6e6;
+constexpr double kRelevanceStep = 0.01;  // log step used to find the parameters that reach a run
+
+struct Output {
+  const char* name;
+  double (*get)(const RunResult&);
+  // Discrepancy: first stored quantity found; `combine` adds time and power in quadrature.
+  std::vector<const char*> own;
+  bool energy_like;
+};
+
+const std::vector<Output>& outputs() {
+  static const std::vector<Output> o = {
+      {"runtime_h", [](const RunResult& r) { return r.runtime_s / 3600.0; }, {"runtime_h", "time_per_epoch_s"}, false},
+      {"gpu_hours", [](const RunResult& r) { return r.gpu_hours; }, {"runtime_h", "time_per_epoch_s"}, false},
+      {"energy_kwh.gpu", [](const RunResult& r) { return r.energy_j[0] / kJPerKwh; }, {"energy_gpu_kwh", "energy_total_kwh"}, true},
+      {"energy_kwh.cpu", [](const RunResult& r) { return r.energy_j[1] / kJPerKwh; }, {"energy_cpu_kwh", "energy_total_kwh"}, true},
+      {"energy_kwh.ram", [](const RunResult& r) { return r.energy_j[2] / kJPerKwh; }, {"energy_ram_kwh", "energy_total_kwh"}, true},
+      {"energy_kwh.total", [](const RunResult& r) { return r.energy_total_j / kJPerKwh; }, {"energy_total_kwh"}, true},
+      {"mean_power_w.gpu", [](const RunResult& r) { return r.mean_gpu_power_w; }, {"average_gpu_power_w"}, false},
+  };
+  return o;
+}
+
+// The discrepancy of one output under one fit: a stored entry, or for energies of fits that
+// observed time and power only (Zeus), both in quadrature (energy = power x time).
+double fit_discrepancy(const FitUncertainty& f, const Output& out, std::string& from) {
+  for (const char* q : out.own) {
+    auto it = f.discrepancy.find(q);
+    if (it != f.discrepancy.end()) {
+      from = f.name + "/" + q;
+      return it->second.sd;
+    }
+  }
+  if (out.energy_like) {
+    auto t = f.discrepancy.find("time_per_epoch_s"), p = f.discrepancy.find("average_gpu_power_w");
+    if (t != f.discrepancy.end() && p != f.discrepancy.end()) {
+      from = f.name + "/time_per_epoch_s+average_gpu_power_w";
+      return std::hypot(t->second.sd, p->second.sd);
+    }
+  }
+  return -1;
+}
+
+struct Reach {
+  std::size_t fit;
+  std::size_t param;
+};
+
+}  // namespace
+
+const QuantityInterval* IntervalResult::find(const std::string& name) const {
+  for (const auto& q : quantities) {
+    if (q.name == name) return &q;
+  }
+  return nullptr;
+}
+
+double two_sided_z(double level) {
+  if (!(level > 0 && level < 1)) throw InputError("interval level must lie strictly between 0 and 100 %");
+  return boost::math::quantile(boost::math::normal(), 0.5 + level / 2);
+}
+
+QuantityInterval make_interval(const std::string& name, double value, double sd_parameters, double sd_discrepancy, double level) {
+  QuantityInterval q;
+  q.name = name;
+  q.value = value;
+  q.sd_parameters = sd_parameters;
+  q.sd_discrepancy = sd_discrepancy;
+  double sd = std::hypot(sd_parameters, sd_discrepancy);
+  double z = two_sided_z(level);
+  q.low = value * std::exp(-z * sd);
+  q.high = value * std::exp(z * sd);
+  return q;
+}
+
+IntervalResult predict_interval(const RunConfig& config, const Calibration& cal, const RunResult& center, const IntervalOptions& opt) {
+  IntervalResult res;
+  res.level = opt.level;
+  two_sided_z(opt.level);  // checks the level
+  RunConfig cfg = config;
+  cfg.repeats = 1;
+  if (cfg.fast_forward_epochs <= 0) cfg.fast_forward_epochs = std::max(1, opt.fast_forward_epochs);
+  const Scenario base = resolve_scenario(cfg, cal);
+  const std::string base_key = scenario_fingerprint(base);
+
+  // Which fitted parameters reach this run: move each one and see whether the scenario changes.
+  std::vector<Reach> reach;
+  std::vector<bool> fit_used(cal.fits.size(), false);
+  for (std::size_t f = 0; f < cal.fits.size(); ++f) {
+    const FitUncertainty& fit = cal.fits[f];
+    for (std::size_t k = 0; k < fit.size(); ++k) {
+      std::vector<double> v = fit.values;
+      v[k] *= std::exp(kRelevanceStep);
+      Calibration moved = cal;
+      apply_fit_values(moved, fit, v, "interval");
+      // Every other entry at the fitted values too (the file rounds them to 6 digits).
+      Calibration at = cal;
+      apply_fit_values(at, fit, fit.values, "interval");
+      if (scenario_fingerprint(resolve_scenario(cfg, moved, base.wl, base.hw)) != scenario_fingerprint(resolve_scenario(cfg, at, base.wl, base.hw))) {
+        reach.push_back({f, k});
+        fit_used[f] = true;
+      }
+    }
+  }
+  for (std::size_t f = 0; f < cal.fits.size(); ++f) {
+    if (fit_used[f]) res.fits.push_back(cal.fits[f].name);
+  }
+  res.parameters = static_cast<int>(reach.size());
+  const auto m = static_cast<Eigen::Index>(reach.size());
+
+  // Covariance of the reaching log-parameters (fits are independent: block diagonal).
+  Eigen::MatrixXd S = Eigen::MatrixXd::Zero(m, m);
+  for (Eigen::Index a = 0; a < m; ++a) {
+    for (Eigen::Index b = 0; b < m; ++b) {
+      const Reach& ra = reach[static_cast<std::size_t>(a)];
+      const Reach& rb = reach[static_cast<std::size_t>(b)];
+      if (ra.fit == rb.fit) S(a, b) = cal.fits[ra.fit].cov(ra.param, rb.param);
+    }
+  }
+  // Points in log-parameter space (offsets from the fitted values).
+  std::vector<Eigen::VectorXd> points;
+  std::vector<double> axis_scale;
+  if (m > 0) {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(S);
+    const Eigen::VectorXd lambda = es.eigenvalues().cwiseMax(0.0);
+    if (opt.samples > 0) {
+      res.method = "Monte-Carlo, " + std::to_string(opt.samples) + " draws of the log-parameters (seed " + std::to_string(opt.seed) + ")";
+      Rng rng(opt.seed, 0x1D7E4A1ull);
+      Eigen::MatrixXd L = es.eigenvectors() * lambda.cwiseSqrt().asDiagonal();
+      for (int s = 0; s < opt.samples; ++s) {
+        Eigen::VectorXd e(m);
+        for (Eigen::Index a = 0; a < m; ++a) e(a) = rng.normal();
+        points.push_back(L * e);
+      }
+    } else {
+      res.method = "sigma points: +-1 sd along each principal axis of the parameter covariance";
+      for (Eigen::Index j = 0; j < m; ++j) {
+        if (lambda(j) <= 1e-16) continue;
+        Eigen::VectorXd d = std::sqrt(lambda(j)) * es.eigenvectors().col(j);
+        points.push_back(d);
+        points.push_back(-d);
+      }
+    }
+  } else {
+    res.method = "no fitted parameter reaches this run";
+  }
+
+  // Simulate the fast-forwarded run at the fitted values and at every point.
+  std::vector<Calibration> cals(points.size() + 1, cal);
+  for (const auto& f : cal.fits) apply_fit_values(cals[0], f, f.values, "interval");
+  for (std::size_t s = 0; s < points.size(); ++s) {
+    cals[s + 1] = cals[0];
+    std::vector<std::vector<double>> values(cal.fits.size());
+    for (std::size_t f = 0; f < cal.fits.size(); ++f) values[f] = cal.fits[f].values;
+    for (Eigen::Index a = 0; a < m; ++a) {
+      const Reach& r = reach[static_cast<std::size_t>(a)];
+      values[r.fit][r.param] *= std::exp(points[s](a));
+    }
+    for (std::size_t f = 0; f < cal.fits.size(); ++f) {
+      if (fit_used[f]) apply_fit_values(cals[s + 1], cal.fits[f], values[f], "interval sample");
+    }
+  }
+  std::vector<RunResult> runs(cals.size());
+  std::vector<std::string> errors(cals.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t j = next++; j < cals.size(); j = next++) {
+      try {
+        runs[j] = simulate(resolve_scenario(cfg, cals[j], base.wl, base.hw), cfg.seed);
+      } catch (const std::exception& e) {
+        errors[j] = e.what();
+      }
+    }
+  };
+  unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), static_cast<unsigned>(cals.size())));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (const auto& e : errors) {
+    if (!e.empty()) throw ModelError("interval: a sampled calibration failed: " + e);
+  }
+  res.simulations = static_cast<int>(cals.size());
+
+  for (const auto& out : outputs()) {
+    const double value = out.get(center);
+    const double v0 = out.get(runs[0]);
+    double var = 0;
+    if (v0 > 0 && !points.empty()) {
+      if (opt.samples > 0) {
+        double sum = 0, sum2 = 0;
+        for (std::size_t s = 1; s < runs.size(); ++s) {
+          double l = std::log(std::max(out.get(runs[s]), 1e-300) / v0);
+          sum += l;
+          sum2 += l * l;
+        }
+        double k = static_cast<double>(runs.size() - 1);
+        var = k > 1 ? std::max(0.0, (sum2 - sum * sum / k) / (k - 1)) : 0.0;
+      } else {
+        for (std::size_t s = 1; s + 1 < runs.size(); s += 2) {
+          double half = 0.5 * (std::log(std::max(out.get(runs[s]), 1e-300)) - std::log(std::max(out.get(runs[s + 1]), 1e-300)));
+          var += half * half;
+        }
+      }
+    }
+    double disc = -1;
+    std::string from;
+    for (std::size_t f = 0; f < cal.fits.size(); ++f) {
+      if (!fit_used[f]) continue;
+      std::string fr;
+      double d = fit_discrepancy(cal.fits[f], out, fr);
+      if (d > disc) {
+        disc = d;
+        from = fr;
+      }
+    }
+    QuantityInterval q = make_interval(out.name, value, std::sqrt(var), std::max(0.0, disc), opt.level);
+    q.discrepancy_from = from;
+    res.quantities.push_back(q);
+  }
+  if (reach.empty()) {
+    res.notes.push_back("no fitted parameter with a stored covariance reaches this run (transferred or default calibration): the interval is the "
+                        "run's point value only");
+  } else {
+    for (const auto& q : res.quantities) {
+      if (q.discrepancy_from.empty() && q.value > 0) {
+        res.notes.push_back("no discrepancy stored for " + q.name + " by fit(s) reaching this run: its interval covers the parameter covariance only");
+      }
+    }
+  }
+  return res;
+}
+
+}  // namespace ddpsim
