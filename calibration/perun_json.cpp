@@ -4,12 +4,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <limits>
-#include <sstream>
 #include <unordered_map>
 
 #include "calibration/readers.hpp"
@@ -217,10 +217,10 @@ class JsonTreeBuilder {
 JsonValue load_json_with_lines(const std::string& path) {
   check_input_file(path);
   std::ifstream in(path, std::ios::binary);
-  std::ostringstream raw;
-  raw << in.rdbuf();
-  if (!in || !raw) throw InputError(path + ": cannot be read");
-  const std::string text = non_finite_as_null(std::move(raw).str());
+  if (!in) throw InputError(path + ": cannot be read");
+  std::string raw{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) throw InputError(path + ": cannot be read");
+  const std::string text = non_finite_as_null(std::move(raw));
   LinePosition pos;
   JsonTreeBuilder builder(path, pos);
   nlohmann::json::sax_parse(LineCountingIterator(text.data(), &pos), LineCountingIterator(text.data() + text.size(), &pos), &builder);

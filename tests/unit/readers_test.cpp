@@ -345,7 +345,7 @@ TEST(PerunJson, AnErrorDeepInTheTreeNamesTheLineOfItsValue) {
 }
 
 namespace {
-// A perun JSON file of `text` in the temporary directory.
+// A perun JSON file of `text` in the temporary directory (the same `name` is overwritten).
 std::string perun_file(const std::string& name, const std::string& text) {
   auto path = std::filesystem::temp_directory_path() / ("ddpsim-readers-test-" + std::to_string(::getpid()) + "-" + name);
   std::ofstream(path, std::ios::binary) << text;
@@ -367,13 +367,15 @@ TEST(PerunJson, KeepsLinesAndValuesAsTheYamlReaderDid) {
 }
 
 TEST(PerunJson, RejectsDuplicateKeysDeepNestingAndTruncatedFilesAtTheirLine) {
-  std::string f = perun_file("dup.json", "{\"id\": \"train\",\n \"type\": 1,\n \"nodes\": [{" + kRunNode + "}],\n \"type\": 2}\n");
+  std::string f = perun_file("bad.json", "{\"id\": \"train\",\n \"type\": 1,\n \"nodes\": [{" + kRunNode + "}],\n \"type\": 2}\n");
   expect_config_error([&] { read_perun_json(f); }, f, 4, "duplicate key 'type' (first at line 2)");
-  f = perun_file("deep.json", "{\"id\": \"train\", \"type\": 1,\n\"x\": " + std::string(5000, '[') + "\n" + std::string(5000, ']') + "}\n");
+  f = perun_file("bad.json", "{\"id\": \"train\", \"type\": 1,\n\"x\": " + std::string(5000, '[') + "\n" + std::string(5000, ']') + "}\n");
   expect_config_error([&] { read_perun_json(f); }, f, 2, "nested more than 1000 levels deep");
-  f = perun_file("cut.json", "{\"id\": \"train\", \"type\": 1,\n\"nodes\": [{" + kRunNode + "}\n\n");
+  f = perun_file("bad.json", "{\"id\": \"train\", \"type\": 1,\n\"nodes\": [{" + kRunNode + "}\n\n");
   expect_config_error([&] { read_perun_json(f); }, f, 2, "JSON syntax error while parsing array - unexpected end of input");
-  f = perun_file("overflow.json", "{\"id\": \"train\",\n\"type\": 1e999}\n");
+  f = perun_file("bad.json", "");
+  expect_config_error([&] { read_perun_json(f); }, f, 1, "JSON syntax error while parsing value - unexpected end of input");
+  f = perun_file("bad.json", "{\"id\": \"train\",\n\"type\": 1e999}\n");
   expect_config_error([&] { read_perun_json(f); }, f, 2, "JSON syntax error: number overflow parsing '1e999'");
   std::filesystem::remove(f);
   try {  // a directory: the input file check of every reader (limit.input_file_bytes applies too)
