@@ -8,7 +8,8 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -65,7 +66,6 @@ double geometric_mean(const std::vector<double>& v) {
 
 void large_batch_stage(Calibration& cal, const std::vector<ZeusTrainPoint>& rows, const std::vector<MeasuredFact>& facts,
                        CalibrationLog& log) {
-  char buf[400];
   const LargeBatchFitResult* imagenet = nullptr;
   std::vector<LargeBatchFitResult> fits;
   std::vector<EpochCurve> curves = zeus_epoch_curves(rows);
@@ -74,15 +74,12 @@ void large_batch_stage(Calibration& cal, const std::vector<ZeusTrainPoint>& rows
     fits.push_back(fit_epoch_curve(c.points, c.metric, c.target_ref));
     const auto& f = fits.back();
     double m = mape(hold_out_batch_sizes(c));
-    std::snprintf(buf, sizeof buf,
-                  "large batch: zeus %s/%s %s=%.6g: B_noise %.4g +- %.3g, E_min %.4g +- %.3g epochs, exponent %.3g +- %.3g; "
-                  "hold-out MAPE %.1f %%",
-                  c.dataset.c_str(), c.network.c_str(), c.metric.name.c_str(), c.target_ref, f.b_noise, f.se_b_noise, f.e_min,
-                  f.se_e_min, f.exponent, f.se_exponent, 100 * m);
-    log.add(buf);
-    std::snprintf(buf, sizeof buf, "fit: Zeus summary_train.csv %s/%s, %d points (%zu targets)", c.dataset.c_str(), c.network.c_str(),
-                  f.points, c.targets.size());
-    cal.large_batch_sets.insert_or_assign({"zeus-" + c.dataset + "-" + c.network, "train"}, large_batch_set(f, c.target_ref, buf));
+    log.add(fmt::format("large batch: zeus {}/{} {}={:.6g}: B_noise {:.4g} +- {:.3g}, E_min {:.4g} +- {:.3g} epochs, exponent {:.3g} +- {:.3g}; "
+                        "hold-out MAPE {:.1f} %",
+                        c.dataset, c.network, c.metric.name, c.target_ref, f.b_noise, f.se_b_noise, f.e_min, f.se_e_min, f.exponent,
+                        f.se_exponent, 100 * m));
+    const std::string source = fmt::format("fit: Zeus summary_train.csv {}/{}, {} points ({} targets)", c.dataset, c.network, f.points, c.targets.size());
+    cal.large_batch_sets.insert_or_assign({"zeus-" + c.dataset + "-" + c.network, "train"}, large_batch_set(f, c.target_ref, source));
     if (c.dataset == "imagenet" && c.network == "resnet50") imagenet = &fits.back();
   }
   auto fact = [&](const std::string& id) -> const MeasuredFact* {
@@ -132,9 +129,8 @@ void large_batch_stage(Calibration& cal, const std::vector<ZeusTrainPoint>& rows
   rf.se_exponent = fr.stderrs[2];
   const std::string rn_source = "fit: fact rn50-top1-large-batch-values (derived-runs.yaml), exponent prior from Zeus ImageNet/ResNet50";
   cal.large_batch_sets.insert_or_assign({"resnet50", rn_phase.name}, large_batch_set(rf, m1, rn_source));
-  std::snprintf(buf, sizeof buf, "large batch: resnet50 %s top1=%.4g: B_noise %.4g +- %.3g, E_min %.4g +- %.3g epochs, exponent %.3g +- %.3g",
-                rn_phase.name.c_str(), m1, rf.b_noise, rf.se_b_noise, rf.e_min, rf.se_e_min, rf.exponent, rf.se_exponent);
-  log.add(buf);
+  log.add(fmt::format("large batch: resnet50 {} top1={:.4g}: B_noise {:.4g} +- {:.3g}, E_min {:.4g} +- {:.3g} epochs, exponent {:.3g} +- {:.3g}",
+                      rn_phase.name, m1, rf.b_noise, rf.se_b_noise, rf.e_min, rf.se_e_min, rf.exponent, rf.se_exponent));
   // FourCastNet: per phase, the phase's schedule just reaches the small-batch RMSE (1 in units
   // of that RMSE) at the GBS beyond which the paper sees degradation. One fact per phase fixes
   // one combination of E_min and B_noise; B_noise / (that GBS) is taken over from ResNet50 as a
@@ -164,9 +160,8 @@ void large_batch_stage(Calibration& cal, const std::vector<ZeusTrainPoint>& rows
     ff.se_exponent = rf.se_exponent;
     cal.large_batch_sets.insert_or_assign(
         {"fourcastnet", ph.name}, large_batch_set(ff, 1.0, "fit: fact fcn-large-batch-values (derived-runs.yaml); B_noise ratio and exponent from resnet50"));
-    std::snprintf(buf, sizeof buf, "large batch: fourcastnet %s z500_rmse=1 (relative): B_noise %.4g +- %.3g, E_min %.4g +- %.3g epochs",
-                  ph.name.c_str(), ff.b_noise, ff.se_b_noise, ff.e_min, ff.se_e_min);
-    log.add(buf);
+    log.add(fmt::format("large batch: fourcastnet {} z500_rmse=1 (relative): B_noise {:.4g} +- {:.3g}, E_min {:.4g} +- {:.3g} epochs", ph.name,
+                        ff.b_noise, ff.se_b_noise, ff.e_min, ff.se_e_min));
   }
 }
 
@@ -203,8 +198,7 @@ CalibrationProblem zeus_problem(const std::vector<ZeusPoint>& points, const std:
     c.lbs = p.batch_size;
     c.epochs = 1;
     c.seed = 1;
-    char pl[32];
-    std::snprintf(pl, sizeof pl, "%.6g W", p.power_limit_w);
+    const std::string pl = fmt::format("{:.6g} W", p.power_limit_w);
     c.overrides = {{"dataset.train_samples", std::to_string(kZeusSteps * p.batch_size)},
                    {"dataset.val_samples", "0"},
                    {"dataset.train_eval_pass", "false"},
@@ -465,13 +459,9 @@ TransferReport transfer_zeus_shapes(Calibration& cal, const std::vector<std::str
     double ts = w(0) / (hw.p(kGpuTflops) * 1e12) + w(1) / hw.p(kGpuMemBw);
     set_calibration_value(cal, wl_t("resnet50", hwname, "compute.per_sample"), ts, std::numeric_limits<double>::quiet_NaN(),
                           "roofline transfer from the Zeus GPUs over datasheet TFLOP/s and memory bandwidth");
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "resnet50 %s compute.per_sample (roofline) = %.4g ms", hwname, ts * 1e3);
-    rep.lines.push_back(buf);
+    rep.lines.push_back(fmt::format("resnet50 {} compute.per_sample (roofline) = {:.4g} ms", hwname, ts * 1e3));
   }
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "roofline per ResNet50 sample: %.3g GFLOP-equivalent, %.3g GB-equivalent", w(0) / 1e9, w(1) / 1e9);
-  rep.lines.push_back(buf);
+  rep.lines.push_back(fmt::format("roofline per ResNet50 sample: {:.3g} GFLOP-equivalent, {:.3g} GB-equivalent", w(0) / 1e9, w(1) / 1e9));
   return rep;
 }
 
@@ -579,9 +569,7 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
       cal = pb.with(fr.values, &fr.stderrs, "fit: Zeus traces " + gpu);
       cal.fits.push_back(fit_uncertainty("zeus-" + gpu, pb, fr));
       zeus_gpus.push_back(gpu);
-      char buf[200];
-      std::snprintf(buf, sizeof buf, "zeus %s: %zu points, %d iterations, cost %.3g", gpu.c_str(), points.size(), fr.iterations, fr.cost);
-      log.add(buf);
+      log.add(fmt::format("zeus {}: {} points, {} iterations, cost {:.3g}", gpu, points.size(), fr.iterations, fr.cost));
     }
   }
   TransferReport tr = transfer_zeus_shapes(cal, zeus_gpus);
@@ -591,9 +579,7 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
     FitResult fr = pb.fit(opt);
     cal = pb.with(fr.values, &fr.stderrs, "fit: captured step timings and power");
     cal.fits.push_back(fit_uncertainty("capture", pb, fr));
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "capture: %zu folders, %zu parameters, cost %.3g", captures.size(), pb.params.size(), fr.cost);
-    log.add(buf);
+    log.add(fmt::format("capture: {} folders, {} parameters, cost {:.3g}", captures.size(), pb.params.size(), fr.cost));
   }
   std::vector<MeasuredRun> runs;
   for (const auto& f : in.measured_files) {
@@ -609,20 +595,16 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
     const Calibration before_paper = cal;
     cal = pb.with(fr.values, &fr.stderrs, "fit: measured runs");
     cal.fits.push_back(fit_uncertainty("paper", pb, fr));
+    log.add(fmt::format("paper: {} runs, {} observations, {} parameters, {} iterations, cost {:.3g}", runs.size(), pb.observations.size(),
+                        pb.params.size(), fr.iterations, fr.cost));
     if (in.leave_one_out) {
       auto errors = paper_held_out_errors(runs, cal, before_paper, opt);
       cal.fits.back().discrepancy = discrepancy_from_held_out(
           errors, "leave-one-run-out refits of the paper fit (log errors), minus the refitted parameter variance");
       for (const auto& [q, d] : cal.fits.back().discrepancy) {
-        char buf[200];
-        std::snprintf(buf, sizeof buf, "discrepancy (paper, leave-one-out): %s sd %.3g (held-out rms %.3g, %d runs)", q.c_str(), d.sd, d.loo_rms, d.runs);
-        log.add(buf);
+        log.add(fmt::format("discrepancy (paper, leave-one-out): {} sd {:.3g} (held-out rms {:.3g}, {} runs)", q, d.sd, d.loo_rms, d.runs));
       }
     }
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "paper: %zu runs, %zu observations, %zu parameters, %d iterations, cost %.3g", runs.size(),
-                  pb.observations.size(), pb.params.size(), fr.iterations, fr.cost);
-    log.add(buf);
     // ResNet50 on H100 has no measured run: its per-sample time follows the A100 fit by the
     // roofline ratio, its decode time by the CPU clock ratio.
     if (!zeus_gpus.empty()) {
@@ -643,18 +625,13 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   cal.description = "fitted by ddpsim calibrate (Zeus traces + measured runs)";
   cal.provenance.clear();
   cal.provenance["ddpsim_version"] = DDPSIM_VERSION;
-  std::time_t now = std::time(nullptr);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
-  cal.provenance["date"] = date;
+  cal.provenance["date"] = fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::time(nullptr)));
   cal.provenance["method"] = "weighted least squares on relative errors (Levenberg-Marquardt, simulator in the loop), log-normal priors";
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     std::string rel = std::filesystem::weakly_canonical(inputs[k]).string();
     std::string base = data_dir() + "/";
     if (rel.rfind(base, 0) == 0) rel = rel.substr(base.size());
-    char key[32];
-    std::snprintf(key, sizeof key, "input_%02zu", k + 1);
-    cal.provenance[key] = rel + " " + file_hash(inputs[k]);
+    cal.provenance[fmt::format("input_{:02}", k + 1)] = rel + " " + file_hash(inputs[k]);
   }
   return cal;
 }
@@ -669,11 +646,9 @@ std::string calibration_to_yaml(const Calibration& cal) {
     }
     return out + "\"";
   };
-  auto fmt = [](double v, Dim d) {
-    char buf[64];
+  auto si_text = [](double v, Dim d) {
     const char* unit = dim_si_unit(d);
-    std::snprintf(buf, sizeof buf, "%.6g%s%s", v, *unit ? " " : "", unit);
-    return std::string(buf);
+    return fmt::format("{:.6g}{}{}", v, *unit ? " " : "", unit);
   };
   auto write_set = [&](const ParamSet& set, const std::string& indent) {
     for (std::size_t i = 0; i < set.table().size(); ++i) {
@@ -683,10 +658,10 @@ std::string calibration_to_yaml(const Calibration& cal) {
       if (spec.dim == Dim::Choice || spec.dim == Dim::Flag) {
         o << set.format(i);
       } else {
-        o << q(fmt(set[i], spec.dim));
+        o << q(si_text(set[i], spec.dim));
       }
       double se = set.stderr_of(i);
-      if (std::isfinite(se)) o << ", stderr: " << q(fmt(se, spec.dim == Dim::Count ? Dim::Dimensionless : spec.dim));
+      if (std::isfinite(se)) o << ", stderr: " << q(si_text(se, spec.dim == Dim::Count ? Dim::Dimensionless : spec.dim));
       o << ", source: " << q(set.citation(i)) << "}\n";
     }
   };
@@ -737,11 +712,7 @@ std::string calibration_to_yaml(const Calibration& cal) {
   if (!cal.fits.empty()) {
     o << "# Covariance of each fit's log-parameters and the model's own discrepancy (run --interval P).\n";
     o << "uncertainty:\n";
-    auto num = [](double v) {
-      char b[40];
-      std::snprintf(b, sizeof b, "%.9g", v);
-      return std::string(b);
-    };
+    auto num = [](double v) { return fmt::format("{:.9g}", v); };
     for (const auto& f : cal.fits) {
       o << "  " << f.name << ":\n";
       if (!f.discrepancy.empty()) {

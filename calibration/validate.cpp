@@ -1,7 +1,7 @@
 #include "calibration/validate.hpp"
 
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 #include <limits>
 #include <set>
 
@@ -9,6 +9,7 @@
 #include "hwmodels/hardware.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/json.hpp"
+#include "sim/core/table.hpp"
 #include "sim/output/report.hpp"
 #include "workloads/workload.hpp"
 
@@ -213,89 +214,81 @@ ValidationReport run_validation(const ValidateInputs& in) {
 }
 
 namespace {
-// One method's MAPE of one quantity as a percentage ("-" where the method predicts nothing).
-std::string mape_cell(const std::map<std::string, double>& m, const char* method, const char* fmt) {
+// One method's MAPE of one quantity as a percentage with one decimal ("-" where the method
+// predicts nothing); `percent` follows the number ("%" in the text table, " %" in Markdown).
+std::string mape_cell(const std::map<std::string, double>& m, const char* method, const char* percent) {
   auto it = m.find(method);
   if (it == m.end()) return "-";
-  char b[32];
-  std::snprintf(b, sizeof b, fmt, 100 * it->second);
-  return b;
+  return fmt::format("{:.1f}{}", 100 * it->second, percent);
 }
 }  // namespace
 
 std::string validation_table(const ValidationReport& r) {
-  std::string o;
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "validation against measured runs (%s), calibration %s (id %s)\n",
-                r.leave_one_out ? "leave-one-out" : "in-sample", r.calibration_file.c_str(), r.calibration_id.c_str());
-  o += buf;
-  std::snprintf(buf, sizeof buf, "%-26s %-20s %11s %11s %8s %11s %8s %11s %8s\n", "run", "quantity", "measured", "ddpsim", "error",
-                "tdp", "error", "kWh/GPUh", "error");
-  o += buf;
-  auto cell = [](double v, double m) {
-    char b[64];
-    if (!std::isfinite(v)) return std::string("          -        -");
-    std::snprintf(b, sizeof b, "%11.4g %+7.1f%%", v, 100 * (v - m) / m);
-    return std::string(b);
-  };
+  std::string o = fmt::format("validation against measured runs ({}), calibration {} (id {})\n", r.leave_one_out ? "leave-one-out" : "in-sample",
+                              r.calibration_file, r.calibration_id);
+  const TextTable table({{"run", 26, Align::kLeft},
+                         {"quantity", 20, Align::kLeft},
+                         {"measured", 11, Align::kRight},
+                         {"ddpsim", 11, Align::kRight},
+                         {"error", 8, Align::kRight},
+                         {"tdp", 11, Align::kRight},
+                         {"error", 8, Align::kRight},
+                         {"kWh/GPUh", 11, Align::kRight},
+                         {"error", 8, Align::kRight}});
+  o += table.header();
+  // A prediction and its relative error: two cells.
+  auto value = [](double v) { return std::isfinite(v) ? fmt::format("{:.4g}", v) : std::string("-"); };
+  auto error = [](double v, double m) { return std::isfinite(v) ? fmt::format("{:+.1f}%", 100 * (v - m) / m) : std::string("-"); };
   for (const auto& row : r.rows) {
-    std::snprintf(buf, sizeof buf, "%-26s %-20s %11.4g%s %s %s %s\n", row.run_id.c_str(), row.quantity.c_str(), row.measured,
-                  row.derived ? "*" : " ", cell(row.predicted, row.measured).c_str(), cell(row.tdp_baseline, row.measured).c_str(),
-                  cell(row.kwh_baseline, row.measured).c_str());
-    o += buf;
+    // The '*' of a derived value follows the measured value, so the cells after it sit one byte right of their header.
+    o += table.row({row.run_id, row.quantity, pad(fmt::format("{:.4g}", row.measured), 11, Align::kRight) + (row.derived ? "*" : " "),
+                    value(row.predicted), error(row.predicted, row.measured), value(row.tdp_baseline), error(row.tdp_baseline, row.measured),
+                    value(row.kwh_baseline), error(row.kwh_baseline, row.measured)});
   }
   o += "(* derived: energy_total = energy_cpu / cpu_share_of_total)\n\nMAPE per quantity:\n";
-  std::snprintf(buf, sizeof buf, "  %-20s %5s %10s %14s %22s\n", "quantity", "n", "ddpsim", "tdp_baseline", "kwh_per_gpuh_baseline");
-  o += buf;
+  const TextTable mape_table({{"quantity", 20, Align::kLeft},
+                              {"n", 5, Align::kRight},
+                              {"ddpsim", 10, Align::kRight},
+                              {"tdp_baseline", 14, Align::kRight},
+                              {"kwh_per_gpuh_baseline", 22, Align::kRight}},
+                             "  ");
+  o += mape_table.header();
   for (const auto& [q, m] : r.mape) {
     const auto& mape = m;  // clang 14 cannot capture a structured binding
-    auto get = [&mape](const char* k) { return mape_cell(mape, k, "%.1f%%"); };
-    std::snprintf(buf, sizeof buf, "  %-20s %5d %10s %14s %22s\n", q.c_str(), r.count.at(q), get("ddpsim").c_str(), get("tdp_baseline").c_str(),
-                  get("kwh_per_gpuh_baseline").c_str());
-    o += buf;
+    auto get = [&mape](const char* k) { return mape_cell(mape, k, "%"); };
+    o += mape_table.row({q, std::to_string(r.count.at(q)), get("ddpsim"), get("tdp_baseline"), get("kwh_per_gpuh_baseline")});
   }
   if (!r.zeus_mape.empty()) {
     o += "\nZeus traces, whole batch sizes held out (refit on the others), MAPE:\n";
     for (const auto& [gpu, m] : r.zeus_mape) {
-      std::snprintf(buf, sizeof buf, "  %-10s epoch time %5.1f%%   mean GPU power %5.1f%%\n", gpu.c_str(), 100 * m.first, 100 * m.second);
-      o += buf;
+      o += "  " + pad(gpu, 10, Align::kLeft) + fmt::format(" epoch time {:>5.1f}%   mean GPU power {:>5.1f}%\n", 100 * m.first, 100 * m.second);
     }
   }
   return o;
 }
 
 std::string validation_markdown(const ValidationReport& r) {
-  std::string o;
-  char buf[320];
-  std::snprintf(buf, sizeof buf, "Validation (%s) of calibration `%s` (id `%s`):\n\n", r.leave_one_out ? "leave-one-out" : "in-sample",
-                r.calibration_file.c_str(), r.calibration_id.c_str());
-  o += buf;
+  std::string o = fmt::format("Validation ({}) of calibration `{}` (id `{}`):\n\n", r.leave_one_out ? "leave-one-out" : "in-sample",
+                              r.calibration_file, r.calibration_id);
   o += "| run | quantity | measured | ddpsim | error | TDP baseline | error | kWh/GPUh baseline | error |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
   auto cell = [](double v, double m) {
-    char b[64];
     if (!std::isfinite(v)) return std::string("- | -");
-    std::snprintf(b, sizeof b, "%.4g | %+.1f %%", v, 100 * (v - m) / m);
-    return std::string(b);
+    return fmt::format("{:.4g} | {:+.1f} %", v, 100 * (v - m) / m);
   };
   for (const auto& row : r.rows) {
-    std::snprintf(buf, sizeof buf, "| %s | %s | %.4g%s | %s | %s | %s |\n", row.run_id.c_str(), row.quantity.c_str(), row.measured,
-                  row.derived ? " (derived)" : "", cell(row.predicted, row.measured).c_str(), cell(row.tdp_baseline, row.measured).c_str(),
-                  cell(row.kwh_baseline, row.measured).c_str());
-    o += buf;
+    o += fmt::format("| {} | {} | {:.4g}{} | {} | {} | {} |\n", row.run_id, row.quantity, row.measured, row.derived ? " (derived)" : "",
+                     cell(row.predicted, row.measured), cell(row.tdp_baseline, row.measured), cell(row.kwh_baseline, row.measured));
   }
   o += "\n| quantity | n | ddpsim MAPE | TDP baseline MAPE | kWh/GPUh baseline MAPE |\n|---|---:|---:|---:|---:|\n";
   for (const auto& [q, m] : r.mape) {
     const auto& mape = m;  // clang 14 cannot capture a structured binding
-    auto get = [&mape](const char* k) { return mape_cell(mape, k, "%.1f %%"); };
-    std::snprintf(buf, sizeof buf, "| %s | %d | %s | %s | %s |\n", q.c_str(), r.count.at(q), get("ddpsim").c_str(), get("tdp_baseline").c_str(),
-                  get("kwh_per_gpuh_baseline").c_str());
-    o += buf;
+    auto get = [&mape](const char* k) { return mape_cell(mape, k, " %"); };
+    o += fmt::format("| {} | {} | {} | {} | {} |\n", q, r.count.at(q), get("ddpsim"), get("tdp_baseline"), get("kwh_per_gpuh_baseline"));
   }
   if (!r.zeus_mape.empty()) {
     o += "\nZeus traces (ResNet50/ImageNet), each batch size held out in turn:\n\n| GPU | epoch-time MAPE | mean-power MAPE |\n|---|---:|---:|\n";
     for (const auto& [gpu, m] : r.zeus_mape) {
-      std::snprintf(buf, sizeof buf, "| %s | %.1f %% | %.1f %% |\n", gpu.c_str(), 100 * m.first, 100 * m.second);
-      o += buf;
+      o += fmt::format("| {} | {:.1f} % | {:.1f} % |\n", gpu, 100 * m.first, 100 * m.second);
     }
   }
   return o;

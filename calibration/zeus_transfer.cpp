@@ -3,7 +3,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 #include <limits>
 #include <map>
 #include <set>
@@ -83,10 +83,8 @@ void efficiency_stage(Calibration& cal, CalibrationLog& log) {
             f.efficiency_se > 0 ? f.efficiency_se : std::numeric_limits<double>::quiet_NaN());
     set.set(kRoofBytesPerFlop, f.bytes_per_flop, "fit", "fit: roofline memory term over " + on);
     cal.efficiency_sets.insert_or_assign(key, set);
-    char buf[300];
-    std::snprintf(buf, sizeof buf, "efficiency(%s, %s) = %.3g, %.3g B/FLOP from %d pairs", key.first.c_str(), key.second.c_str(), f.efficiency,
-                  f.bytes_per_flop, f.points);
-    log.add(buf);
+    log.add(fmt::format("efficiency({}, {}) = {:.3g}, {:.3g} B/FLOP from {} pairs", key.first, key.second, f.efficiency, f.bytes_per_flop,
+                        f.points));
   }
 }
 
@@ -384,7 +382,6 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
 
 std::string zeus_transfer_markdown(const ZeusTransferReport& rep) {
   std::ostringstream o;
-  char buf[200];
   auto table = [&](const std::vector<ZeusTransferCell>& cs, const char* title) {
     std::set<std::string> gpus, wls;
     std::map<std::pair<std::string, std::string>, const ZeusTransferCell*> at;
@@ -405,8 +402,7 @@ std::string zeus_transfer_markdown(const ZeusTransferReport& rep) {
         if (it == at.end()) {
           o << " - |";
         } else {
-          std::snprintf(buf, sizeof buf, " %.1f %% / %.1f %% |", 100 * it->second->time_mape, 100 * it->second->power_mape);
-          o << buf;
+          o << fmt::format(" {:.1f} % / {:.1f} % |", 100 * it->second->time_mape, 100 * it->second->power_mape);
         }
       }
       o << "\n";
@@ -414,14 +410,12 @@ std::string zeus_transfer_markdown(const ZeusTransferReport& rep) {
     o << "\n";
   };
   table(rep.cross_gpu, "Cross-GPU: calibrated on two GPU types, predicted on the other two (every split; roofline with memory term)");
-  std::snprintf(buf, sizeof buf, "Overall cross-GPU MAPE: epoch time %.1f %% (target 15 %%), mean power %.1f %% (target 10 %%); compute-only roofline: epoch time %.1f %%.\n\n",
-                100 * rep.cross_time, 100 * rep.cross_power, 100 * rep.cross_time_compute_only);
-  o << buf;
+  o << fmt::format("Overall cross-GPU MAPE: epoch time {:.1f} % (target 15 %), mean power {:.1f} % (target 10 %); compute-only roofline: epoch time {:.1f} %.\n\n",
+                   100 * rep.cross_time, 100 * rep.cross_power, 100 * rep.cross_time_compute_only);
   table(rep.cross_gpu_compute_only, "Cross-GPU, compute-only roofline (roofline.bytes_per_flop = 0)");
   table(rep.held_out_bs, "Held-out batch sizes within a GPU (each batch size left out in turn)");
-  std::snprintf(buf, sizeof buf, "Overall held-out batch-size MAPE: epoch time %.1f %% (target 8 %%), mean power %.1f %% (target 5 %%).\n", 100 * rep.bs_time,
-                100 * rep.bs_power);
-  o << buf;
+  o << fmt::format("Overall held-out batch-size MAPE: epoch time {:.1f} % (target 8 %), mean power {:.1f} % (target 5 %).\n", 100 * rep.bs_time,
+                   100 * rep.bs_power);
   for (const auto& n : rep.notes) o << "\n" << n << "\n";
   return o.str();
 }

@@ -14,7 +14,7 @@ for arg in "$@"; do
 done
 pkgs=(build-essential cmake ninja-build pkg-config
       libboost-graph-dev libboost-program-options-dev libeigen3-dev libyaml-cpp-dev libsqlite3-dev
-      libgtest-dev libgmock-dev libbenchmark-dev sqlite3 nlohmann-json3-dev
+      libgtest-dev libgmock-dev libbenchmark-dev sqlite3 nlohmann-json3-dev libfmt-dev
       python3 python3-yaml python3-matplotlib python3-numpy python3-torch)
 ((test_tools)) && pkgs+=(clang libclang-rt-14-dev)
 missing=()

@@ -11,7 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 
 #include "sim/core/errors.hpp"
 #include "sim/core/hash.hpp"
@@ -324,14 +324,9 @@ double Fabric::route_latency_s(const std::vector<int>& r) const {
 }
 
 std::string Fabric::describe() const {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "%d nodes x %d GPUs, %d adapters/node; %d leaves (%d down, %d up ports, %d nodes/leaf), %d spines",
-                cfg_.nodes, cfg_.gpus_per_node, cfg_.nics_per_node, leaves_, down_ports_, up_ports_, nodes_per_leaf_, spines_);
-  std::string out = buf;
-  if (tiers_ == 3) {
-    std::snprintf(buf, sizeof buf, " in %d pods of %d leaves, %d cores", pods_, pod_leaves_, cores_);
-    out += buf;
-  }
+  std::string out = fmt::format("{} nodes x {} GPUs, {} adapters/node; {} leaves ({} down, {} up ports, {} nodes/leaf), {} spines", cfg_.nodes,
+                                cfg_.gpus_per_node, cfg_.nics_per_node, leaves_, down_ports_, up_ports_, nodes_per_leaf_, spines_);
+  if (tiers_ == 3) out += fmt::format(" in {} pods of {} leaves, {} cores", pods_, pod_leaves_, cores_);
   if (cfg_.rail) out += ", rail-optimised";
   return out;
 }

@@ -6,7 +6,7 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 #include <vector>
 
 #include "sim/core/engine.hpp"
@@ -170,17 +170,12 @@ std::string run_bench(const std::string& format, bool quick) {
     j.end_object();
     return j.str();
   }
-  std::string out;
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "engine hold model: %.3g events/s (%lld events, queue 1024, best of 3)\n", eps, hold_events);
-  out += buf;
-  for (std::size_t i = 0; i < refs.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "%-38s %7.2f s (target < %.0f s), %.3g events, peak RSS %.1f MB (%.1f MB at 1/10 epochs)\n",
-                  refs[i].name, full[i].wall_s, refs[i].target_s, full[i].events, full[i].peak_rss_mb, tenth[i].peak_rss_mb);
-    out += buf;
+  std::string out = fmt::format("engine hold model: {:.3g} events/s ({} events, queue 1024, best of 3)\n", eps, hold_events);
+  for (std::size_t i = 0; i < refs.size(); ++i) {  // reference names are ASCII constants: fmt's width is printf's there
+    out += fmt::format("{:<38} {:>7.2f} s (target < {:.0f} s), {:.3g} events, peak RSS {:.1f} MB ({:.1f} MB at 1/10 epochs)\n", refs[i].name,
+                       full[i].wall_s, refs[i].target_s, full[i].events, full[i].peak_rss_mb, tenth[i].peak_rss_mb);
   }
-  std::snprintf(buf, sizeof buf, "fabric model / alpha-beta model wall time (ResNet50, 256 GPUs): %.2fx\n", full[0].wall_s / full[2].wall_s);
-  out += buf;
+  out += fmt::format("fabric model / alpha-beta model wall time (ResNet50, 256 GPUs): {:.2f}x\n", full[0].wall_s / full[2].wall_s);
   return out;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // FNV-1a, 64 bit: a small, stable, platform-independent hash for content and configuration
 // fingerprints (not for security).
+#include <fmt/format.h>
+
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -28,9 +29,7 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
 
 /// 16 lower-case hex digits.
 inline std::string hex64(std::uint64_t v) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
+  return fmt::format("{:016x}", v);
 }
 
 }  // namespace ddpsim

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
+#include <fmt/format.h>
 #include <filesystem>
 
 #include "sim/core/errors.hpp"
@@ -58,9 +58,7 @@ std::string escape_controls(std::string_view text) {
     } else if (c == '\t') {
       out += "\\t";
     } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
     } else {
       out += static_cast<char>(c);
     }

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 #include <utility>
 
 #include "sim/core/errors.hpp"
@@ -165,34 +165,29 @@ double parse_quantity(std::string_view text, Dim dim) {
 double parse_duration_s(std::string_view text) { return parse_quantity(text, Dim::Time); }
 
 std::string format_quantity(double v, Dim dim) {
-  char buf[64];
   auto with_prefix = [&](const char* unit) {
     static constexpr std::array<std::pair<double, const char*>, 5> kP{{{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}, {1.0, ""}}};
     for (const auto& [f, p] : kP) {
       if (std::fabs(v) >= f || f == 1.0) {
-        std::snprintf(buf, sizeof buf, "%.6g %s%s", v / f, p, unit);
-        return std::string(buf);
+        return fmt::format("{:.6g} {}{}", v / f, p, unit);
       }
     }
     return std::string();
   };
   switch (dim) {
     case Dim::Time:
-      if (v != 0.0 && std::fabs(v) < 1e-3) std::snprintf(buf, sizeof buf, "%.6g us", v * 1e6);
-      else if (v != 0.0 && std::fabs(v) < 1.0) std::snprintf(buf, sizeof buf, "%.6g ms", v * 1e3);
-      else std::snprintf(buf, sizeof buf, "%.6g s", v);
-      return buf;
+      if (v != 0.0 && std::fabs(v) < 1e-3) return fmt::format("{:.6g} us", v * 1e6);
+      if (v != 0.0 && std::fabs(v) < 1.0) return fmt::format("{:.6g} ms", v * 1e3);
+      return fmt::format("{:.6g} s", v);
     case Dim::Power: return with_prefix("W");
     case Dim::Energy: return with_prefix("J");
     case Dim::Data: return with_prefix("B");
     case Dim::Bandwidth: return with_prefix("B/s");
     case Dim::Frequency: return with_prefix("Hz");
     case Dim::CarbonIntensity:
-      std::snprintf(buf, sizeof buf, "%.6g g/kWh", v);
-      return buf;
+      return fmt::format("{:.6g} g/kWh", v);
     default:
-      std::snprintf(buf, sizeof buf, "%.6g", v);
-      return buf;
+      return fmt::format("{:.6g}", v);
   }
 }
 

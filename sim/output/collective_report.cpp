@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 
 #include "hwmodels/collectives.hpp"
 #include "hwmodels/fabric.hpp"
@@ -14,6 +14,7 @@
 #include "sim/core/limits.hpp"
 #include "sim/core/json.hpp"
 #include "sim/core/units.hpp"
+#include "sim/core/table.hpp"
 #include "sim/run/training_run.hpp"
 
 namespace ddpsim {
@@ -132,17 +133,19 @@ std::string collective_json(const CollectiveReport& r, bool single) {
 }
 
 std::string collective_table(const CollectiveReport& r) {
-  std::string out;
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "# allreduce on %d x %s GPUs, %s model: %s\n", r.gpus, r.hardware.c_str(), r.model.c_str(), r.fabric.c_str());
-  out += buf;
-  std::snprintf(buf, sizeof buf, "#%14s %12s %13s %9s %12s %12s %12s\n", "size(B)", "count(float)", "algorithm", "protocol", "time(us)",
-                "algbw(GB/s)", "busbw(GB/s)");
-  out += buf;
+  std::string out = fmt::format("# allreduce on {} x {} GPUs, {} model: {}\n", r.gpus, r.hardware, r.model, r.fabric);
+  const TextTable table({{"size(B)", 15, Align::kRight},
+                         {"count(float)", 12, Align::kRight},
+                         {"algorithm", 13, Align::kRight},
+                         {"protocol", 9, Align::kRight},
+                         {"time(us)", 12, Align::kRight},
+                         {"algbw(GB/s)", 12, Align::kRight},
+                         {"busbw(GB/s)", 12, Align::kRight}});
+  out += table.row({"#" + pad("size(B)", 14, Align::kRight), "count(float)", "algorithm", "protocol", "time(us)", "algbw(GB/s)",
+                    "busbw(GB/s)"});  // the header, behind a '#'
   for (const auto& x : r.rows) {
-    std::snprintf(buf, sizeof buf, "%15.0f %12.0f %13s %9s %12.2f %12.2f %12.2f\n", x.bytes, std::floor(x.bytes / 4), x.algorithm.c_str(),
-                  x.protocol.c_str(), x.time_s * 1e6, x.algbw_bps / 1e9, x.busbw_bps / 1e9);
-    out += buf;
+    out += table.row({fmt::format("{:.0f}", x.bytes), fmt::format("{:.0f}", std::floor(x.bytes / 4)), x.algorithm, x.protocol,
+                      fmt::format("{:.2f}", x.time_s * 1e6), fmt::format("{:.2f}", x.algbw_bps / 1e9), fmt::format("{:.2f}", x.busbw_bps / 1e9)});
   }
   return out;
 }
@@ -166,54 +169,48 @@ std::string collective_table(const CollectiveReport& r) {
 // host "node<k>", bus id 0x00; at most 8 rank lines, then "#  ... (N ranks, simulated by ddpsim)".
 std::string collective_nccl_tests(const CollectiveReport& r) {
   std::string out;
-  char buf[512];
-  auto add = [&](int n) {
-    if (n > 0) out.append(buf, std::min(static_cast<std::size_t>(n), sizeof buf - 1));
-  };
+  auto put = std::back_inserter(out);
   auto size_of = [](double bytes) { return static_cast<long long>(std::floor(bytes / 4)) * 4; };
   long long min_b = r.rows.empty() ? 0 : size_of(r.rows.front().bytes), max_b = r.rows.empty() ? 0 : size_of(r.rows.back().bytes);
   std::string step = "1048576(bytes)";  // nccl-tests' default -i when one size is given
   if (r.rows.size() > 1 && r.rows[0].bytes > 0) {
     double f = r.rows[1].bytes / r.rows[0].bytes;
-    std::snprintf(buf, sizeof buf, "%g(factor)", std::round(f * 1000) / 1000);
-    step = buf;
+    step = fmt::format("{:.6g}(factor)", std::round(f * 1000) / 1000);
   }
-  add(std::snprintf(buf, sizeof buf,
-                    "# nThread %d nGpus %d minBytes %lld maxBytes %lld step: %s warmup iters: %d iters: %d agg iters: %d validation: %d graph: %d\n",
-                    1, 1, min_b, max_b, step.c_str(), 5, 20, 1, 1, 0));
+  fmt::format_to(put, "# nThread {} nGpus {} minBytes {} maxBytes {} step: {} warmup iters: {} iters: {} agg iters: {} validation: {} graph: {}\n",
+                 1, 1, min_b, max_b, step, 5, 20, 1, 1, 0);
   out += "#\n# Using devices\n";
   const int shown = std::min(r.gpus, 8);
   const int per_node = std::max(1, r.gpus_per_node);
   for (int rank = 0; rank < shown; ++rank) {
     std::string host = "node" + std::to_string(rank / per_node);
-    add(std::snprintf(buf, sizeof buf, "#  Rank %2d Group %2d Pid %6d on %10s device %2d [0x%02x] %s\n", rank, 0, 0, host.c_str(),
-                      rank % per_node, 0, r.gpu_model.c_str()));
+    fmt::format_to(put, "#  Rank {:>2} Group {:>2} Pid {:>6} on {:>10} device {:>2} [0x{:02x}] {}\n", rank, 0, 0, host, rank % per_node, 0,
+                   r.gpu_model);
   }
-  if (r.gpus > shown) add(std::snprintf(buf, sizeof buf, "#  ... (%d ranks, simulated by ddpsim)\n", r.gpus));
+  if (r.gpus > shown) fmt::format_to(put, "#  ... ({} ranks, simulated by ddpsim)\n", r.gpus);
   out += "#\n";
-  add(std::snprintf(buf, sizeof buf, "# %10s  %12s  %8s  %6s  %6s           out-of-place                       in-place          \n", "", "", "",
-                    "", ""));
-  add(std::snprintf(buf, sizeof buf, "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s %6s  %7s  %6s  %6s %6s\n", "size", "count", "type", "redop",
-                    "root", "time", "algbw", "busbw", "#wrong", "time", "algbw", "busbw", "#wrong"));
-  add(std::snprintf(buf, sizeof buf, "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %5s  %7s  %6s  %6s  %5s\n", "(B)", "(elements)", "", "", "",
-                    "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)", ""));
+  fmt::format_to(put, "# {:>10}  {:>12}  {:>8}  {:>6}  {:>6}           out-of-place                       in-place          \n", "", "", "", "",
+                 "");
+  fmt::format_to(put, "# {:>10}  {:>12}  {:>8}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6} {:>6}  {:>7}  {:>6}  {:>6} {:>6}\n", "size", "count", "type",
+                 "redop", "root", "time", "algbw", "busbw", "#wrong", "time", "algbw", "busbw", "#wrong");
+  fmt::format_to(put, "# {:>10}  {:>12}  {:>8}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}  {:>5}  {:>7}  {:>6}  {:>6}  {:>5}\n", "(B)", "(elements)", "",
+                 "", "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)", "");
   double bw_sum = 0;
   int bw_count = 0;
   for (const auto& x : r.rows) {
     long long count = static_cast<long long>(std::floor(x.bytes / 4));
-    add(std::snprintf(buf, sizeof buf, "%12lld  %12lld  %8s  %6s  %6i", count * 4, count, "float", "sum", -1));
+    fmt::format_to(put, "{:>12}  {:>12}  {:>8}  {:>6}  {:>6}", count * 4, count, "float", "sum", -1);
     const double us = x.time_s * 1e6;
-    char time_str[100];
-    std::snprintf(time_str, sizeof time_str, us >= 10000.0 ? "%7.0f" : us >= 100.0 ? "%7.1f" : "%7.2f", us);
+    const std::string time_str = fmt::format("{:>7.{}f}", us, us >= 10000.0 ? 0 : us >= 100.0 ? 1 : 2);
     for (int group = 0; group < 2; ++group) {  // out-of-place, in-place
-      add(std::snprintf(buf, sizeof buf, "  %7s  %6.2f  %6.2f  %5g", time_str, x.algbw_bps / 1e9, x.busbw_bps / 1e9, 0.0));
+      fmt::format_to(put, "  {:>7}  {:>6.2f}  {:>6.2f}  {:>5.6g}", time_str, x.algbw_bps / 1e9, x.busbw_bps / 1e9, 0.0);
       bw_sum += x.busbw_bps / 1e9;
       ++bw_count;
     }
     out += "\n";
   }
-  add(std::snprintf(buf, sizeof buf, "# Out of bounds values : %d %s\n", 0, "OK"));
-  add(std::snprintf(buf, sizeof buf, "# Avg bus bandwidth    : %g %s\n", bw_count ? bw_sum / bw_count : 0.0, ""));
+  fmt::format_to(put, "# Out of bounds values : {} {}\n", 0, "OK");
+  fmt::format_to(put, "# Avg bus bandwidth    : {:.6g} {}\n", bw_count ? bw_sum / bw_count : 0.0, "");
   out += "#\n";
   return out;
 }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 
 #include "sim/core/errors.hpp"
 #include "sim/core/json.hpp"
@@ -47,10 +47,8 @@ std::string format_time(double unix_s, const char* date_sep, char time_sep, int 
     --days;
   }
   Civil c = civil_from_days(days);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04lld%s%02u%s%02u%c%02lld:%02lld:%02lld.%0*lld", c.y, date_sep, c.m, date_sep, c.d, time_sep, rem / 3600,
-                rem / 60 % 60, rem % 60, digits, frac);
-  return buf;
+  return fmt::format("{:04}{}{:02}{}{:02}{}{:02}:{:02}:{:02}.{:0{}}", c.y, date_sep, c.m, date_sep, c.d, time_sep, rem / 3600, rem / 60 % 60,
+                     rem % 60, frac, digits);
 }
 
 }  // namespace
@@ -166,7 +164,7 @@ void GpuTraceWriter::emit(Tick bin_end, Tick bin_len) {
   const double len = ticks_to_seconds(bin_len);
   std::string stamp;
   if (o_.format == TraceFormat::NvidiaSmi) stamp = nvidia_smi_timestamp(o_.start_unix_s + ticks_to_seconds(bin_end));
-  char buf[128];
+  fmt::memory_buffer line;
   for (std::size_t i = 0; i < probes_.size(); ++i) {
     Probe& p = probes_[i];
     advance(p, bin_end);
@@ -175,8 +173,9 @@ void GpuTraceWriter::emit(Tick bin_end, Tick bin_len) {
     if (o_.format == TraceFormat::NvidiaSmi) {
       // nvidia-smi prints power.draw with 2 decimals and utilization.gpu as an integer percent.
       long util = std::lround(100.0 * static_cast<double>(p.bin_busy) / static_cast<double>(bin_len));
-      int n = std::snprintf(buf, sizeof buf, "%s, %d, %.2f W, %ld %%\n", stamp.c_str(), ranks_[i], w, std::clamp(util, 0L, 100L));
-      out_->write(buf, std::min(n, static_cast<int>(sizeof buf) - 1));
+      line.clear();
+      fmt::format_to(std::back_inserter(line), "{}, {}, {:.2f} W, {} %\n", stamp, ranks_[i], w, std::clamp(util, 0L, 100L));
+      out_->write(line.data(), static_cast<std::streamsize>(line.size()));
     }
     p.bin_j = 0;
     p.bin_busy = 0;

@@ -1,6 +1,6 @@
 #include "sim/output/interval_report.hpp"
 
-#include <cstdio>
+#include <fmt/format.h>
 
 namespace ddpsim {
 
@@ -40,9 +40,7 @@ std::string interval_cell(const IntervalResult* iv, const std::string& path) {
   if (!iv) return "";
   const QuantityInterval* q = iv->find(path);
   if (!q) return "";
-  char b[96];
-  std::snprintf(b, sizeof b, " [%.6g, %.6g]", q->low, q->high);
-  return b;
+  return fmt::format(" [{:.6g}, {:.6g}]", q->low, q->high);
 }
 
 }  // namespace ddpsim

@@ -1,7 +1,7 @@
 #include "sim/output/power_trace.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <fmt/format.h>
 
 #include "sim/core/errors.hpp"
 
@@ -89,22 +89,18 @@ void PowerTraceWriter::emit(Tick bin_end, Tick bin_len) {
     mean_w[static_cast<std::size_t>(Component::Gpu)] = s[0];
     for (std::size_t i = 0; i < probes.size(); ++i) probes[i] = s[1 + i];
   }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3f", ticks_to_seconds(bin_end));
-  *out_ << buf;
+  fmt::memory_buffer line;
+  auto put = std::back_inserter(line);
+  fmt::format_to(put, "{:.3f}", ticks_to_seconds(bin_end));
   double total = 0;
   for (double w : mean_w) {
-    std::snprintf(buf, sizeof buf, ",%.3f", w);
-    *out_ << buf;
+    fmt::format_to(put, ",{:.3f}", w);
     total += w;
   }
-  std::snprintf(buf, sizeof buf, ",%.3f", total);
-  *out_ << buf;
-  for (double w : probes) {
-    std::snprintf(buf, sizeof buf, ",%.3f", w);
-    *out_ << buf;
-  }
-  *out_ << '\n';
+  fmt::format_to(put, ",{:.3f}", total);
+  for (double w : probes) fmt::format_to(put, ",{:.3f}", w);
+  line.push_back('\n');
+  out_->write(line.data(), static_cast<std::streamsize>(line.size()));
   comp_j_.fill(0.0);
   std::fill(probe_j_.begin(), probe_j_.end(), 0.0);
   ++rows_;

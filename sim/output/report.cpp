@@ -2,12 +2,14 @@
 #include "sim/output/interval_report.hpp"
 
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <cstdlib>
 #include <map>
 
 #include "sim/core/catalog.hpp"
 #include "sim/core/json.hpp"
+#include "sim/core/table.hpp"
 
 namespace ddpsim {
 
@@ -156,13 +158,9 @@ std::string provenance_table(const Scenario& s) {
   out += "  node calibration:     " + s.node_source.kind + " - " + s.node_source.how + "\n";
   out += "  workload calibration: " + s.workload_source.kind + " - " + s.workload_source.how + "\n";
   for (const auto& w : s.calibration_warnings) out += "  warning: " + w + "\n";
-  char buf[512];
-  std::snprintf(buf, sizeof buf, "  %-32s %-16s %s\n", "parameter", "value", "source");
-  out += buf;
-  for (const auto& p : calibration_provenance(s.node_cal, s.wl_cal)) {
-    std::snprintf(buf, sizeof buf, "  %-32s %-16s ", p.name.c_str(), p.value.c_str());
-    out += buf + p.source + "\n";
-  }
+  const TextTable table({{"parameter", 32, Align::kLeft}, {"value", 16, Align::kLeft}, {"source", 0, Align::kLeft}}, "  ");
+  out += table.header();
+  for (const auto& p : calibration_provenance(s.node_cal, s.wl_cal)) out += table.row({p.name, p.value, p.source});
   return out;
 }
 
@@ -236,44 +234,33 @@ std::string result_table(const Scenario& s, const std::vector<RunResult>& runs, 
   Stats st = compute_stats(s, runs);
   const auto& ms = run_metrics();
   std::string out;
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "ddpsim %s: %s (%s) on %d x %s GPUs (%d nodes), LBS %lld, GBS %lld, %d epochs, %lld steps/epoch\n",
-                DDPSIM_VERSION, s.wl.name.c_str(), s.phase.name.c_str(), s.gpus, s.hw.name.c_str(), s.nodes, s.lbs, s.gbs,
-                s.epochs, s.steps_per_epoch);
-  out += buf;
+  auto put = std::back_inserter(out);
+  fmt::format_to(put, "ddpsim {}: {} ({}) on {} x {} GPUs ({} nodes), LBS {}, GBS {}, {} epochs, {} steps/epoch\n", DDPSIM_VERSION,
+                 s.wl.name, s.phase.name, s.gpus, s.hw.name, s.nodes, s.lbs, s.gbs, s.epochs, s.steps_per_epoch);
   if (s.has_target) {
-    std::snprintf(buf, sizeof buf,
-                  "target: %s=%.6g reached after %.4g epochs at GBS %lld (large-batch model: %.4g small-batch epochs, B_noise %.4g; "
-                  "at most %.4g): %d epochs trained, %.6g h, %.6g kWh\n",
-                  s.target.metric.c_str(), s.target.value, s.target.epochs_model, s.gbs, s.target.small_batch_epochs, s.target.b_noise,
-                  s.target.max_epochs, s.epochs, st.mean[0], st.mean[idx_energy(ms)]);
-    out += buf;
+    fmt::format_to(put,
+                   "target: {}={:.6g} reached after {:.4g} epochs at GBS {} (large-batch model: {:.4g} small-batch epochs, B_noise {:.4g}; "
+                   "at most {:.4g}): {} epochs trained, {:.6g} h, {:.6g} kWh\n",
+                   s.target.metric, s.target.value, s.target.epochs_model, s.gbs, s.target.small_batch_epochs, s.target.b_noise,
+                   s.target.max_epochs, s.epochs, st.mean[0], st.mean[idx_energy(ms)]);
   }
-  std::snprintf(buf, sizeof buf, "calibration: %s (id %s); seed %llu; repeats %zu\n",
-                display_calibration_path(s.calibration_file).c_str(), s.calibration_id.c_str(),
-                static_cast<unsigned long long>(runs.front().seed), runs.size());
-  out += buf;
-  char site_buf[1024];
-  std::snprintf(site_buf, sizeof site_buf, "site: PUE %.6g; carbon intensity %s (%s); energy price %.6g %s/kWh; GPU-hour price %.6g %s\n",
-                s.site.p(kSitePue), format_quantity(s.site.mean_intensity_g_per_kwh(st.mean[0] * 3600.0), Dim::CarbonIntensity).c_str(),
-                s.site.intensity_source().c_str(), s.site.p(kSiteEnergyPrice), s.site.currency.c_str(), s.site.p(kSiteGpuHourPrice),
-                s.site.currency.c_str());
-  out += site_buf;
+  fmt::format_to(put, "calibration: {} (id {}); seed {}; repeats {}\n", display_calibration_path(s.calibration_file), s.calibration_id,
+                 runs.front().seed, runs.size());
+  fmt::format_to(put, "site: PUE {:.6g}; carbon intensity {} ({}); energy price {:.6g} {}/kWh; GPU-hour price {:.6g} {}\n",
+                 s.site.p(kSitePue), format_quantity(s.site.mean_intensity_g_per_kwh(st.mean[0] * 3600.0), Dim::CarbonIntensity),
+                 s.site.intensity_source(), s.site.p(kSiteEnergyPrice), s.site.currency, s.site.p(kSiteGpuHourPrice), s.site.currency);
+  // Metric paths are ASCII constants: fmt's width is printf's there.
   for (std::size_t i = 0; i < ms.size(); ++i) {
     if (runs.size() > 1) {
-      std::snprintf(buf, sizeof buf, "  %-46s %14.6g  +- %.3g%s\n", ms[i].path, st.mean[i], st.sd[i], interval_cell(interval, ms[i].path).c_str());
+      fmt::format_to(put, "  {:<46} {:>14.6g}  +- {:.3g}{}\n", ms[i].path, st.mean[i], st.sd[i], interval_cell(interval, ms[i].path));
     } else {
-      std::snprintf(buf, sizeof buf, "  %-46s %14.6g%s\n", ms[i].path, st.mean[i], interval_cell(interval, ms[i].path).c_str());
+      fmt::format_to(put, "  {:<46} {:>14.6g}{}\n", ms[i].path, st.mean[i], interval_cell(interval, ms[i].path));
     }
-    out += buf;
   }
   if (interval) {
-    std::snprintf(buf, sizeof buf, "interval: %.4g %% [low, high]; %s; %d fitted parameters (", 100 * interval->level, interval->method.c_str(),
-                  interval->parameters);
-    out += buf;
-    for (std::size_t k = 0; k < interval->fits.size(); ++k) out += (k ? ", " : "") + interval->fits[k];
-    out += "), " + std::to_string(interval->simulations) + " simulations; plus the model discrepancy from leave-one-run-out residuals\n";
-    for (const auto& n : interval->notes) out += "interval note: " + n + "\n";
+    fmt::format_to(put, "interval: {:.4g} % [low, high]; {}; {} fitted parameters ({}), {} simulations; plus the model discrepancy\n",
+                   100 * interval->level, interval->method, interval->parameters, fmt::join(interval->fits, ", "), interval->simulations);
+    for (const auto& n : interval->notes) fmt::format_to(put, "interval note: {}\n", n);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 #include "sim/provenance/calibration_lookup.hpp"
 
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 #include <filesystem>
 #include <limits>
 #include <tuple>
@@ -42,9 +42,7 @@ bool closest_hardware(const std::vector<std::string>& names, const HardwareSpec&
 }
 
 std::string ratio_text(const char* what, double r) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%s x %.4g", what, r);
-  return buf;
+  return fmt::format("{} x {:.4g}", what, r);
 }
 
 // Writes the roofline's per-sample time (and the optimizer step where the workload states its
@@ -96,16 +94,10 @@ Roofline roofline(const Calibration& cal, const WorkloadSpec& wl, const Hardware
   if (wl.p(kParameters) > 0) {
     r.optimizer_s = wl.p(kParameters) * optimizer_bytes_touched(static_cast<int>(wl.p(kOptimizerKind))) / hw.p(kGpuMemBw);
   }
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "roofline: 3 x %.4g FLOP / (%.4g TFLOP/s %s peak x efficiency(%s) = %.3g)", wl.p(kForwardFlops),
-                r.peak_flops / 1e12, r.precision.c_str(), key.c_str(), r.efficiency);
-  r.how = buf;
-  if (r.bytes_per_flop > 0) {
-    std::snprintf(buf, sizeof buf, " + 3 x F x %.3g B/FLOP / %.4g GB/s", r.bytes_per_flop, hw.p(kGpuMemBw) / 1e9);
-    r.how += buf;
-  }
-  std::snprintf(buf, sizeof buf, " = %.4g ms per sample", r.per_sample_s * 1e3);
-  r.how += buf;
+  r.how = fmt::format("roofline: 3 x {:.4g} FLOP / ({:.4g} TFLOP/s {} peak x efficiency({}) = {:.3g})", wl.p(kForwardFlops),
+                      r.peak_flops / 1e12, r.precision, key, r.efficiency);
+  if (r.bytes_per_flop > 0) r.how += fmt::format(" + 3 x F x {:.3g} B/FLOP / {:.4g} GB/s", r.bytes_per_flop, hw.p(kGpuMemBw) / 1e9);
+  r.how += fmt::format(" = {:.4g} ms per sample", r.per_sample_s * 1e3);
   r.how += "; efficiency " + r.efficiency_from;
   return r;
 }
@@ -204,10 +196,8 @@ CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec&
       std::string cite = out.wl_cal.citation(i) + "; transferred from " + src.name + " " + ratio_text(what, r);
       out.wl_cal.set(i, out.wl_cal[i] * r, "transfer", cite);
     }
-    char buf[160];
-    std::snprintf(buf, sizeof buf, " with compute x %.4g (tensor TFLOP/s %s / %s) and decode x %.4g (CPU clock)", gpu_ratio, src.name.c_str(),
-                  hw.name.c_str(), cpu_ratio);
-    how += buf;
+    how += fmt::format(" with compute x {:.4g} (tensor TFLOP/s {} / {}) and decode x {:.4g} (CPU clock)", gpu_ratio, src.name, hw.name,
+                       cpu_ratio);
   } else {
     how += " (same GPU model " + hw.gpu_model + ")";
   }

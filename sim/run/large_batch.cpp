@@ -2,7 +2,7 @@
 
 #include <cmath>
 #include <algorithm>
-#include <cstdio>
+#include <fmt/format.h>
 #include <limits>
 
 namespace ddpsim {
@@ -31,19 +31,16 @@ double epochs_at_gbs(double e_min, double b_noise, double gbs) { return e_min * 
 TargetPlan plan_target(const ParamSet& lb, const TargetMetric& metric, double value, long long gbs, int phase_epochs) {
   TargetPlan p;
   p.max_epochs = lb[kLbMaxEpochFactor] * phase_epochs;
-  char buf[400];
   if (!(metric.distance(value) > 0)) {
-    std::snprintf(buf, sizeof buf, "%s=%.6g is at or beyond the metric's perfect value %.6g", metric.name.c_str(), value, metric.bound);
-    p.why = buf;
+    p.why = fmt::format("{}={:.6g} is at or beyond the metric's perfect value {:.6g}", metric.name, value, metric.bound);
     return p;
   }
   p.epochs_model = epochs_at_gbs(small_batch_epochs(lb, metric, value), lb[kLbBNoise], static_cast<double>(gbs));
   if (!(p.epochs_model <= p.max_epochs)) {
-    std::snprintf(buf, sizeof buf,
-                  "%s=%.6g is out of reach at GBS %lld: the large-batch model needs %.4g epochs, more than the declared maximum "
-                  "%.4g (large_batch.max_epoch_factor %.3g x the phase's %d epochs)",
-                  metric.name.c_str(), value, gbs, p.epochs_model, p.max_epochs, lb[kLbMaxEpochFactor], phase_epochs);
-    p.why = buf;
+    p.why = fmt::format(
+        "{}={:.6g} is out of reach at GBS {}: the large-batch model needs {:.4g} epochs, more than the declared maximum "
+        "{:.4g} (large_batch.max_epoch_factor {:.3g} x the phase's {} epochs)",
+        metric.name, value, gbs, p.epochs_model, p.max_epochs, lb[kLbMaxEpochFactor], phase_epochs);
     return p;
   }
   p.reachable = true;

@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
+#include <fmt/format.h>
 #include <cstdlib>
 
 #include "sim/core/errors.hpp"
 #include "sim/core/json.hpp"
+#include "sim/core/table.hpp"
 
 namespace ddpsim {
 
@@ -39,17 +40,14 @@ bool only_space_or_semicolons(std::string_view s) {
   return true;
 }
 
-std::string format_real(double v, const char* f) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+// `v` with `significant_digits` as printf's %.<n>g writes it.
+std::string format_real(double v, int significant_digits) { return fmt::format("{:.{}g}", v, significant_digits); }
 
-std::string cell_text(const QueryCell& c, const char* real_format) {
+std::string cell_text(const QueryCell& c, int real_digits) {
   switch (c.type) {
     case QueryCell::Type::Null: return "";
     case QueryCell::Type::Integer: return std::to_string(c.i);
-    case QueryCell::Type::Real: return format_real(c.d, real_format);
+    case QueryCell::Type::Real: return format_real(c.d, real_digits);
     case QueryCell::Type::Text: return c.s;
   }
   return "";
@@ -177,7 +175,7 @@ std::string format_query_result(const QueryResult& r, QueryFormat format) {
     for (const auto& row : r.rows) {
       for (std::size_t i = 0; i < row.size(); ++i) {
         sep(i);
-        out += csv_field(cell_text(row[i], "%.10g"));
+        out += csv_field(cell_text(row[i], 10));
       }
       out += "\n";
     }
@@ -190,21 +188,17 @@ std::string format_query_result(const QueryResult& r, QueryFormat format) {
   for (const auto& row : r.rows) {
     std::vector<std::string> line;
     for (std::size_t i = 0; i < row.size(); ++i) {
-      line.push_back(cell_text(row[i], "%.6g"));
+      line.push_back(cell_text(row[i], 6));
       width[i] = std::max(width[i], line.back().size());
     }
     cells.push_back(std::move(line));
   }
-  auto pad = [](const std::string& s, std::size_t w, bool right) {
-    std::string fill(w > s.size() ? w - s.size() : 0, ' ');
-    return right ? fill + s : s + fill;
-  };
   // Right-align columns of numbers, also numbers formatted as text (printf('%.2f', x)).
-  auto numeric = [&](std::size_t i) {
+  auto align = [&](std::size_t i) {
     for (const auto& row : r.rows) {
-      if (row[i].type == QueryCell::Type::Text && !looks_numeric(row[i].s)) return false;
+      if (row[i].type == QueryCell::Type::Text && !looks_numeric(row[i].s)) return Align::kLeft;
     }
-    return true;
+    return Align::kRight;
   };
   std::string rule;
   for (std::size_t i = 0; i < r.columns.size(); ++i) {
@@ -212,7 +206,7 @@ std::string format_query_result(const QueryResult& r, QueryFormat format) {
       out += "  ";
       rule += "  ";
     }
-    out += pad(r.columns[i], width[i], numeric(i));
+    out += pad(r.columns[i], width[i], align(i));
     rule += std::string(width[i], '-');
   }
   out += "\n" + rule + "\n";
@@ -220,7 +214,7 @@ std::string format_query_result(const QueryResult& r, QueryFormat format) {
     std::string line;
     for (std::size_t i = 0; i < cells[k].size(); ++i) {
       if (i) line += "  ";
-      line += pad(cells[k][i], width[i], numeric(i));
+      line += pad(cells[k][i], width[i], align(i));
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
@@ -246,7 +240,7 @@ std::pair<std::string, std::vector<std::string>> best_query(std::string_view met
   std::string where = "WHERE 1" + filters_sql(filter, params, "id");
   std::string having;
   if (deadline_h) {
-    params.push_back(format_real(*deadline_h, "%.17g"));
+    params.push_back(format_real(*deadline_h, 17));
     having = " HAVING AVG(runtime_h) <= CAST(?" + std::to_string(params.size()) + " AS REAL)";
   }
   // Rank only runs that do the same work: the same workload and phase on the same training set

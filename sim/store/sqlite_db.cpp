@@ -1,7 +1,7 @@
 #include "sim/store/sqlite_db.hpp"
 
 #include <chrono>
-#include <cstdio>
+#include <fmt/format.h>
 #include <filesystem>
 
 #include <sqlite3.h>
@@ -35,9 +35,7 @@ std::string file_uri(const std::string& path) {
   std::string out = "file:";
   for (unsigned char c : path) {
     if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7f) {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
+      fmt::format_to(std::back_inserter(out), "%{:02X}", c);
     } else {
       out += static_cast<char>(c);
     }

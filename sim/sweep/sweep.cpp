@@ -6,7 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -559,10 +559,8 @@ SweepSpec load_sweep_file(const std::string& path) {
 
 namespace {
 void append_params(std::string& out, const char* scope, const ParamSet& set) {
-  char buf[64];
   for (std::size_t i = 0; i < set.table().size(); ++i) {
-    std::snprintf(buf, sizeof buf, "%.17g", set[i]);
-    out += std::string(scope) + "." + std::string(set.table().spec(i).name) + "=" + buf + "\n";
+    fmt::format_to(std::back_inserter(out), "{}.{}={:.17g}\n", scope, set.table().spec(i).name, set[i]);
   }
 }
 }  // namespace
@@ -581,9 +579,7 @@ void visit_config(const Scenario& s, Kv kv, Params params) {
   kv("epochs", std::to_string(s.epochs));
   kv("samples_per_gpu", std::to_string(std::max(0LL, s.config.samples_per_gpu)));
   if (s.has_target) {
-    char tv[64];
-    std::snprintf(tv, sizeof tv, "%.17g", s.target.value);
-    kv("target", s.target.metric + "=" + tv);
+    kv("target", fmt::format("{}={:.17g}", s.target.metric, s.target.value));
   }
   kv("train_samples", std::to_string(s.train_samples));
   kv("val_samples", std::to_string(s.val_samples));
@@ -604,13 +600,8 @@ void visit_config(const Scenario& s, Kv kv, Params params) {
     params("site", s.site.params);
     kv("site.currency", s.site.currency);
     if (s.site.has_series()) {
-      char buf[80];
-      std::snprintf(buf, sizeof buf, "%.17g", s.site.start_time_s);
-      kv("site.start_time", buf);
-      for (const auto& p : s.site.series) {
-        std::snprintf(buf, sizeof buf, "%.17g,%.17g", p.t_s, p.g_per_kwh);
-        kv("site.series", buf);
-      }
+      kv("site.start_time", fmt::format("{:.17g}", s.site.start_time_s));
+      for (const auto& p : s.site.series) kv("site.series", fmt::format("{:.17g},{:.17g}", p.t_s, p.g_per_kwh));
     }
   }
 }
@@ -671,9 +662,7 @@ std::string series_key(const SweepPoint& p, const Scenario& s) {
   }
   if (c.samples_per_gpu > 0) key += "/spg=" + std::to_string(c.samples_per_gpu);
   if (s.has_target) {
-    char tv[64];
-    std::snprintf(tv, sizeof tv, "%.10g", s.target.value);
-    key += "/target=" + s.target.metric + "=" + tv;
+    key += fmt::format("/target={}={:.10g}", s.target.metric, s.target.value);
   } else {
     key += "/epochs=" + std::to_string(s.epochs);
   }
@@ -689,9 +678,7 @@ std::string point_label(const SweepPoint& p) {
   if (c.samples_per_gpu > 0) out += " spg=" + std::to_string(c.samples_per_gpu);
   if (c.epochs > 0) out += " epochs=" + std::to_string(c.epochs);
   if (!c.target_metric.empty()) {
-    char tv[64];
-    std::snprintf(tv, sizeof tv, "%.10g", c.target_value);
-    out += " target=" + c.target_metric + "=" + tv;
+    out += fmt::format(" target={}={:.10g}", c.target_metric, c.target_value);
   }
   out += " seed=" + std::to_string(c.seed);
   if (!c.overrides.empty()) out += " {" + overrides_text(c) + "}";
@@ -711,13 +698,8 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 std::string hms(double s) {
   if (!(s >= 0) || s > 1e8) return "?";
   auto t = static_cast<long long>(std::llround(s));
-  char buf[32];
-  if (t >= 3600) {
-    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%lld:%02lld", t / 60, t % 60);
-  }
-  return buf;
+  if (t >= 3600) return fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60);
+  return fmt::format("{}:{:02}", t / 60, t % 60);
 }
 
 /// Runs fn(i) for i in [0, n) on `jobs` threads; the first exception stops the others and is
@@ -762,18 +744,16 @@ class Progress {
     double elapsed = seconds_since(t0_);
     double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0;
     double eta = rate > 0 ? static_cast<double>(total_ - done_) / rate : -1;
-    char buf[160];
     if (bar_) {
       constexpr int kWidth = 30;
       int filled = total_ ? static_cast<int>(kWidth * done_ / total_) : kWidth;
       std::string bar(static_cast<std::size_t>(filled), '#');
       bar.resize(kWidth, '.');
-      std::snprintf(buf, sizeof buf, "\r[%s] %zu/%zu %3.0f%%  %.2f points/s  ETA %s   ", bar.c_str(), done_, total_,
-                    total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0, rate, hms(eta).c_str());
-      *out_ << buf << std::flush;
+      *out_ << fmt::format("\r[{}] {}/{} {:>3.0f}%  {:.2f} points/s  ETA {}   ", bar, done_, total_,
+                           total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0, rate, hms(eta))
+            << std::flush;
     } else {
-      std::snprintf(buf, sizeof buf, "[%zu/%zu] ", done_, total_);
-      *out_ << buf << what << " (ETA " << hms(eta) << ")\n" << std::flush;
+      *out_ << fmt::format("[{}/{}] ", done_, total_) << what << " (ETA " << hms(eta) << ")\n" << std::flush;
     }
   }
 
@@ -795,12 +775,6 @@ struct Planned {
   std::vector<std::string> warnings;  // calibration transfers and defaults of this point
   bool valid = false;
 };
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 }  // namespace
 
@@ -934,8 +908,7 @@ SweepReport run_sweep(const SweepSpec& file_spec, ResultsStore& store, const Swe
         inserted = store.insert_run(s, r, key).second;
       }
       ++(inserted ? ran : reused);
-      progress.done(pl.label + ": " + fmt("%.4g h", r.runtime_s / 3600.0) + ", " + fmt("%.4g kWh", r.energy_total_j / 3.6e6) + " (" +
-                    fmt("%.3g s", key.sim_wall_s) + ")");
+      progress.done(pl.label + ": " + fmt::format("{:.4g} h, {:.4g} kWh ({:.3g} s)", r.runtime_s / 3600.0, r.energy_total_j / 3.6e6, key.sim_wall_s));
     });
   } catch (...) {
     progress.finish();
@@ -970,8 +943,8 @@ SweepReport run_sweep(const SweepSpec& file_spec, ResultsStore& store, const Swe
   rep.wall_s = seconds_since(t0);
   if (out) {
     *out << "done: " << rep.ran << " run, " << rep.stored_before + rep.reused + rep.duplicates << " reused, " << rep.invalid
-         << " invalid skipped, " << rep.failed << " failed in " << fmt("%.2f", rep.wall_s) << " s";
-    if (rep.ran > 0) *out << " (" << fmt("%.2f", static_cast<double>(rep.ran) / rep.wall_s) << " points/s)";
+         << " invalid skipped, " << rep.failed << " failed in " << fmt::format("{:.2f}", rep.wall_s) << " s";
+    if (rep.ran > 0) *out << " (" << fmt::format("{:.2f}", static_cast<double>(rep.ran) / rep.wall_s) << " points/s)";
     *out << "\n" << std::flush;
   }
   return rep;

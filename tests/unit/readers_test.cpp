@@ -3,7 +3,11 @@
 // Fixtures: tests/data/readers/ (bad variants in bad/); reference data: experiments/reference/.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 
@@ -319,10 +323,10 @@ TEST(PerunJson, ReadsACompactOneLineExportWithNodesAsPlainObjects) {
 
 TEST(PerunJson, RejectsMalformedExportsAtTheirLine) {
   std::string f = data("bad/perun_syntax.json");
-  expect_config_error([&] { read_perun_json(f); }, f, 7, "YAML syntax error");
-  // Fuzz finding (perun_json_fuzz): an object as a key escaped as YAML::BadConversion.
+  expect_config_error([&] { read_perun_json(f); }, f, 7, "JSON syntax error while parsing object - unexpected string literal");
+  // Fuzz finding (perun_json_fuzz, yaml-cpp reader): an object as a key escaped as YAML::BadConversion.
   f = data("bad/perun_key.json");
-  expect_config_error([&] { read_perun_json(f); }, f, 1, "a key must be a single value, not a mapping");
+  expect_config_error([&] { read_perun_json(f); }, f, 1, "JSON syntax error while parsing object key");
   f = data("bad/perun_type.json");
   expect_config_error([&] { read_perun_json(f); }, f, 9, "unknown node type 9");
   f = data("bad/perun_unit.json");
@@ -331,6 +335,56 @@ TEST(PerunJson, RejectsMalformedExportsAtTheirLine) {
   expect_config_error([&] { read_perun_json(f); }, f, 6, "3 timesteps but 2 values");
   f = data("bad/perun_not_perun.json");
   expect_config_error([&] { read_perun_json(f); }, f, 1, "data node without 'id'");
+}
+
+TEST(PerunJson, AnErrorDeepInTheTreeNamesTheLineOfItsValue) {
+  // Six levels down (app, run, host, device group, sensor, metric), after NaN and Infinity
+  // (read as missing values) and numbers that end their line; the value is on its own line.
+  std::string f = data("bad/perun_deep_value.json");
+  expect_config_error([&] { read_perun_json(f); }, f, 35, "'power': 'high' is not a number");
+}
+
+namespace {
+// A perun JSON file of `text` in the temporary directory (the same `name` is overwritten).
+std::string perun_file(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / ("ddpsim-readers-test-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path.string();
+}
+const std::string kRunNode = R"("0": {"id": "0", "type": 3, "metrics": {}, "nodes": []})";
+}  // namespace
+
+TEST(PerunJson, KeepsLinesAndValuesAsTheYamlReaderDid) {
+  // CRLF line ends, "NaN" inside a string kept, a bare NaN a missing value, and the run's line.
+  std::string f = perun_file("crlf.json", "{\"id\": \"NaN\", \"type\": 1,\r\n\"metrics\": {\"power\": {\"value\": NaN}},\r\n\"nodes\": [{\r\n" +
+                                              kRunNode + "\r\n}]}\r\n");
+  auto ex = read_perun_json(f);
+  EXPECT_EQ(ex.app_id, "NaN");
+  ASSERT_EQ(ex.runs.size(), 1u);
+  EXPECT_EQ(ex.runs[0].line, 4);
+  EXPECT_TRUE(std::isnan(ex.runs[0].power_w));
+  std::filesystem::remove(f);
+}
+
+TEST(PerunJson, RejectsDuplicateKeysDeepNestingAndTruncatedFilesAtTheirLine) {
+  std::string f = perun_file("bad.json", "{\"id\": \"train\",\n \"type\": 1,\n \"nodes\": [{" + kRunNode + "}],\n \"type\": 2}\n");
+  expect_config_error([&] { read_perun_json(f); }, f, 4, "duplicate key 'type' (first at line 2)");
+  f = perun_file("bad.json", "{\"id\": \"train\", \"type\": 1,\n\"x\": " + std::string(5000, '[') + "\n" + std::string(5000, ']') + "}\n");
+  expect_config_error([&] { read_perun_json(f); }, f, 2, "nested more than 1000 levels deep");
+  f = perun_file("bad.json", "{\"id\": \"train\", \"type\": 1,\n\"nodes\": [{" + kRunNode + "}\n\n");
+  expect_config_error([&] { read_perun_json(f); }, f, 2, "JSON syntax error while parsing array - unexpected end of input");
+  f = perun_file("bad.json", "");
+  expect_config_error([&] { read_perun_json(f); }, f, 1, "JSON syntax error while parsing value - unexpected end of input");
+  f = perun_file("bad.json", "{\"id\": \"train\",\n\"type\": 1e999}\n");
+  expect_config_error([&] { read_perun_json(f); }, f, 2, "JSON syntax error: number overflow parsing '1e999'");
+  std::filesystem::remove(f);
+  try {  // a directory: the input file check of every reader (limit.input_file_bytes applies too)
+    read_perun_json(std::filesystem::temp_directory_path().string());
+    ADD_FAILURE() << "no InputError for a directory";
+  } catch (const ConfigError& e) {
+    ADD_FAILURE() << "a ConfigError for a directory: " << e.what();
+  } catch (const InputError&) {
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

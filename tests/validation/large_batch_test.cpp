@@ -1,10 +1,10 @@
 // The large-batch model (sim/large_batch.hpp) and its fits (calibration/large_batch_fit.hpp):
 // recovery of known parameters from synthetic data, the Zeus hold-out error, and what the
 // shipped calibration says for ResNet50 and FourCastNet.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdio>
 #include <random>
 
 #include "calibration/large_batch_fit.hpp"
@@ -48,7 +48,7 @@ TEST(LargeBatch, ZeusHoldOutMapePerWorkload) {
   auto rows = read_zeus_train_csv(data_dir() + "/experiments/reference/zeus-nsdi23/summary_train.csv");
   auto curves = zeus_epoch_curves(rows);
   ASSERT_EQ(curves.size(), 6u);
-  std::printf("%-32s %-12s %8s %8s  worst batch\n", "workload", "target", "MAPE", "points");
+  fmt::print("{:<32} {:<12} {:>8} {:>8}  worst batch\n", "workload", "target", "MAPE", "points");
   int within = 0;
   for (const auto& c : curves) {
     auto ho = hold_out_batch_sizes(c);
@@ -59,9 +59,8 @@ TEST(LargeBatch, ZeusHoldOutMapePerWorkload) {
         worst_b = r.batch;
       }
     }
-    char tgt[64];
-    std::snprintf(tgt, sizeof tgt, "%s=%g", c.metric.name.c_str(), c.target_ref);
-    std::printf("%-32s %-12s %7.1f%% %8zu  %g (%.0f %%)\n", (c.dataset + "/" + c.network).c_str(), tgt, 100 * m, ho.size(), worst_b, 100 * worst);
+    const std::string tgt = fmt::format("{}={:.6g}", c.metric.name, c.target_ref);
+    fmt::print("{:<32} {:<12} {:>7.1f}% {:>8}  {:.6g} ({:.0f} %)\n", c.dataset + "/" + c.network, tgt, 100 * m, ho.size(), worst_b, 100 * worst);
     within += m <= 0.15;
     EXPECT_LT(m, 0.45) << c.dataset << "/" << c.network;  // regression bound; README states which meet 15 %
   }
