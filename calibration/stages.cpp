@@ -476,20 +476,38 @@ std::string interval_output_of(const std::string& q) {
   return "";
 }
 
+double discrepancy_sd(const std::vector<double>& err2, const std::vector<double>& param_var) {
+  // sigma^2 with mean(e_i^2 / (v_i + sigma^2)) = 1: every held-out error standardised by its own
+  // predictive variance (one run with a wide refit, e.g. the only H100 run, does not hide the rest).
+  auto f = [&](double s2) {
+    double m = 0;
+    for (std::size_t i = 0; i < err2.size(); ++i) m += err2[i] / std::max(param_var[i] + s2, 1e-300);
+    return m / static_cast<double>(err2.size()) - 1.0;
+  };
+  if (err2.empty() || f(0.0) <= 0) return 0.0;
+  double lo = 0, hi = 1e-4;
+  while (f(hi) > 0 && hi < 1e4) hi *= 4;
+  for (int it = 0; it < 100; ++it) {
+    double mid = 0.5 * (lo + hi);
+    (f(mid) > 0 ? lo : hi) = mid;
+  }
+  return std::sqrt(0.5 * (lo + hi));
+}
+
 std::map<std::string, DiscrepancyEntry> discrepancy_from_held_out(const std::vector<HeldOutError>& errors, const std::string& method) {
-  std::map<std::string, std::pair<double, double>> acc;
-  std::map<std::string, int> n;
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> acc;
   for (const auto& e : errors) {
-    acc[e.quantity].first += e.rel_error * e.rel_error;
-    acc[e.quantity].second += e.param_var;
-    n[e.quantity] += 1;
+    acc[e.quantity].first.push_back(e.rel_error * e.rel_error);
+    acc[e.quantity].second.push_back(e.param_var);
   }
   std::map<std::string, DiscrepancyEntry> out;
   for (const auto& [q, a] : acc) {
     DiscrepancyEntry d;
-    d.runs = n[q];
-    d.loo_rms = std::sqrt(a.first / d.runs);
-    d.sd = std::sqrt(std::max(0.0, (a.first - a.second) / d.runs));
+    d.runs = static_cast<int>(a.first.size());
+    double ms = 0;
+    for (double x : a.first) ms += x;
+    d.loo_rms = std::sqrt(ms / d.runs);
+    d.sd = discrepancy_sd(a.first, a.second);
     d.method = method;
     out.emplace(q, d);
   }
@@ -600,7 +618,7 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
     if (in.leave_one_out) {
       auto errors = paper_held_out_errors(runs, cal, before_paper, opt);
       cal.fits.back().discrepancy = discrepancy_from_held_out(
-          errors, "leave-one-run-out refits of the paper fit (log errors), minus the refitted parameter variance");
+          errors, "leave-one-run-out refits of the paper fit: sd with mean(e^2 / (v + sd^2)) = 1, e the held-out log error, v its refit parameter variance");
       for (const auto& [q, d] : cal.fits.back().discrepancy) {
         log.add(fmt::format("discrepancy (paper, leave-one-out): {} sd {:.3g} (held-out rms {:.3g}, {} runs)", q, d.sd, d.loo_rms, d.runs));
       }

@@ -73,7 +73,10 @@ struct HeldOutError {
   std::string run_id, quantity;
   double rel_error = 0, param_var = 0;
 };
-/// Discrepancy per quantity from held-out errors: sd^2 = max(0, mean(rel_error^2) - mean(param_var)).
+/// sd >= 0 with mean(err2_i / (param_var_i + sd^2)) = 1 (0 if the errors are within the
+/// parameter variances alone): the discrepancy that makes held-out errors unit-variance.
+double discrepancy_sd(const std::vector<double>& err2, const std::vector<double>& param_var);
+/// Discrepancy per quantity from held-out errors (discrepancy_sd per quantity).
 std::map<std::string, DiscrepancyEntry> discrepancy_from_held_out(const std::vector<HeldOutError>& errors, const std::string& method);
 /// Name of a run output (sim/uncertainty/interval.hpp) for an observed quantity; "" if none.
 std::string interval_output_of(const std::string& quantity);

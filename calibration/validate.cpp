@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "calibration/stages.hpp"
@@ -11,6 +12,7 @@
 #include "sim/core/json.hpp"
 #include "sim/core/table.hpp"
 #include "sim/output/report.hpp"
+#include "sim/uncertainty/interval.hpp"
 #include "workloads/workload.hpp"
 
 namespace ddpsim {
@@ -135,6 +137,19 @@ ValidationReport run_validation(const ValidateInputs& in) {
     runs.insert(runs.end(), ms.runs.begin(), ms.runs.end());
   }
   Calibration priors = runs.empty() ? cal : prior_calibration(in.priors_file, cal);
+  rep.interval_level = in.interval_level;
+  IntervalOptions io;
+  io.level = in.interval_level > 0 ? in.interval_level : 0.9;
+  const FitUncertainty* paper_fit = nullptr;
+  for (const auto& f : cal.fits) {
+    if (f.name == "paper") paper_fit = &f;
+  }
+  auto count = [&rep](const std::string& group, double measured, double low, double high) {
+    if (!std::isfinite(low)) return;
+    auto& c = rep.coverage[group];
+    c.second += 1;
+    if (measured >= low && measured <= high) c.first += 1;
+  };
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const MeasuredRun& run = runs[i];
     Calibration model = cal;
@@ -148,9 +163,15 @@ ValidationReport run_validation(const ValidateInputs& in) {
       CalibrationProblem pb = paper_problem(train, cal, priors);
       FitResult fr = pb.fit(opt);
       model = pb.with(fr.values, &fr.stderrs, "leave-one-out fit");
+      // The held-out run's interval: the refit's covariance, the calibration's discrepancy
+      // (estimated from all runs, this one included: a small leak, said in the README).
+      model.fits = {fit_uncertainty("paper", pb, fr)};
+      if (paper_fit) model.fits.front().discrepancy = paper_fit->discrepancy;
     }
     RunConfig c = run_config(run, 3);
     RunResult res = simulate(resolve_scenario(c, model), c.seed);
+    std::optional<IntervalResult> iv;
+    if (in.interval_level > 0) iv = predict_interval(c, model, res, io);
     Baselines b = baselines(run, refs, res.gpu_hours);
     for (const auto& [q, mv] : measured_quantities(run)) {
       ValidationRow row;
@@ -161,6 +182,14 @@ ValidationReport run_validation(const ValidateInputs& in) {
       row.predicted = observe(q, res, 1.0);
       row.tdp_baseline = baseline_for(q, b, true);
       row.kwh_baseline = baseline_for(q, b, false);
+      row.low = row.high = kNaN;
+      if (iv) {
+        if (const QuantityInterval* qi = iv->find(interval_output_of(q))) {
+          row.low = qi->low;
+          row.high = qi->high;
+          if (q != "gpu_hours") count("measured runs " + q, row.measured, row.low, row.high);  // gpu_hours = n x runtime_h
+        }
+      }
       rep.rows.push_back(row);
     }
   }
@@ -197,10 +226,32 @@ ValidationReport run_validation(const ValidateInputs& in) {
         for (const auto& p : points) (p.batch_size == bs ? test : train).push_back(p);
         CalibrationProblem pb = zeus_problem(train, gpu, cal, zeus_priors);
         FitResult fr = pb.fit(opt);
-        CalibrationProblem tp = zeus_problem(test, gpu, pb.with(fr.values), zeus_priors);
+        Calibration model = pb.with(fr.values);
+        // The refit's own covariance and leave-one-point-out discrepancy: nothing of the
+        // held-out batch size enters its interval.
+        model.fits = {fit_uncertainty("zeus-" + gpu, pb, fr)};
+        CalibrationProblem tp = zeus_problem(test, gpu, model, zeus_priors);
         std::vector<double> pred = tp.predict(tp.base);
         for (std::size_t k = 0; k < test.size(); ++k) {
           ZeusRow z{gpu, bs, test[k].power_limit_w, test[k].time_per_epoch_s, pred[2 * k], test[k].average_power_w, pred[2 * k + 1]};
+          z.time_low_s = z.time_high_s = z.power_low_w = z.power_high_w = kNaN;
+          if (in.interval_level > 0) {
+            const RunConfig& zc = tp.observations[2 * k].config;
+            RunResult zr = simulate(resolve_scenario(zc, model), zc.seed);
+            IntervalResult ziv = predict_interval(zc, model, zr, io);
+            const QuantityInterval* t = ziv.find("runtime_h");
+            const QuantityInterval* pw = ziv.find("mean_power_w.gpu");
+            if (t && t->value > 0) {
+              z.time_low_s = z.time_predicted_s * t->low / t->value;
+              z.time_high_s = z.time_predicted_s * t->high / t->value;
+              count("zeus time_per_epoch_s", z.time_measured_s, z.time_low_s, z.time_high_s);
+            }
+            if (pw && pw->value > 0) {
+              z.power_low_w = z.power_predicted_w * pw->low / pw->value;
+              z.power_high_w = z.power_predicted_w * pw->high / pw->value;
+              count("zeus average_gpu_power_w", z.power_measured_w, z.power_low_w, z.power_high_w);
+            }
+          }
           et += std::fabs(rel_err(z.time_predicted_s, z.time_measured_s));
           ep += std::fabs(rel_err(z.power_predicted_w, z.power_measured_w));
           ++n;
@@ -222,6 +273,34 @@ std::string mape_cell(const std::map<std::string, double>& m, const char* method
   return fmt::format("{:.1f}{}", 100 * it->second, percent);
 }
 }  // namespace
+
+// Share of measured values inside their prediction intervals, per group (and over all).
+std::string coverage_text(const ValidationReport& r, bool markdown) {
+  if (r.coverage.empty()) return "";
+  std::string o;
+  int in_all = 0, n_all = 0;
+  if (markdown) {
+    o += fmt::format("\nShare of measured values inside the {:.4g} % prediction intervals:\n\n| group | inside | total | share |\n|---|---:|---:|---:|\n",
+                     100 * r.interval_level);
+  } else {
+    o += fmt::format("\nshare of measured values inside the {:.4g} % prediction intervals:\n", 100 * r.interval_level);
+  }
+  for (const auto& [g, c] : r.coverage) {
+    in_all += c.first;
+    n_all += c.second;
+    if (markdown) {
+      o += fmt::format("| {} | {} | {} | {:.1f} % |\n", g, c.first, c.second, 100.0 * c.first / c.second);
+    } else {
+      o += "  " + pad(g, 36, Align::kLeft) + fmt::format(" {:>4} / {:<4} {:>6.1f} %\n", c.first, c.second, 100.0 * c.first / c.second);
+    }
+  }
+  if (markdown) {
+    o += fmt::format("| all | {} | {} | {:.1f} % |\n", in_all, n_all, 100.0 * in_all / n_all);
+  } else {
+    o += "  " + pad("all", 36, Align::kLeft) + fmt::format(" {:>4} / {:<4} {:>6.1f} %\n", in_all, n_all, 100.0 * in_all / n_all);
+  }
+  return o;
+}
 
 std::string validation_table(const ValidationReport& r) {
   std::string o = fmt::format("validation against measured runs ({}), calibration {} (id {})\n", r.leave_one_out ? "leave-one-out" : "in-sample",
@@ -258,6 +337,7 @@ std::string validation_table(const ValidationReport& r) {
     auto get = [&mape](const char* k) { return mape_cell(mape, k, "%"); };
     o += mape_table.row({q, std::to_string(r.count.at(q)), get("ddpsim"), get("tdp_baseline"), get("kwh_per_gpuh_baseline")});
   }
+  o += coverage_text(r, false);
   if (!r.zeus_mape.empty()) {
     o += "\nZeus traces, whole batch sizes held out (refit on the others), MAPE:\n";
     for (const auto& [gpu, m] : r.zeus_mape) {
@@ -285,6 +365,7 @@ std::string validation_markdown(const ValidationReport& r) {
     auto get = [&mape](const char* k) { return mape_cell(mape, k, " %"); };
     o += fmt::format("| {} | {} | {} | {} | {} |\n", q, r.count.at(q), get("ddpsim"), get("tdp_baseline"), get("kwh_per_gpuh_baseline"));
   }
+  o += coverage_text(r, true);
   if (!r.zeus_mape.empty()) {
     o += "\nZeus traces (ResNet50/ImageNet), each batch size held out in turn:\n\n| GPU | epoch-time MAPE | mean-power MAPE |\n|---|---:|---:|\n";
     for (const auto& [gpu, m] : r.zeus_mape) {
@@ -305,6 +386,7 @@ std::string validation_json(const ValidationReport& r) {
     j.value("predicted", row.predicted).value("rel_error", rel_err(row.predicted, row.measured));
     j.value("tdp_baseline", row.tdp_baseline).value("tdp_rel_error", rel_err(row.tdp_baseline, row.measured));
     j.value("kwh_per_gpuh_baseline", row.kwh_baseline).value("kwh_per_gpuh_rel_error", rel_err(row.kwh_baseline, row.measured));
+    if (std::isfinite(row.low)) j.begin_array("interval").value("", row.low).value("", row.high).end_array();
     j.end_object();
   }
   j.end_array();
@@ -323,6 +405,13 @@ std::string validation_json(const ValidationReport& r) {
   for (const auto& [q, n] : r.count) j.value(q, static_cast<long long>(n));
   j.end_object();
   j.end_object();
+  if (!r.coverage.empty()) {
+    j.begin_object("interval_coverage").value("level", 100 * r.interval_level);
+    for (const auto& [g, c] : r.coverage) {
+      j.begin_object(g).value("inside", c.first).value("total", c.second).value("share", static_cast<double>(c.first) / c.second).end_object();
+    }
+    j.end_object();
+  }
   if (!r.zeus_mape.empty()) {
     j.begin_object("zeus_holdout_mape");
     for (const auto& [gpu, m] : r.zeus_mape) j.begin_object(gpu).value("time_per_epoch", m.first).value("average_gpu_power", m.second).end_object();

@@ -23,6 +23,7 @@ struct ValidateInputs {
   std::string priors_file;  // "" = calibration/priors.yaml
   bool leave_one_out = false;
   int max_iterations = 25;
+  double interval_level = 0;  // > 0: prediction intervals at this level and their coverage
 };
 
 struct ValidationRow {
@@ -30,6 +31,7 @@ struct ValidationRow {
   double measured = 0, predicted = 0;
   double tdp_baseline = 0, kwh_baseline = 0;  // NaN where a baseline has no prediction
   bool derived = false;                        // measured value derived (total = cpu / cpu share)
+  double low = 0, high = 0;                    // prediction interval (NaN where none)
 };
 
 struct ZeusRow {
@@ -38,6 +40,7 @@ struct ZeusRow {
   double power_limit_w = 0;
   double time_measured_s = 0, time_predicted_s = 0;
   double power_measured_w = 0, power_predicted_w = 0;
+  double time_low_s = 0, time_high_s = 0, power_low_w = 0, power_high_w = 0;  // intervals (NaN where none)
 };
 
 struct ValidationReport {
@@ -49,6 +52,9 @@ struct ValidationReport {
   std::map<std::string, int> count;
   std::vector<ZeusRow> zeus;
   std::map<std::string, std::pair<double, double>> zeus_mape;  // gpu -> (time, power)
+  double interval_level = 0;
+  // "measured runs <quantity>", "zeus time_per_epoch_s", "zeus average_gpu_power_w" -> (inside, total)
+  std::map<std::string, std::pair<int, int>> coverage;
 };
 
 ValidationReport run_validation(const ValidateInputs& in);

@@ -9,6 +9,7 @@
 
 #include "calibration/stages.hpp"
 #include "calibration/validate.hpp"
+#include "sim/uncertainty/interval.hpp"
 #include "calibration/zeus_transfer.hpp"
 #include "sim/cli/cli_options.hpp"
 #include "sim/core/atomic_file.hpp"
@@ -32,7 +33,7 @@ int cmd_calibrate(const std::vector<std::string>& args) {
   if (vm.count("help")) {
     std::cout << desc
               << "\nThe shipped calibration is made by:\n  ddpsim calibrate --measured experiments/reference/calibration-set.yaml "
-                 "experiments/reference/derived-runs.yaml --traces experiments/reference/zeus-nsdi23 --out calibration/default.yaml\n";
+                 "experiments/reference/derived-runs.yaml --traces experiments/reference/zeus-nsdi23 --leave-one-out --out calibration/default.yaml\n";
     return 0;
   }
   if (!vm.count("out")) throw InputError("missing --out FILE (see 'ddpsim calibrate --help')");
@@ -68,6 +69,7 @@ int cmd_validate(const std::vector<std::string>& args) {
       "calibration", po::value<std::string>(), "calibration YAML (default: the shipped one)")(
       "priors", po::value<std::string>(), "priors YAML for refits (default: calibration/priors.yaml)")(
       "leave-one-out", "refit without each measured run and predict it")(
+      "interval", po::value<std::string>(), "prediction intervals at this level in percent (e.g. 90): report the share of measured values inside them")(
       "traces", po::value<std::vector<std::string>>()->multitoken(), "Zeus trace folder(s): hold out whole batch sizes")(
       "zeus-transfer", po::value<std::string>(), "Zeus trace folder: cross-GPU transfer of the roofline (6 workloads) and held-out batch sizes; markdown")(
       "format", po::value<std::string>()->default_value("table"), "table | json | markdown");
@@ -89,6 +91,7 @@ int cmd_validate(const std::vector<std::string>& args) {
   in.calibration_file = vm.count("calibration") ? vm["calibration"].as<std::string>() : default_calibration_path();
   if (vm.count("priors")) in.priors_file = vm["priors"].as<std::string>();
   in.leave_one_out = vm.count("leave-one-out") > 0;
+  if (vm.count("interval")) in.interval_level = parse_interval_level(vm["interval"].as<std::string>());
   ValidationReport rep = run_validation(in);
   std::cout << (format == "json" ? validation_json(rep) : format == "markdown" ? validation_markdown(rep) : validation_table(rep));
   return 0;

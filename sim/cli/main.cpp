@@ -58,23 +58,6 @@ const char* kUsage =
     "  help        this text; 'ddpsim <command> --help' describes a command\n\n"
     "exit codes: 0 ok, 1 failure at run time, 2 bad input\n";
 
-// "90" or "90%" -> 0.9 (strictly between 0 and 100).
-double parse_interval_level(const std::string& text) {
-  std::string t = text;
-  if (!t.empty() && t.back() == '%') t.pop_back();
-  std::size_t pos = 0;
-  double v = 0;
-  try {
-    v = std::stod(t, &pos);
-  } catch (...) {
-    pos = 0;
-  }
-  if (t.empty() || pos != t.size() || !(v > 0 && v < 100)) {
-    throw InputError("--interval expects a level in percent strictly between 0 and 100, e.g. 90 (got " + quote_user(text) + ")");
-  }
-  return v / 100;
-}
-
 // The repeats' mean of what an interval is centred on.
 RunResult mean_result(const std::vector<RunResult>& runs) {
   RunResult m = runs.front();

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/limits.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/sweep/sweep.hpp"
 
@@ -71,6 +72,22 @@ const QuantityInterval* IntervalResult::find(const std::string& name) const {
     if (q.name == name) return &q;
   }
   return nullptr;
+}
+
+double parse_interval_level(const std::string& text) {
+  std::string t = text;
+  if (!t.empty() && t.back() == '%') t.pop_back();
+  std::size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(t, &pos);
+  } catch (...) {
+    pos = 0;
+  }
+  if (t.empty() || pos != t.size() || !(v > 0 && v < 100)) {
+    throw InputError("--interval expects a level in percent strictly between 0 and 100, e.g. 90 (got " + quote_user(text) + ")");
+  }
+  return v / 100;
 }
 
 double two_sided_z(double level) {

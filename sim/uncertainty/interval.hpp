@@ -44,6 +44,9 @@ struct IntervalResult {
   const QuantityInterval* find(const std::string& name) const;
 };
 
+/// "90" or "90%" -> 0.9 (InputError unless strictly between 0 and 100).
+double parse_interval_level(const std::string& text);
+
 /// Standard normal quantile of (1 + level) / 2 (level 0.9 -> 1.6449).
 double two_sided_z(double level);
 

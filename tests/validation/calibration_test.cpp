@@ -102,7 +102,7 @@ TEST(Calibration, ZeusHeldOutBatchSizesWithinTenPercent) {
 TEST(Calibration, ShippedCalibrationIsRegeneratedByItsCommand) {
   auto out = fs::temp_directory_path() / ("ddpsim_cal_" + std::to_string(::getpid()) + ".yaml");
   std::string cmd = std::string("'") + DDPSIM_BINARY + "' calibrate --measured '" + ref("calibration-set.yaml") + "' '" +
-                    ref("derived-runs.yaml") + "' --traces '" + ref("zeus-nsdi23") + "' --out '" + out.string() + "' > /dev/null";
+                    ref("derived-runs.yaml") + "' --traces '" + ref("zeus-nsdi23") + "' --leave-one-out --out '" + out.string() + "' > /dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   // Same entries, same sources, same values: to 1e-4 relative, so that the last digits of
   // libm on another CPU cannot fail the test while any real change does.
@@ -130,6 +130,21 @@ TEST(Calibration, ShippedCalibrationIsRegeneratedByItsCommand) {
   for (const auto& [key, set] : shipped.large_batch_sets) {
     ASSERT_TRUE(fresh.large_batch_sets.count(key)) << "large_batch " << key.first << "/" << key.second << ": " << stale;
     compare(fresh.large_batch_sets.at(key), set, "large_batch " + key.first + "/" + key.second);
+  }
+  // The uncertainty section: same fits, parameters, covariances and discrepancies.
+  ASSERT_EQ(fresh.fits.size(), shipped.fits.size()) << stale;
+  for (std::size_t f = 0; f < shipped.fits.size(); ++f) {
+    const FitUncertainty &a = fresh.fits[f], &b = shipped.fits[f];
+    ASSERT_EQ(a.name, b.name) << stale;
+    ASSERT_EQ(a.labels, b.labels) << a.name << ": " << stale;
+    for (std::size_t k = 0; k < b.covariance_log.size(); ++k) {
+      EXPECT_NEAR(a.covariance_log[k], b.covariance_log[k], 1e-3 * std::fabs(b.covariance_log[k]) + 1e-9) << a.name << " covariance: " << stale;
+    }
+    ASSERT_EQ(a.discrepancy.size(), b.discrepancy.size()) << a.name << ": " << stale;
+    for (const auto& [q, d] : b.discrepancy) {
+      ASSERT_TRUE(a.discrepancy.count(q)) << a.name << " " << q << ": " << stale;
+      EXPECT_NEAR(a.discrepancy.at(q).sd, d.sd, 1e-3 * d.sd + 1e-6) << a.name << " " << q << ": " << stale;
+    }
   }
   EXPECT_EQ(slurp_without_date(out.string()).size() > 0, true);
   fs::remove(out);
