@@ -200,3 +200,23 @@ TEST(Cli, NvidiaSmiTraceHasTheWideTracesReadings) {
     }
   }
 }
+
+TEST(Cli, GoldenRunInterval) {
+  // The calibration's covariance and discrepancy around the point prediction (issue: decisions).
+  auto table = cli(kRun + "--interval 90");
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("interval: 90 % [low, high]"), std::string::npos) << table.out;
+  check_golden("run_interval90_table.txt", table.out);
+  auto json = cli(kRun + "--interval 90 --format json");
+  ASSERT_EQ(json.code, 0) << json.err;
+  for (const char* key : {"\"interval\"", "\"level\": 90", "\"runtime_h\": [", "\"gpu_hours\": [", "\"energy_kwh_total\": [",
+                          "\"discrepancy_from\": \"paper/runtime_h\""}) {
+    EXPECT_NE(json.out.find(key), std::string::npos) << key;
+  }
+  check_golden("run_interval90.json", json.out);
+  for (const char* bad : {"--interval 100", "--interval 0", "--interval abc", "--interval-samples 10"}) {
+    auto r = cli(kRun + bad);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("interval"), std::string::npos) << r.err;
+  }
+}
