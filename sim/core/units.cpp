@@ -191,4 +191,16 @@ std::string format_quantity(double v, Dim dim) {
   }
 }
 
+std::optional<double> parse_plain_number(const std::string& text) {
+  std::size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &pos);
+  } catch (...) {
+    return std::nullopt;
+  }
+  if (pos != text.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
 }  // namespace ddpsim

@@ -3,6 +3,7 @@
 // Inside the model every name carries its unit (power_w, duration_s, bytes, bandwidth_bps = B/s).
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
 
 namespace ddpsim {
@@ -21,6 +22,8 @@ double parse_quantity(std::string_view text, Dim dim);
 
 /// Parses a duration such as "1s", "250 ms", "24h".
 double parse_duration_s(std::string_view text);
+/// The whole of `text` as a finite double (no unit, no trailing characters), or nullopt.
+std::optional<double> parse_plain_number(const std::string& text);
 
 /// Human-readable rendering with a sensible prefix ("25 MB", "400 W", "1.5 ms").
 std::string format_quantity(double value_si, Dim dim);

@@ -86,16 +86,10 @@ void parse_target(const std::string& text, RunConfig& config) {
     throw InputError("--target expects METRIC=VALUE, e.g. top1=0.72 (got " + quote_user(text) + "; 'ddpsim list workloads' names each metric)");
   }
   std::string value = text.substr(eq + 1);
-  std::size_t pos = 0;
-  double v = 0;
-  try {
-    v = std::stod(value, &pos);
-  } catch (...) {
-    pos = 0;
-  }
-  if (pos != value.size() || !std::isfinite(v)) throw InputError("--target: " + quote_user(value) + " is not a number");
+  const std::optional<double> v = parse_plain_number(value);
+  if (!v) throw InputError("--target: " + quote_user(value) + " is not a number");
   config.target_metric = text.substr(0, eq);
-  config.target_value = v;
+  config.target_value = *v;
 }
 
 Scenario resolve_scenario(const RunConfig& config) {

@@ -10,6 +10,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/rng.hpp"
+#include "sim/core/units.hpp"
 #include "sim/sweep/sweep.hpp"
 
 namespace ddpsim {
@@ -77,17 +78,11 @@ const QuantityInterval* IntervalResult::find(const std::string& name) const {
 double parse_interval_level(const std::string& text) {
   std::string t = text;
   if (!t.empty() && t.back() == '%') t.pop_back();
-  std::size_t pos = 0;
-  double v = 0;
-  try {
-    v = std::stod(t, &pos);
-  } catch (...) {
-    pos = 0;
-  }
-  if (t.empty() || pos != t.size() || !(v > 0 && v < 100)) {
+  const std::optional<double> v = parse_plain_number(t);
+  if (!v || !(*v > 0 && *v < 100)) {
     throw InputError("--interval expects a level in percent strictly between 0 and 100, e.g. 90 (got " + quote_user(text) + ")");
   }
-  return v / 100;
+  return *v / 100;
 }
 
 double two_sided_z(double level) {

@@ -76,7 +76,18 @@ TEST(Calibration, LeaveOneOutBeatsBaselinesWithinTenPercent) {
   in.measured_files = measured_files();
   in.calibration_file = default_calibration_path();
   in.leave_one_out = true;
+  in.interval_level = 0.9;
   ValidationReport r = run_validation(in);
+  // 90 % intervals over the held-out runs (README "Prediction intervals": energy 10/12, runtime
+  // 3/5; too few runs for a tight bound, so the pooled share is checked).
+  int inside = 0, total = 0;
+  for (const auto& [g, c] : r.coverage) {
+    inside += c.first;
+    total += c.second;
+  }
+  EXPECT_EQ(total, 17);
+  EXPECT_GE(static_cast<double>(inside) / total, 0.70);
+  EXPECT_LE(static_cast<double>(inside) / total, 0.98);
   for (const char* q : {"runtime_h", "energy_total_kwh"}) {
     double ddp = r.mape.at(q).at("ddpsim");
     EXPECT_LE(ddp, 0.10) << q;
@@ -91,8 +102,18 @@ TEST(Calibration, ZeusHeldOutBatchSizesWithinTenPercent) {
   ValidateInputs in;
   in.trace_dirs = {ref("zeus-nsdi23")};
   in.calibration_file = default_calibration_path();
+  in.interval_level = 0.9;
   ValidationReport r = run_validation(in);
   ASSERT_EQ(r.zeus_mape.size(), 4u);
+  // 90 % intervals from each refit's own covariance and discrepancy, none of the held-out batch
+  // size in them: the share inside lies in the 80-98 % band for time and power.
+  for (const char* g : {"zeus time_per_epoch_s", "zeus average_gpu_power_w"}) {
+    ASSERT_TRUE(r.coverage.count(g)) << g;
+    const auto& c = r.coverage.at(g);
+    EXPECT_EQ(c.second, 223) << g;
+    EXPECT_GE(static_cast<double>(c.first) / c.second, 0.80) << g;
+    EXPECT_LE(static_cast<double>(c.first) / c.second, 0.98) << g;
+  }
   for (const auto& [gpu, m] : r.zeus_mape) {
     EXPECT_LE(m.first, 0.10) << gpu << " epoch time";
     EXPECT_LE(m.second, 0.10) << gpu << " mean power";
