@@ -41,6 +41,7 @@ except ImportError as e:
 import matplotlib.pyplot as plt  # noqa: E402
 
 METRICS = ("runtime_h", "gpu_hours", "energy_kwh_total", "samples")
+INTERVAL_METRICS = ("runtime_h", "gpu_hours", "energy_kwh_total")
 CONFIG = ("workload", "phase", "hardware", "gpus", "lbs", "gbs", "epochs", "samples_per_gpu", "overrides")
 
 
@@ -87,8 +88,12 @@ def series_points(db, args):
     """{(series, calibration_id, version): [point]} where a point is {'n', 'seeds', 'config', metric:
     {'mean', 'min', 'max', 'std'}} over the seeds of one configuration (the runs that differ only in seed)."""
     cond, params = filters(args)
+    have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    # Prediction intervals (sweep key `interval: P`), in databases written since they exist.
+    iv_cols = [f"r.{m}_{e}" for m in INTERVAL_METRICS for e in ("low", "high") if f"{m}_{e}" in have]
     q = (f"SELECT s.series AS series, r.calibration_id, r.version, {', '.join('r.' + c for c in CONFIG)}, r.seed, "
-         f"r.runtime_h, r.gpu_hours, r.energy_kwh_total, CAST(r.train_samples AS REAL) * r.epochs AS samples "
+         f"r.runtime_h, r.gpu_hours, r.energy_kwh_total, CAST(r.train_samples AS REAL) * r.epochs AS samples"
+         f"{''.join(', ' + c for c in iv_cols)} "
          f"FROM runs r JOIN run_series s ON s.run_id = r.id WHERE 1{cond} ORDER BY s.series, r.gpus, r.seed")
     groups = {}
     for r in db.execute(q, params):
@@ -102,6 +107,11 @@ def series_points(db, args):
             p = {"n": cfg[3], "seeds": len(rows), "config": dict(zip(CONFIG, cfg))}
             for m in METRICS:
                 p[m] = stats([r[m] for r in rows])
+            p["interval"] = {}
+            for m in INTERVAL_METRICS:
+                if f"r.{m}_low" in iv_cols and all(r[f"{m}_low"] is not None for r in rows):
+                    # Over seeds: the widest interval (the seeds' spread is far below the model's).
+                    p["interval"][m] = (min(r[f"{m}_low"] for r in rows), max(r[f"{m}_high"] for r in rows))
             pts.append(p)
         out[key] = pts
     return out
@@ -115,6 +125,14 @@ def bars(points, metric, how):
         return ([p[metric]["mean"] - p[metric]["std"] for p in points],
                 [p[metric]["mean"] + p[metric]["std"] for p in points])
     return [p[metric]["min"] for p in points], [p[metric]["max"] for p in points]
+
+
+def interval_band(points, metric):
+    """(n, low, high) of the points that carry a prediction interval of `metric`, or None."""
+    pts = [p for p in points if metric in p.get("interval", {})]
+    if not pts:
+        return None
+    return [p["n"] for p in pts], [p["interval"][metric][0] for p in pts], [p["interval"][metric][1] for p in pts]
 
 
 def bar_note(series, how):
@@ -153,6 +171,7 @@ class Figures:
             self.count[k[0]] = self.count.get(k[0], 0) + 1
         self.measured = st.measured_runs()
         self.written = []
+        self.banded = False  # the figure being drawn shows prediction intervals
 
     def label(self, key):
         text = self.labels[key[0]]
@@ -166,10 +185,13 @@ class Figures:
 
     def note(self):
         text = bar_note(self.series, self.args.errorbars)
+        if self.banded:
+            text += ("; " if text else "") + "shaded: prediction interval (calibration covariance + model discrepancy)"
         return "\n" + text if text else ""
 
     def new(self, extra=""):
         """Figure and axes sized for the legend (right of the axes, or below for many series)."""
+        self.banded = False
         w, h, self.below = st.legend_layout([self.label(k) + extra for k in self.series])
         return st.figure(w, h)
 
@@ -192,6 +214,8 @@ class Figures:
             if lo is not None:  # time t in [lo, hi] -> speed-up t0 / t in [t0 / hi, t0 / lo]
                 lo, hi = [t0 / v for v in hi], [t0 / max(v, 1e-12) for v in lo]
             st.errorbars(ax, n, y, lo, hi, label=self.label(key), **self.styles[key[0]])
+            # No band here: the runtime intervals of two points are correlated (the same
+            # calibration), so t0 / t over their bounds would overstate the speed-up's spread.
             ideal = [(p["n"] / b["n"]) * (s0 / p["samples"]["mean"]) for p in pts]
             if ideal[-1] > 1.5:
                 ax.plot(n, ideal, label=None if ideal_drawn else st.IDEAL_LABEL, **st.IDEAL_STYLE)
@@ -215,7 +239,11 @@ class Figures:
             y = [p["energy_kwh_total"]["mean"] for p in pts]
             lo, hi = bars(pts, "energy_kwh_total", self.args.errorbars)
             st.errorbars(ax, n, y, lo, hi, label=self.label(key), **self.styles[key[0]])
-            # Hook: once runs carry prediction intervals, draw them here as st.band(ax, n, low, high, color).
+            band = interval_band(pts, "energy_kwh_total")
+            if band:
+                st.band(ax, band[0], band[1], band[2], self.styles[key[0]]["color"])
+                self.banded = True
+                ys += band[1] + band[2]
             ns += n
             ys += y
         ys += self.add_measured(ax, "n", "energy_kwh_total")[1]

@@ -43,6 +43,9 @@ struct RunConfig {
   /// (sim/large_batch.hpp); "" = no target (epochs as given).
   std::string target_metric;
   double target_value = 0;
+  /// Outputs only: a sweep point's prediction-interval level (0 < level < 1; 0 = none), stored
+  /// with its result (sim/uncertainty/interval.hpp).
+  double interval_level = 0;
 };
 
 /// Parses "METRIC=VALUE" into the config (InputError naming the form).

@@ -210,6 +210,7 @@ void ResultsStore::check_or_create(bool writable) {
 void ResultsStore::create_schema() {
   std::string runs = std::string("CREATE TABLE runs (") + kRunInputColumns;
   for (const auto& c : metric_columns()) runs += "  " + quote_identifier(c) + " REAL,\n";
+  for (const auto& c : interval_columns()) runs += "  " + quote_identifier(c) + " REAL,\n";
   runs += "  result_json TEXT NOT NULL,\n  checksum TEXT,\n  sim_wall_s REAL,\n  created_at TEXT NOT NULL DEFAULT " + std::string(kNow) +
           ",\n  UNIQUE (config_hash, calibration_id, version)\n);\n";
   db_.exec(std::string("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -249,6 +250,9 @@ void ResultsStore::add_missing_columns() {
   if (!have.count("checksum")) missing.emplace_back("checksum", "TEXT");
   for (const auto& c : metric_columns()) {
     if (!have.count(c)) missing.emplace_back(c, "REAL");
+  }
+  for (const auto& c : interval_columns()) {
+    if (!have.count(c)) missing.emplace_back(c, "REAL");  // intervals came after schema version 1
   }
   // Targets (epochs to a target metric) came after schema version 1 was first written.
   const std::pair<const char*, const char*> target_columns[] = {
@@ -328,7 +332,23 @@ void ResultsStore::link_point(std::int64_t run_id, const RunKey& key) {
   st.run();
 }
 
-std::pair<std::int64_t, bool> ResultsStore::insert_run(const Scenario& s, const RunResult& r, const RunKey& key) {
+namespace {
+const char* const kIntervalQuantities[] = {"runtime_h", "gpu_hours", "energy_kwh.total"};
+}  // namespace
+
+const std::vector<std::string>& ResultsStore::interval_columns() {
+  static const std::vector<std::string> cols = [] {
+    std::vector<std::string> c;
+    for (const char* q : kIntervalQuantities) {
+      c.push_back(column_name_of(q) + "_low");
+      c.push_back(column_name_of(q) + "_high");
+    }
+    return c;
+  }();
+  return cols;
+}
+
+std::pair<std::int64_t, bool> ResultsStore::insert_run(const Scenario& s, const RunResult& r, const RunKey& key, const IntervalResult* interval) {
   const auto& metrics = run_metrics();
   std::string cols =
       "config_hash, calibration_id, version, sweep_id, mode, series, workload, phase, hardware, gpus, lbs, gbs, epochs, "
@@ -336,8 +356,9 @@ std::pair<std::int64_t, bool> ResultsStore::insert_run(const Scenario& s, const 
       "max_lbs, ram_metered, steps, events, target_metric, target_value, target_epochs_model, result_json, checksum, sim_wall_s";
   constexpr int kFixed = 32;
   for (const auto& c : metric_columns()) cols += ", " + quote_identifier(c);
+  for (const auto& c : interval_columns()) cols += ", " + quote_identifier(c);
   std::string params;
-  for (std::size_t i = 1; i <= kFixed + metrics.size(); ++i) params += (i > 1 ? ", ?" : "?") + std::to_string(i);
+  for (std::size_t i = 1; i <= kFixed + metrics.size() + interval_columns().size(); ++i) params += (i > 1 ? ", ?" : "?") + std::to_string(i);
 
   Transaction tx(db_);
   Statement st = db_.prepare("INSERT OR IGNORE INTO runs (" + cols + ") VALUES (" + params + ")");
@@ -371,11 +392,21 @@ std::pair<std::int64_t, bool> ResultsStore::insert_run(const Scenario& s, const 
   } else {
     for (int k = 0; k < 3; ++k) st.bind_null(++i);
   }
-  const std::string json = result_json(s, {r});
+  const std::string json = result_json(s, {r}, false, interval);
   put(json);
   put(run_checksum(json, key.config_hash, s.calibration_id, DDPSIM_VERSION));
   put(key.sim_wall_s);
   for (const auto& m : metrics) put(m.get(s, r));
+  for (const char* q : kIntervalQuantities) {
+    const QuantityInterval* qi = interval ? interval->find(q) : nullptr;
+    if (qi) {
+      put(qi->low);
+      put(qi->high);
+    } else {
+      st.bind_null(++i);
+      st.bind_null(++i);
+    }
+  }
   st.run();
   bool inserted = db_.changes() > 0;
   std::int64_t id = inserted ? db_.last_insert_rowid() : 0;

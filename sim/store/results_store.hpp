@@ -20,6 +20,7 @@
 #include "sim/provenance/calibration_file.hpp"
 #include "sim/store/sqlite_db.hpp"
 #include "sim/run/training_run.hpp"
+#include "sim/uncertainty/interval.hpp"
 
 namespace ddpsim {
 
@@ -89,7 +90,11 @@ class ResultsStore {
                                        const std::string& version = DDPSIM_VERSION);
   /// Stores one result in its own transaction, with the sweep point it answers. Returns the run
   /// id and whether it was new (false: another writer stored the same key first).
-  std::pair<std::int64_t, bool> insert_run(const Scenario& scenario, const RunResult& result, const RunKey& key);
+  /// `interval` (may be null): stored in result_json and the *_low/*_high columns.
+  std::pair<std::int64_t, bool> insert_run(const Scenario& scenario, const RunResult& result, const RunKey& key,
+                                           const IntervalResult* interval = nullptr);
+  /// Interval columns: runtime_h_low, runtime_h_high, gpu_hours_low, ..., energy_kwh_total_high.
+  static const std::vector<std::string>& interval_columns();
   /// Records that sweep point (key.sweep_id, key.point_index) is answered by run `run_id`.
   void link_point(std::int64_t run_id, const RunKey& key);
 

@@ -1,5 +1,7 @@
 #include "sim/sweep/sweep.hpp"
 
+#include "sim/uncertainty/interval.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <atomic>
@@ -145,7 +147,7 @@ namespace {
 
 const std::initializer_list<std::string_view> kBlockKeys = {"mode", "workload", "phase", "hardware", "gpus", "lbs", "gbs",
                                                             "samples_per_gpu", "epochs", "target", "seed", "seeds", "repeats", "set",
-                                                            "fast_forward"};
+                                                            "fast_forward", "interval"};
 
 // The value of `key` for a grid entry: the entry's own, else the file's top level.
 YAML::Node pick(const YAML::Node& entry, const YAML::Node& top, const std::string& key) {
@@ -224,6 +226,7 @@ struct Block {
   std::vector<long long> gpus, lbs, gbs, spg, epochs, seeds;
   std::vector<std::string> targets;  // "METRIC=VALUE" ("" = none)
   long long fast_forward = 0;  // epochs simulated before extrapolating (0 = full fidelity)
+  double interval = 0;         // prediction-interval level stored with each result (0 = none)
   std::vector<std::pair<std::string, std::vector<std::string>>> set;  // name -> values, sorted by name
 };
 
@@ -305,6 +308,14 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
     auto v = ints_of(ff, "fast_forward", file, 0, limit_of(Limit::kEpochs), "limit.epochs");
     if (v.size() != 1) throw ConfigError(file, yaml_line(ff), "'fast_forward' must be one number of epochs (0 = full fidelity)");
     b.fast_forward = v.front();
+  }
+  if (auto iv = node("interval")) {
+    if (!iv.IsScalar()) throw ConfigError(file, yaml_line(iv), "'interval' is one level in percent, e.g. 90");
+    try {
+      b.interval = parse_interval_level(iv.as<std::string>());
+    } catch (const InputError& e) {
+      throw ConfigError(file, yaml_line(iv), e.what());
+    }
   }
 
   // What each mode needs and forbids.
@@ -464,6 +475,7 @@ void expand(const Block& b, std::vector<SweepPoint>& out) {
                       c.seed = static_cast<std::uint64_t>(seed);
                       c.repeats = 1;
                       c.fast_forward_epochs = static_cast<int>(b.fast_forward);
+                      c.interval_level = b.interval;
                       c.overrides = combo;
                       out.push_back(std::move(p));
                     }
@@ -587,6 +599,7 @@ void visit_config(const Scenario& s, Kv kv, Params params) {
   if (s.config.fast_forward_epochs > 0 && s.config.fast_forward_epochs < s.epochs) {
     kv("fast_forward", std::to_string(s.config.fast_forward_epochs));  // extrapolated results differ
   }
+  if (s.config.interval_level > 0) kv("interval", fmt::format("{:.17g}", s.config.interval_level));  // stored outputs differ
   params("hardware", s.hw.params);
   params("workload", s.wl.params);
   params("phase", s.phase.params);
@@ -901,11 +914,27 @@ SweepReport run_sweep(const SweepSpec& file_spec, ResultsStore& store, const Swe
         progress.done(pl.label + ": FAILED: " + e.what());
         return;
       }
+      std::optional<IntervalResult> iv;
+      if (s.config.interval_level > 0) {
+        try {
+          IntervalOptions io;
+          io.level = s.config.interval_level;
+          io.seed = s.config.seed;
+          iv = predict_interval(pl.point->config, cal, r, io);
+        } catch (const Error& e) {
+          std::lock_guard lock(store_mutex);
+          store.record_skipped(rep.sweep_id, static_cast<long long>(pl.point->index), pl.label, "failed", std::string("interval: ") + e.what());
+          rep.skipped.push_back(pl.label + ": failed: interval: " + e.what());
+          ++failed;
+          progress.done(pl.label + ": FAILED: interval: " + e.what());
+          return;
+        }
+      }
       key.sim_wall_s = seconds_since(ts);
       bool inserted = false;
       {
         std::lock_guard lock(store_mutex);
-        inserted = store.insert_run(s, r, key).second;
+        inserted = store.insert_run(s, r, key, iv ? &*iv : nullptr).second;
       }
       ++(inserted ? ran : reused);
       progress.done(pl.label + ": " + fmt::format("{:.4g} h, {:.4g} kWh ({:.3g} s)", r.runtime_s / 3600.0, r.energy_total_j / 3.6e6, key.sim_wall_s));

@@ -3,6 +3,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <thread>
@@ -76,11 +77,16 @@ const QuantityInterval* IntervalResult::find(const std::string& name) const {
 }
 
 double parse_interval_level(const std::string& text) {
-  std::string t = text;
-  if (!t.empty() && t.back() == '%') t.pop_back();
+  auto trim = [](std::string x) {
+    while (!x.empty() && std::isspace(static_cast<unsigned char>(x.back()))) x.pop_back();
+    x.erase(0, x.find_first_not_of(" \t"));
+    return x;
+  };
+  std::string t = trim(text);
+  if (!t.empty() && t.back() == '%') t = trim(t.substr(0, t.size() - 1));
   const std::optional<double> v = parse_plain_number(t);
   if (!v || !(*v > 0 && *v < 100)) {
-    throw InputError("--interval expects a level in percent strictly between 0 and 100, e.g. 90 (got " + quote_user(text) + ")");
+    throw InputError("the interval level is a percentage strictly between 0 and 100, e.g. 90 (got " + quote_user(text) + ")");
   }
   return *v / 100;
 }

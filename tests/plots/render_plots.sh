@@ -20,6 +20,7 @@ lbs: 64
 gpus: 1..8 x2
 epochs: 1
 seeds: [1, 2]
+interval: 90
 set: {dataset.train_samples: 20000, dataset.val_samples: 1000}
 YAML
 "$ddpsim" sweep "$tmp/tiny.yaml" --db "$tmp/r.db" --jobs 2 --progress none >/dev/null
@@ -39,6 +40,10 @@ for text in "ResNet50 A100, constant LBS 64" "set dataset.train_samples = 20000"
   grep -q "$text" "$tmp/figs/energy_vs_gpuh.svg" || { echo "render_plots: energy_vs_gpuh.svg lacks the label '$text'"; exit 1; }
 done
 grep -q "kWh per GPUh" "$tmp/figs/energy_vs_gpuh.svg" || { echo "render_plots: energy_vs_gpuh.svg lacks the slope legend"; exit 1; }
+# Prediction intervals: stored by the sweep, shaded in the energy figure and said in its title.
+[ "$(sqlite3 "$tmp/r.db" "SELECT count(*) FROM runs WHERE energy_kwh_total_low < energy_kwh_total AND energy_kwh_total < energy_kwh_total_high")" -ge 8 ] ||
+  { echo "render_plots: the sweep stored no prediction intervals"; exit 1; }
+grep -q "shaded: prediction interval" "$tmp/figs/energy_vs_n.svg" || { echo "render_plots: energy_vs_n.svg lacks the interval band note"; exit 1; }
 grep -q "GPU 3" "$tmp/figs/power_timeline.svg" || { echo "render_plots: power_timeline.svg lacks the per-GPU lines"; exit 1; }
 # Bad input: a clear message and exit 2.
 expect2() {  # expect2 MESSAGE ARGS...: plot_results.py ARGS must exit 2 and print MESSAGE

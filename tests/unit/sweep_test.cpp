@@ -243,3 +243,25 @@ TEST(SweepFiles, ShippedSweepFilesParse) {
   ASSERT_EQ(bench.points.size(), 100u);  // the README's benchmark: 100 points, all valid
   for (const auto& p : bench.points) EXPECT_NO_THROW(resolve_scenario(p.config)) << point_label(p);
 }
+
+TEST(SweepGrid, IntervalLevelPerGridAndInTheConfigHash) {
+  auto spec = parse(
+      "name: iv\nworkload: resnet50\nhardware: a100\nmode: constant_lbs\nlbs: 64\nepochs: 1\ngpus: 4\n"
+      "grids:\n  - interval: 90\n  - interval: 80 %\n  - {}\n");
+  ASSERT_EQ(spec.points.size(), 3u);
+  EXPECT_DOUBLE_EQ(spec.points[0].config.interval_level, 0.9);
+  EXPECT_DOUBLE_EQ(spec.points[1].config.interval_level, 0.8);
+  EXPECT_EQ(spec.points[2].config.interval_level, 0.0);
+  // A stored run without an interval is not the run with one (its stored outputs differ).
+  Scenario with = resolve_scenario(spec.points[0].config), without = resolve_scenario(spec.points[2].config);
+  EXPECT_NE(config_hash(with), config_hash(without));
+  for (const char* bad : {"interval: 100", "interval: 0", "interval: [90, 95]", "interval: ninety"}) {
+    try {
+      parse(std::string("name: b\nworkload: resnet50\nhardware: a100\nlbs: 64\ngpus: 4\n") + bad + "\n");
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(":6"), std::string::npos) << bad << ": " << e.what();  // names the line
+      EXPECT_NE(std::string(e.what()).find("interval"), std::string::npos) << e.what();
+    }
+  }
+}
