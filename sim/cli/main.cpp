@@ -1,6 +1,7 @@
 // ddpsim command-line tool. Only main() maps exceptions to exit codes:
 //   0 success, 1 failure at run time, 2 bad input (flags, values, files).
 #include <boost/program_options.hpp>
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
+#include "sim/core/table.hpp"
 #include "sim/core/units.hpp"
 #include "sim/output/gpu_trace.hpp"
 #include "sim/run/large_batch.hpp"
@@ -324,17 +326,21 @@ int cmd_collective(const std::vector<std::string>& args) {
   return 0;
 }
 
+// One catalog parameter: name, value, citation (list hardware / workloads).
+void print_param_row(const ParamSet& set, std::size_t i) {
+  fmt::print("    {} {} {}\n", pad(std::string(set.table().spec(i).name), 28, Align::kLeft), pad(set.format(i), 14, Align::kLeft), set.citation(i));
+}
+
 void print_params(const ParamTable& t, const char* where) {
-  std::printf("\n[%s] %s\n", std::string(t.scope()).c_str(), where);
+  fmt::print("\n[{}] {}\n", t.scope(), where);
   for (const auto& sp : t.specs()) {
     std::string unit = dim_si_unit(sp.dim);
     std::string range = sp.dim == Dim::Choice ? std::string(sp.choices)
                         : sp.dim == Dim::Flag ? "true|false"
                                               : format_param_value(sp, sp.min_si) + " .. " + format_param_value(sp, sp.max_si);
-    std::printf("  %-32s %-12s default %-14s range %-28s %s  [source: %s]\n", std::string(sp.name).c_str(),
-                (std::string(dim_name(sp.dim)) + (unit.empty() ? "" : " (" + unit + ")")).c_str(),
-                format_param_value(sp, sp.default_si).c_str(), range.c_str(), std::string(sp.help).c_str(),
-                std::string(sp.source).c_str());
+    fmt::print("  {} {} default {} range {} {}  [source: {}]\n", pad(std::string(sp.name), 32, Align::kLeft),
+               pad(std::string(dim_name(sp.dim)) + (unit.empty() ? "" : " (" + unit + ")"), 12, Align::kLeft),
+               pad(format_param_value(sp, sp.default_si), 14, Align::kLeft), pad(range, 28, Align::kLeft), sp.help, sp.source);
   }
 }
 
@@ -353,45 +359,39 @@ int cmd_list(const std::vector<std::string>& args) {
   if (what == "hardware") {
     for (const auto& name : list_hardware()) {
       HardwareSpec hw = load_hardware(name);
-      std::printf("%-8s %s\n", name.c_str(), hw.description.c_str());
-      for (std::size_t i = 0; i < hw.params.table().size(); ++i) {
-        std::printf("    %-28s %-14s %s\n", std::string(hw.params.table().spec(i).name).c_str(), hw.params.format(i).c_str(),
-                    hw.params.citation(i).c_str());
-      }
+      fmt::print("{} {}\n", pad(name, 8, Align::kLeft), hw.description);
+      for (std::size_t i = 0; i < hw.params.table().size(); ++i) print_param_row(hw.params, i);
     }
   } else if (what == "workloads") {
     for (const auto& name : list_workloads()) {
       WorkloadSpec w = load_workload(name);
       std::string phases;
       for (const auto& ph : w.phases) phases += (phases.empty() ? "" : ", ") + ph.name + " (" + std::to_string(ph.epochs()) + " epochs)";
-      std::printf("%-12s %s\n    phases: %s\n", name.c_str(), w.description.c_str(), phases.c_str());
+      fmt::print("{} {}\n    phases: {}\n", pad(name, 12, Align::kLeft), w.description, phases);
       if (!w.target.name.empty()) {
-        std::printf("    target metric: %s (%s is better, perfect value %g; run --target %s=VALUE)\n", w.target.name.c_str(),
-                    w.target.higher_is_better ? "higher" : "lower", w.target.bound, w.target.name.c_str());
+        fmt::print("    target metric: {} ({} is better, perfect value {:.6g}; run --target {}=VALUE)\n", w.target.name,
+                   w.target.higher_is_better ? "higher" : "lower", w.target.bound, w.target.name);
       }
-      for (std::size_t i = 0; i < w.params.table().size(); ++i) {
-        std::printf("    %-28s %-14s %s\n", std::string(w.params.table().spec(i).name).c_str(), w.params.format(i).c_str(),
-                    w.params.citation(i).c_str());
-      }
+      for (std::size_t i = 0; i < w.params.table().size(); ++i) print_param_row(w.params, i);
     }
   } else if (what == "params") {
-    std::printf("Every model parameter, declared once (name, dimension and SI unit, default, valid range, help, source).\n"
-                "YAML values carry units (\"400 W\", \"200 Gbit/s\", \"25 MB\"); 'ddpsim run --set name=value' overrides any.\n");
+    fmt::print("Every model parameter, declared once (name, dimension and SI unit, default, valid range, help, source).\n"
+               "YAML values carry units (\"400 W\", \"200 Gbit/s\", \"25 MB\"); 'ddpsim run --set name=value' overrides any.\n");
     print_params(hardware_param_table(), "hwmodels/catalog/<hardware>.yaml: params");
     print_params(workload_param_table(), "workloads/catalog/<workload>.yaml: params");
     print_params(phase_param_table(), "workloads/catalog/<workload>.yaml: phases.<phase>");
     print_params(node_calibration_table(), "calibration file: hardware.<hardware>");
     print_params(workload_calibration_table(), "calibration file: workloads.<workload>.<hardware>");
     print_params(large_batch_table(), "calibration file: large_batch.<workload>.<phase> (run --target; README 'Epochs to a target')");
-    std::printf("\nlimits (bounds on every size a user controls; above them a clear error, exit 2):\n");
+    fmt::print("\nlimits (bounds on every size a user controls; above them a clear error, exit 2):\n");
     for (std::size_t i = 0; i < limit_count(); ++i) {
       const LimitSpec& l = limit_spec_at(i);
-      std::printf("  %-34s %12lld  %s\n", std::string(l.name).c_str(), l.value, std::string(l.help).c_str());
+      fmt::print("  {} {:>12}  {}\n", pad(std::string(l.name), 34, Align::kLeft), l.value, l.help);
     }
     print_params(site_param_table(), "--set site.<name>=value (run) or set: (sweeps); user inputs, see README 'Carbon and cost'");
     for (const auto& tp : site_text_params()) {
-      std::printf("  %-32s %-12s default %-14s %s\n", std::string(tp.name).c_str(), "text",
-                  tp.default_value.empty() ? "(none)" : std::string(tp.default_value).c_str(), std::string(tp.help).c_str());
+      fmt::print("  {} {} default {} {}\n", pad(std::string(tp.name), 32, Align::kLeft), pad("text", 12, Align::kLeft),
+                 pad(tp.default_value.empty() ? std::string("(none)") : std::string(tp.default_value), 14, Align::kLeft), tp.help);
     }
   } else {
     throw InputError("cannot list '" + what + "'" + did_you_mean(what, std::vector<std::string>{"hardware", "workloads", "params"}) +
