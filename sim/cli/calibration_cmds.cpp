@@ -24,7 +24,12 @@ int cmd_calibrate(const std::vector<std::string>& args) {
       "ddpsim calibrate: fit the model to measured runs and traces, write a calibration YAML\n\noptions");
   desc.add_options()("help,h", "this help")(
       "measured", po::value<std::vector<std::string>>()->multitoken(), "measured-runs YAML file(s) (calibration-set.yaml shape)")(
-      "traces", po::value<std::vector<std::string>>()->multitoken(), "trace folder(s): Zeus summary_power_<gpu>.csv files")(
+      "traces", po::value<std::vector<std::string>>()->multitoken(),
+      "trace folder(s): Zeus summary_power_<gpu>.csv files, or capture folders of experiments/capture (meta.yaml + steps.csv)")(
+      "workload", po::value<std::string>(), "capture folders: the captured workload (catalog name or YAML file; default: meta.yaml's name)")(
+      "hardware", po::value<std::string>(), "capture folders: the machine they ran on (catalog name or YAML file; default: meta.yaml's name)")(
+      "calibration", po::value<std::string>(),
+      "calibration YAML to start from and keep (default: the shipped one when the only inputs are capture folders, else the priors)")(
       "priors", po::value<std::string>(), "priors YAML (default: calibration/priors.yaml)")(
       "out", po::value<std::string>(), "calibration YAML to write")(
       "max-iterations", po::value<int>()->default_value(40), "Levenberg-Marquardt iterations per fit")(
@@ -33,7 +38,9 @@ int cmd_calibrate(const std::vector<std::string>& args) {
   if (vm.count("help")) {
     std::cout << desc
               << "\nThe shipped calibration is made by:\n  ddpsim calibrate --measured experiments/reference/calibration-set.yaml "
-                 "experiments/reference/derived-runs.yaml --traces experiments/reference/zeus-nsdi23 --leave-one-out --out calibration/default.yaml\n";
+                 "experiments/reference/derived-runs.yaml --traces experiments/reference/zeus-nsdi23 --leave-one-out --out calibration/default.yaml\n"
+                 "\nFrom one's own capture (experiments/capture), on top of the shipped calibration:\n"
+                 "  ddpsim calibrate --traces CAPTURE_DIR... [--workload FILE] [--hardware FILE] --out mine.yaml\n";
     return 0;
   }
   if (!vm.count("out")) throw InputError("missing --out FILE (see 'ddpsim calibrate --help')");
@@ -45,8 +52,16 @@ int cmd_calibrate(const std::vector<std::string>& args) {
   in.max_iterations = vm["max-iterations"].as<int>();
   in.leave_one_out = vm.count("leave-one-out") > 0;
   if (in.max_iterations <= 0) throw InputError("--max-iterations must be positive");
+  if (vm.count("calibration")) in.base_calibration = vm["calibration"].as<std::string>();
+  if (vm.count("workload")) in.capture_workload = vm["workload"].as<std::string>();
+  if (vm.count("hardware")) in.capture_hardware = vm["hardware"].as<std::string>();
+  bool any_capture = false;
   for (const auto& d : in.trace_dirs) {
     if (!std::filesystem::is_directory(d)) throw InputError(d + ": not a directory");
+    any_capture = any_capture || is_capture_dir(d);
+  }
+  if (!any_capture && (vm.count("workload") || vm.count("hardware"))) {
+    throw InputError("--workload and --hardware describe capture folders: give --traces CAPTURE_DIR (a folder with meta.yaml and steps.csv)");
   }
   auto t0 = std::chrono::steady_clock::now();
   // The output is checked (and its temporary beside it made) before the fit: a bad --out fails
