@@ -351,13 +351,13 @@ void capture_stage(Calibration& cal, const std::vector<CaptureTrace>& traces, in
     if (!cal.node_sets.count(hw.name)) {
       // CPU, RAM and file-system power and the fabric are not in a step trace.
       CalibrationLookup lk = lookup_node_calibration(cal, hw);
-      cal.node_sets[hw.name] = seeded_entry(lk.node_cal, "not determined by the capture, transferred at calibration (" + lk.node.how + ")");
+      cal.node_sets.insert_or_assign(hw.name, seeded_entry(lk.node_cal, "not determined by the capture, transferred at calibration (" + lk.node.how + ")"));
       log.add(fmt::format("capture: hardware {} is new: its node entry (CPU/RAM power, file system, communication) is {}", hw.name, lk.node.how));
     }
     const bool fresh = !cal.workload_sets.count(key);
     if (fresh) {
       CalibrationLookup lk = lookup_calibration(cal, wl, hw);
-      cal.workload_sets[key] = seeded_entry(lk.wl_cal, "not determined by the capture, transferred at calibration (" + lk.workload.how + ")");
+      cal.workload_sets.insert_or_assign(key, seeded_entry(lk.wl_cal, "not determined by the capture, transferred at calibration (" + lk.workload.how + ")"));
       log.add(fmt::format("capture: {} on {} is new: its entry starts from {}", wl.name, hw.name, lk.workload.how));
     }
     // Traced directly: the optimizer step and the decode time per sample (meta.yaml sample_s).
@@ -370,7 +370,8 @@ void capture_stage(Calibration& cal, const std::vector<CaptureTrace>& traces, in
         ++with_sample;
       }
     }
-    const std::string folders = ts.size() == 1 ? first.dir : fmt::format("{} and {} more folders", first.dir, ts.size() - 1);
+    std::string folders;
+    for (const CaptureTrace* t : ts) folders += (folders.empty() ? "" : ", ") + t->dir;
     set_calibration_value(cal, wl_t(key.first, key.second, "compute.optimizer"), opt_s, nan,
                           "traced: mean optimizer_s of " + folders + " (steps.csv, warm-up step dropped)");
     if (with_sample > 0) {
@@ -481,6 +482,14 @@ CalibrationProblem paper_problem(const std::vector<MeasuredRun>& runs, const Cal
   std::set<std::pair<std::string, std::string>> pairs;  // (workload, hardware) with data
   std::set<std::string> hws;
   for (const auto& r : runs) {
+    for (const std::string* v : {&r.workload, &r.hardware}) {
+      if (v->find('/') != std::string::npos || v->ends_with(".yaml")) {
+        throw InputError(fmt::format("{}:{}: run '{}' names the file {}: the measured-run fit calibrates catalog workloads and hardware; "
+                                     "calibrate one's own workload from a capture (calibrate --traces CAPTURE_DIR) and compare with "
+                                     "validate --measured (without --leave-one-out)",
+                                     r.file, r.line, r.id, *v));
+      }
+    }
     auto obs = run_observations(r);
     pb.observations.insert(pb.observations.end(), obs.begin(), obs.end());
     pairs.insert({r.workload, r.hardware});
