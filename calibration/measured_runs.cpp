@@ -2,6 +2,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <set>
 
@@ -67,11 +68,29 @@ void read_measured(const YAML::Node& m, const std::string& file, MeasuredRun& ru
   if (run.measured.empty()) throw ConfigError(file, yaml_line(m), "run '" + run.id + "' has no measured values");
 }
 
-// The workload and its phase must exist in the catalog.
-void check_workload(const YAML::Node& r, const std::string& file, const MeasuredRun& run) {
-  auto names = list_workloads();
-  if (std::find(names.begin(), names.end(), run.workload) == names.end()) {
-    throw ConfigError(file, key_line(r, "workload"), "unknown workload '" + run.workload + "'" + did_you_mean(run.workload, names));
+// A value naming a file rather than a catalog entry (as resolve_catalog_entry decides).
+bool names_file(const std::string& v) { return v.find('/') != std::string::npos || v.ends_with(".yaml"); }
+
+// A file named in a measured-runs file: relative to that file's folder.
+std::string beside(const std::string& file, const std::string& rel) {
+  std::filesystem::path p(rel);
+  if (p.is_absolute()) return rel;
+  return (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
+}
+
+// The workload (catalog name or YAML file) and its phase must exist.
+void check_workload(const YAML::Node& r, const std::string& file, MeasuredRun& run) {
+  if (names_file(run.workload)) {
+    run.workload = beside(file, run.workload);
+    if (!std::filesystem::is_regular_file(run.workload)) {
+      throw ConfigError(file, key_line(r, "workload"), "workload file " + run.workload + " does not exist (paths are relative to this file)");
+    }
+  } else {
+    auto names = list_workloads();
+    if (std::find(names.begin(), names.end(), run.workload) == names.end()) {
+      throw ConfigError(file, key_line(r, "workload"), "unknown workload '" + run.workload + "'" + did_you_mean(run.workload, names) +
+                                                           " (a workload of one's own: give its YAML file)");
+    }
   }
   try {
     (void)load_workload(run.workload).phase(run.phase);
@@ -82,10 +101,27 @@ void check_workload(const YAML::Node& r, const std::string& file, const Measured
   }
 }
 
+void check_hardware(const YAML::Node& r, const std::string& file, MeasuredRun& run) {
+  std::string hw = yaml_string(r, "hardware", file);
+  try {
+    if (names_file(hw)) {
+      run.hardware = beside(file, hw);
+      if (!std::filesystem::is_regular_file(run.hardware)) throw InputError("hardware file " + run.hardware + " does not exist (paths are relative to this file)");
+      (void)load_hardware(run.hardware);
+    } else {
+      run.hardware = hardware_catalog_name(hw);
+    }
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const InputError& e) {
+    throw ConfigError(file, key_line(r, "hardware"), e.what());
+  }
+}
+
 MeasuredRun read_run(const YAML::Node& r, const std::string& file) {
   check_keys(r, file,
              {"id", "workload", "phase", "hardware", "gpus", "lbs", "gbs", "samples_per_gpu", "epochs", "measured",
-              "note", "sigma"});
+              "measured_from", "note", "sigma"});
   MeasuredRun run;
   run.file = file;
   run.line = yaml_line(r);
@@ -94,13 +130,7 @@ MeasuredRun read_run(const YAML::Node& r, const std::string& file) {
   run.phase = yaml_string(r, "phase", file, false);
   run.note = yaml_string(r, "note", file, false);
   check_workload(r, file, run);
-  try {
-    run.hardware = hardware_catalog_name(yaml_string(r, "hardware", file));
-  } catch (const ConfigError&) {
-    throw;
-  } catch (const InputError& e) {
-    throw ConfigError(file, key_line(r, "hardware"), e.what());
-  }
+  check_hardware(r, file, run);
   if (!r["gpus"]) throw ConfigError(file, run.line, "run '" + run.id + "': missing required key 'gpus'");
   run.gpus = positive_int(r["gpus"], file, "gpus");
   if (!r["lbs"] && !r["gbs"]) throw ConfigError(file, run.line, "run '" + run.id + "': give 'lbs' or 'gbs' (or both)");
@@ -126,8 +156,26 @@ MeasuredRun read_run(const YAML::Node& r, const std::string& file) {
       throw ConfigError(file, yaml_line(r["sigma"]), "'sigma' is a relative uncertainty between 0 and 1 (e.g. 0.05), not " + r["sigma"].as<std::string>());
     }
   }
-  if (!r["measured"]) throw ConfigError(file, run.line, "run '" + run.id + "': missing required key 'measured'");
-  read_measured(r["measured"], file, run);
+  if (!r["measured"] && !r["measured_from"]) {
+    throw ConfigError(file, run.line, "run '" + run.id + "': give 'measured' (values) and/or 'measured_from' (a perun or nvidia-smi file)");
+  }
+  if (r["measured_from"]) {
+    const std::string from = beside(file, yaml_string(r, "measured_from", file));
+    try {
+      run.measured = measured_from_file(from, run.gpus);
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const InputError& e) {
+      throw ConfigError(file, key_line(r, "measured_from"), e.what());
+    }
+    run.measured_from = from;
+  }
+  if (r["measured"]) {
+    MeasuredRun given = run;
+    given.measured.clear();
+    read_measured(r["measured"], file, given);
+    for (const auto& [k, v] : given.measured) run.measured[k] = v;  // stated values win over the file's
+  }
   return run;
 }
 
@@ -175,6 +223,27 @@ std::string hardware_catalog_name(const std::string& name) {
   if (std::find(names.begin(), names.end(), name) != names.end()) return name;
   for (const auto& [alias, catalog] : kHardwareAliases) names.emplace_back(alias);
   throw InputError("unknown hardware '" + name + "'" + did_you_mean(name, names));
+}
+
+MeasuredRun measured_run_from_file(const std::string& path, const std::string& workload, const std::string& hardware, int gpus,
+                                   long long lbs, int epochs, long long samples_per_gpu) {
+  if (gpus <= 0 || lbs <= 0) throw InputError("a measured run from " + path + " needs --gpus and --lbs (positive)");
+  MeasuredRun run;
+  run.file = path;
+  run.id = std::filesystem::path(path).filename().string();
+  run.workload = workload;
+  run.hardware = names_file(hardware) ? hardware : hardware_catalog_name(hardware);
+  run.gpus = gpus;
+  run.lbs = lbs;
+  run.gbs = lbs * gpus;
+  run.epochs = epochs;
+  run.samples_per_gpu = samples_per_gpu;
+  (void)load_workload(run.workload);
+  (void)load_hardware(run.hardware);
+  run.measured = measured_from_file(path, gpus);
+  run.measured_from = path;
+  if (run.measured.empty()) throw ConfigError(path, 0, "nothing measured in this file");
+  return run;
 }
 
 MeasuredSet read_measured_runs(const std::string& path) {

@@ -16,8 +16,8 @@ namespace ddpsim {
 // 1. Measured runs (experiments/reference/calibration-set.yaml)
 
 struct MeasuredRun {
-  std::string id, workload, phase;  // phase "" = the workload's default phase
-  std::string hardware;             // catalog name (a100, h100); the file may say a100-40gb-node
+  std::string id, workload, phase;  // workload: catalog name or YAML file; phase "" = the workload's default phase
+  std::string hardware;             // catalog name (a100, h100; the file may say a100-40gb-node) or YAML file
   std::string note;
   int gpus = 0;
   long long lbs = 0, gbs = 0;
@@ -25,6 +25,7 @@ struct MeasuredRun {
   int epochs = 0;                 // 0 = the phase's default
   double sigma = 0.0;             // relative uncertainty of the measured values; 0 = not given
   std::map<std::string, double> measured;  // key (unit in its name) -> value, see measured_keys()
+  std::string measured_from;               // perun / nvidia-smi file the values come from ("" = none)
   std::string file;
   int line = 0;
 };
@@ -47,7 +48,24 @@ const std::vector<std::string>& measured_keys();
 /// Catalog name of a hardware name of a measurement file (a100-40gb-node -> a100,
 /// h100-94gb-node -> h100, a catalog name unchanged); InputError with a suggestion otherwise.
 std::string hardware_catalog_name(const std::string& name);
+/// Reads measured runs. A run's `workload` / `hardware` may be a YAML file (a value with '/' or
+/// ending in .yaml; relative to the measured-runs file); `measured_from: FILE` (relative too)
+/// takes the measured values from a perun JSON export, perun text report or nvidia-smi log
+/// (measured_from_file), values under `measured:` add to or override them.
 MeasuredSet read_measured_runs(const std::string& path);
+/// Measured values of a run of `gpus` GPUs from a power-monitoring file, by extension: .json
+/// perun export (runtime_h, energy_*_kwh, mean_gpu_power_w; means over the runs), .txt / .md
+/// perun text report (the same, from the All row or the hosts summed, component energies as
+/// mean power x runtime), .csv nvidia-smi log (mean_gpu_power_w over the GPUs logged;
+/// energy_gpu_kwh if it logs all `gpus`). InputError for other extensions, ConfigError for a
+/// file with nothing measured.
+std::map<std::string, double> measured_from_file(const std::string& path, int gpus);
+/// "perun-json", "perun-report", "nvidia-smi" or "" (not a measurement file), by extension.
+std::string measured_file_kind(const std::string& path);
+/// One measured run described on the command line (validate --measured FILE --workload ...):
+/// id = the file name, values from measured_from_file.
+MeasuredRun measured_run_from_file(const std::string& path, const std::string& workload, const std::string& hardware, int gpus,
+                                   long long lbs, int epochs = 0, long long samples_per_gpu = 0);
 
 // ---------------------------------------------------------------------------------------------
 // 2. Zeus traces (ml-energy/zeus, NSDI'23): summary_power_<gpu>.csv and summary_train.csv

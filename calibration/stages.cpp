@@ -22,6 +22,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/hash.hpp"
 #include "sim/core/yaml_params.hpp"
+#include "sim/provenance/calibration_lookup.hpp"
 #include "workloads/workload.hpp"
 
 namespace ddpsim {
@@ -221,22 +222,40 @@ bool is_capture_dir(const std::string& dir) {
          std::filesystem::is_regular_file(std::filesystem::path(dir) / "steps.csv");
 }
 
-CaptureTrace read_capture_dir(const std::string& dir) {
+CaptureTrace read_capture_dir(const std::string& dir, const std::string& workload, const std::string& hardware) {
   CaptureTrace t;
   t.dir = dir;
   std::string meta = (std::filesystem::path(dir) / "meta.yaml").string();
   YAML::Node m = load_yaml_file(meta);
-  t.workload = yaml_string(m, "workload", meta);
-  t.hardware = yaml_string(m, "hardware", meta);
+  t.meta_workload = yaml_string(m, "workload", meta);
+  t.meta_hardware = yaml_string(m, "hardware", meta);
   try {
     t.world_size = m["world_size"] ? m["world_size"].as<int>() : 1;
     t.lbs = m["lbs"] ? m["lbs"].as<long long>() : 0;
+    if (m["sample_s"]) t.sample_s = m["sample_s"].as<double>();
   } catch (const YAML::Exception& e) {
-    throw ConfigError(meta, e.mark.line + 1, "world_size and lbs must be integers");
+    throw ConfigError(meta, e.mark.line + 1, "world_size and lbs must be integers, sample_s a number of seconds");
   }
   if (t.world_size < 1 || t.lbs < 1) throw ConfigError(meta, 0, "world_size and lbs must be positive");
-  load_workload(t.workload);  // must be catalog names (InputError with a suggestion otherwise)
-  load_hardware(t.hardware);
+  if (!(t.sample_s > 0)) t.sample_s = std::numeric_limits<double>::quiet_NaN();
+  // The names of meta.yaml are calibration keys only if the catalog has them; otherwise the
+  // user describes the job in files (--workload FILE, --hardware FILE), whose names are the keys.
+  t.workload_source = workload.empty() ? t.meta_workload : workload;
+  t.hardware_source = hardware.empty() ? t.meta_hardware : hardware;
+  try {
+    t.workload = load_workload(t.workload_source).name;
+  } catch (const InputError& e) {
+    if (!workload.empty()) throw;
+    throw InputError(fmt::format("{}: the capture's workload '{}' is not in the catalog: describe it in a workload file and give "
+                                 "--workload FILE ({})", meta, t.meta_workload, e.what()));
+  }
+  try {
+    t.hardware = load_hardware(t.hardware_source).name;
+  } catch (const InputError& e) {
+    if (!hardware.empty()) throw;
+    throw InputError(fmt::format("{}: the capture's hardware '{}' is not in the catalog: describe the machine in a hardware file and "
+                                 "give --hardware FILE ({})", meta, t.meta_hardware, e.what()));
+  }
   const std::string steps_csv = (std::filesystem::path(dir) / "steps.csv").string();
   StepSummary steps = summarize_steps(read_step_csv(steps_csv), 1);
   for (const auto& [rank, means] : steps.ranks) {
@@ -246,6 +265,10 @@ CaptureTrace read_capture_dir(const std::string& dir) {
     }
   }
   t.compute_s_per_step = steps.overall.forward_s + steps.overall.backward_s + steps.overall.optimizer_s;
+  // One rank has no gradient exchange: what DDP's hooks take then is compute.
+  if (t.world_size == 1) t.compute_s_per_step += steps.overall.allreduce_wait_s;
+  t.optimizer_s = steps.overall.optimizer_s;
+  t.step_s = steps.overall.step_s;
   t.mean_gpu_power_w = std::numeric_limits<double>::quiet_NaN();
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     std::string name = e.path().filename().string();
@@ -270,8 +293,8 @@ CalibrationProblem capture_problem(const std::vector<CaptureTrace>& traces, cons
   std::set<std::pair<std::string, std::string>> with_power;
   for (const auto& t : traces) {
     RunConfig c;
-    c.workload = t.workload;
-    c.hardware = t.hardware;
+    c.workload = t.workload_source.empty() ? t.workload : t.workload_source;
+    c.hardware = t.hardware_source.empty() ? t.hardware : t.hardware_source;
     c.gpus = t.world_size;
     c.lbs = t.lbs;
     c.epochs = 1;
@@ -292,6 +315,138 @@ CalibrationProblem capture_problem(const std::vector<CaptureTrace>& traces, cons
     if (with_power.count(key)) pb.params.push_back(bound(priors, {wl_t(key.first, key.second, "power.activity")}, 0.3));
   }
   return pb;
+}
+
+namespace {
+
+// Every parameter of `from` set explicitly (declared defaults included), each citing where it
+// came from behind `why`: an entry that the capture does not determine, seeded the way a run
+// would have transferred it.
+ParamSet seeded_entry(const ParamSet& from, const std::string& why) {
+  ParamSet out(from.table());
+  for (std::size_t i = 0; i < from.table().size(); ++i) {
+    std::string cite = from.citation(i);
+    if (cite.empty()) cite = from.is_set(i) ? from.origin(i) : "declared default: " + std::string(from.table().spec(i).source);
+    out.set(i, from[i], "transfer", why + ": " + cite, from.stderr_of(i));
+  }
+  return out;
+}
+
+}  // namespace
+
+void capture_stage(Calibration& cal, const std::vector<CaptureTrace>& traces, int max_iterations, CalibrationLog& log) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // Per (workload, hardware): the traces, and the sources the simulator loads.
+  std::map<std::pair<std::string, std::string>, std::vector<const CaptureTrace*>> pairs;
+  for (const auto& t : traces) {
+    if (t.meta_workload != t.workload || t.meta_hardware != t.hardware) {
+      log.add(fmt::format("capture: {} (meta.yaml: {} on {}) calibrates {} on {}", t.dir, t.meta_workload, t.meta_hardware, t.workload, t.hardware));
+    }
+    pairs[{t.workload, t.hardware}].push_back(&t);
+  }
+  for (const auto& [key, ts] : pairs) {
+    const CaptureTrace& first = *ts.front();
+    const HardwareSpec hw = load_hardware(first.hardware_source.empty() ? first.hardware : first.hardware_source);
+    const WorkloadSpec wl = load_workload(first.workload_source.empty() ? first.workload : first.workload_source);
+    if (!cal.node_sets.count(hw.name)) {
+      // CPU, RAM and file-system power and the fabric are not in a step trace.
+      CalibrationLookup lk = lookup_node_calibration(cal, hw);
+      cal.node_sets.insert_or_assign(hw.name, seeded_entry(lk.node_cal, "not determined by the capture, transferred at calibration (" + lk.node.how + ")"));
+      log.add(fmt::format("capture: hardware {} is new: its node entry (CPU/RAM power, file system, communication) is {}", hw.name, lk.node.how));
+    }
+    const bool fresh = !cal.workload_sets.count(key);
+    if (fresh) {
+      CalibrationLookup lk = lookup_calibration(cal, wl, hw);
+      cal.workload_sets.insert_or_assign(key, seeded_entry(lk.wl_cal, "not determined by the capture, transferred at calibration (" + lk.workload.how + ")"));
+      log.add(fmt::format("capture: {} on {} is new: its entry starts from {}", wl.name, hw.name, lk.workload.how));
+    }
+    // Traced directly: the optimizer step and the decode time per sample (meta.yaml sample_s).
+    double opt_s = 0, sample_s = 0;
+    int with_sample = 0;
+    for (const CaptureTrace* t : ts) {
+      opt_s += t->optimizer_s / static_cast<double>(ts.size());
+      if (std::isfinite(t->sample_s)) {
+        sample_s += t->sample_s;
+        ++with_sample;
+      }
+    }
+    std::string folders;
+    for (const CaptureTrace* t : ts) folders += (folders.empty() ? "" : ", ") + t->dir;
+    set_calibration_value(cal, wl_t(key.first, key.second, "compute.optimizer"), opt_s, nan,
+                          "traced: mean optimizer_s of " + folders + " (steps.csv, warm-up step dropped)");
+    if (with_sample > 0) {
+      set_calibration_value(cal, wl_t(key.first, key.second, "loader.decode_per_sample"), sample_s / with_sample, nan,
+                            "traced: sample_s of " + folders + " (meta.yaml: decode and augment of one sample in the main process)");
+    }
+    if (fresh) {
+      // No fitted values to start from: the fit starts at (and its prior is centred on) the
+      // straight line through the traced step compute, y = step_overhead + LBS x per_sample.
+      const ParamSet& e = cal.workload_sets.at(key);
+      std::map<long long, std::pair<double, int>> by_lbs;
+      for (const CaptureTrace* t : ts) {
+        double h2d_s = static_cast<double>(t->lbs) * wl.p(kDeviceBytes) / hw.p(kGpuPcieBw);
+        auto& [sum, n] = by_lbs[t->lbs];
+        sum += std::max(t->compute_s_per_step - t->optimizer_s - h2d_s, 1e-9);
+        ++n;
+      }
+      std::vector<double> x, y;
+      for (const auto& [lbs, sn] : by_lbs) {
+        x.push_back(static_cast<double>(lbs));
+        y.push_back(sn.first / sn.second);
+      }
+      double overhead_s = e[kStepOverhead], per_sample_s = 0;
+      const double y_min = *std::min_element(y.begin(), y.end());
+      if (x.size() >= 2) {
+        double mx = 0, my = 0, sxx = 0, sxy = 0;
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          mx += x[i] / static_cast<double>(x.size());
+          my += y[i] / static_cast<double>(x.size());
+        }
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          sxx += (x[i] - mx) * (x[i] - mx);
+          sxy += (x[i] - mx) * (y[i] - my);
+        }
+        overhead_s = std::max(my - sxy / sxx * mx, 1e-3 * y_min);
+      } else {
+        overhead_s = std::min(overhead_s, 0.1 * y_min);
+      }
+      double sw = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        per_sample_s += std::max(y[i] - overhead_s, 1e-3 * y[i]);
+        sw += x[i];
+      }
+      per_sample_s /= sw;
+      const std::string line = "start: straight line through the traced step compute of " + folders;
+      set_calibration_value(cal, wl_t(key.first, key.second, "compute.per_sample"), per_sample_s, nan, line);
+      if (x.size() >= 2) set_calibration_value(cal, wl_t(key.first, key.second, "compute.step_overhead"), overhead_s, nan, line);
+    }
+    log.add(fmt::format("capture: {} on {}: compute.optimizer {:.4g} ms traced{}", key.first, key.second, opt_s * 1e3,
+                        with_sample > 0 ? fmt::format(", loader.decode_per_sample {:.4g} ms traced", sample_s / with_sample * 1e3) : ""));
+  }
+  CalibrationProblem pb = capture_problem(traces, cal, cal);
+  bool power = false;
+  for (const auto& o : pb.observations) power = power || o.quantity == "average_gpu_power_w";
+  LmOptions opt;
+  opt.max_iterations = max_iterations;
+  FitResult fr = pb.fit(opt);
+  std::string dirs;
+  for (const auto& t : traces) dirs += (dirs.empty() ? "" : ", ") + t.dir;
+  cal = pb.with(fr.values, &fr.stderrs, (power ? "fit: captured step timings and power of " : "fit: captured step timings of ") + dirs);
+  // One stored fit per capture set; a later capture of the same pairs replaces it.
+  std::string name = "capture";
+  for (const auto& [key, ts] : pairs) name += "-" + key.first + "-" + key.second;
+  std::erase_if(cal.fits, [&](const FitUncertainty& f) { return f.name == name; });
+  cal.fits.push_back(fit_uncertainty(name, pb, fr));
+  std::vector<double> pred = pb.predict(cal);
+  for (std::size_t k = 0; k < pb.params.size(); ++k) {
+    log.add(fmt::format("capture fit: {} = {:.4g} +- {:.2g}", pb.params[k].fit.label, fr.values[k], fr.stderrs[k]));
+  }
+  for (std::size_t k = 0; k < pb.observations.size(); ++k) {
+    const Observation& o = pb.observations[k];
+    log.add(fmt::format("capture fit: {} {} measured {:.4g}, fitted model {:.4g} ({:+.1f} %)", o.id, o.quantity, o.measured, pred[k],
+                        100 * (pred[k] / o.measured - 1)));
+  }
+  log.add(fmt::format("capture: {} folders, {} parameters, cost {:.3g}", traces.size(), pb.params.size(), fr.cost));
 }
 
 RunConfig run_config(const MeasuredRun& run, int fast_forward_epochs) {
@@ -327,6 +482,14 @@ CalibrationProblem paper_problem(const std::vector<MeasuredRun>& runs, const Cal
   std::set<std::pair<std::string, std::string>> pairs;  // (workload, hardware) with data
   std::set<std::string> hws;
   for (const auto& r : runs) {
+    for (const std::string* v : {&r.workload, &r.hardware}) {
+      if (v->find('/') != std::string::npos || v->ends_with(".yaml")) {
+        throw InputError(fmt::format("{}:{}: run '{}' names the file {}: the measured-run fit calibrates catalog workloads and hardware; "
+                                     "calibrate one's own workload from a capture (calibrate --traces CAPTURE_DIR) and compare with "
+                                     "validate --measured (without --leave-one-out)",
+                                     r.file, r.line, r.id, *v));
+      }
+    }
     auto obs = run_observations(r);
     pb.observations.insert(pb.observations.end(), obs.begin(), obs.end());
     pairs.insert({r.workload, r.hardware});
@@ -553,18 +716,26 @@ std::vector<HeldOutError> paper_held_out_errors(const std::vector<MeasuredRun>& 
 Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   std::string priors_path = in.priors_file.empty() ? default_priors_path() : in.priors_file;
   Calibration priors = load_calibration(priors_path);
-  Calibration cal = priors;
+  // Capture folders alone refine a calibration (the shipped one unless --calibration names
+  // another) and keep everything else in it; Zeus traces and measured runs refit from the priors.
+  bool captures_only = in.measured_files.empty();
+  for (const auto& dir : in.trace_dirs) captures_only = captures_only && is_capture_dir(dir);
+  std::string base_path = !in.base_calibration.empty() ? in.base_calibration : captures_only ? default_calibration_path() : "";
+  Calibration cal = base_path.empty() ? priors : load_calibration(base_path);
+  const std::string base_description = cal.description;
+  const std::map<std::string, std::string> base_provenance = cal.provenance;
+  if (!base_path.empty()) log.add("base: " + base_path + " (its fitted values and sections are kept; the fits below add to it)");
   LmOptions opt;
   opt.max_iterations = in.max_iterations;
   std::vector<std::string> zeus_gpus;
-  std::vector<std::string> inputs{priors_path};
+  std::vector<std::string> inputs{base_path.empty() ? priors_path : base_path};
   std::vector<CaptureTrace> captures;
   std::vector<ZeusTrainPoint> train_rows;
   std::vector<std::string> late_inputs;  // listed after the measured files (earlier inputs keep their numbers)
   std::vector<MeasuredFact> facts;
   for (const auto& dir : in.trace_dirs) {
     if (is_capture_dir(dir)) {
-      captures.push_back(read_capture_dir(dir));
+      captures.push_back(read_capture_dir(dir, in.capture_workload, in.capture_hardware));
       inputs.push_back((std::filesystem::path(dir) / "steps.csv").string());
       continue;
     }
@@ -592,13 +763,7 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   }
   TransferReport tr = transfer_zeus_shapes(cal, zeus_gpus);
   for (const auto& l : tr.lines) log.add("transfer: " + l);
-  if (!captures.empty()) {
-    CalibrationProblem pb = capture_problem(captures, cal, cal);
-    FitResult fr = pb.fit(opt);
-    cal = pb.with(fr.values, &fr.stderrs, "fit: captured step timings and power");
-    cal.fits.push_back(fit_uncertainty("capture", pb, fr));
-    log.add(fmt::format("capture: {} folders, {} parameters, cost {:.3g}", captures.size(), pb.params.size(), fr.cost));
-  }
+  if (!captures.empty()) capture_stage(cal, captures, in.max_iterations, log);
   std::vector<MeasuredRun> runs;
   for (const auto& f : in.measured_files) {
     MeasuredSet ms = read_measured_runs(f);
@@ -637,10 +802,20 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
                             "A100 fit x CPU base-clock ratio");
     }
   }
-  efficiency_stage(cal, log);
+  // The roofline efficiencies follow the fitted per-sample times of a refit; a refinement of a
+  // base calibration keeps the base's.
+  if (base_path.empty() || !zeus_gpus.empty() || !runs.empty()) efficiency_stage(cal, log);
   if (!train_rows.empty() || !facts.empty()) large_batch_stage(cal, train_rows, facts, log);
   inputs.insert(inputs.end(), late_inputs.begin(), late_inputs.end());
-  cal.description = "fitted by ddpsim calibrate (Zeus traces + measured runs)";
+  if (base_path.empty()) {
+    cal.description = "fitted by ddpsim calibrate (Zeus traces + measured runs)";
+  } else {
+    std::set<std::string> pairs;
+    for (const auto& t : captures) pairs.insert(t.workload + " on " + t.hardware);
+    std::string on;
+    for (const auto& p : pairs) on += (on.empty() ? "" : ", ") + p;
+    cal.description = base_description + (captures.empty() ? "; refitted by ddpsim calibrate" : "; refined by ddpsim calibrate from captures of " + on);
+  }
   cal.provenance.clear();
   cal.provenance["ddpsim_version"] = DDPSIM_VERSION;
   cal.provenance["date"] = fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::time(nullptr)));
@@ -650,6 +825,10 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
     std::string base = data_dir() + "/";
     if (rel.rfind(base, 0) == 0) rel = rel.substr(base.size());
     cal.provenance[fmt::format("input_{:02}", k + 1)] = rel + " " + file_hash(inputs[k]);
+  }
+  // What the base was made from stays on record.
+  if (!base_path.empty()) {
+    for (const auto& [k, v] : base_provenance) cal.provenance["base_" + k] = v;
   }
   return cal;
 }

@@ -10,6 +10,7 @@
 //     FourCastNet compute and loader speed, GPU activity, ResNet50 loader speed.
 // Every fit is weighted least squares on relative errors with the simulator in the loop, priors
 // from the priors file (value +- stderr) and bounds from the parameter declarations.
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,17 +25,33 @@ CalibrationProblem zeus_problem(const std::vector<ZeusPoint>& points, const std:
                                 const Calibration& priors);
 /// A folder written by experiments/capture (meta.yaml, steps.csv, power CSV).
 struct CaptureTrace {
-  std::string dir, workload, hardware;
+  std::string dir;
+  std::string workload, hardware;  // resolved names: the calibration entry's keys
   int world_size = 1;
   long long lbs = 1;
-  double compute_s_per_step = 0;  // mean forward + backward + optimizer
+  double compute_s_per_step = 0;  // mean forward + backward + optimizer (+ DDP hook time with one rank)
   double mean_gpu_power_w = 0;    // NaN without power samples
+  // What the simulator loads (a catalog name or a YAML file); "" = the names above.
+  std::string workload_source, hardware_source;
+  double optimizer_s = 0;  // mean optimizer step time
+  double sample_s = std::numeric_limits<double>::quiet_NaN();  // meta.yaml sample_s: decode per sample; NaN if absent
+  double step_s = 0;       // mean step time (data wait included), warm-up step dropped
+  std::string meta_workload, meta_hardware;  // the names meta.yaml gives
 };
 bool is_capture_dir(const std::string& dir);
-CaptureTrace read_capture_dir(const std::string& dir);
+/// Reads a capture folder. `workload` / `hardware` (catalog name or YAML file, "" = the names in
+/// meta.yaml) describe the captured job; a name that is not in the catalog needs them
+/// (InputError saying so).
+CaptureTrace read_capture_dir(const std::string& dir, const std::string& workload = "", const std::string& hardware = "");
 /// Fits per-sample time, step overhead (with two or more batch sizes) and GPU activity (with
 /// power samples) of each (workload, hardware) captured.
 CalibrationProblem capture_problem(const std::vector<CaptureTrace>& traces, const Calibration& base, const Calibration& priors);
+/// The capture stage of `calibrate` on `cal` (kept otherwise): pairs and hardware new to `cal`
+/// get entries seeded from what run would transfer; the optimizer step and the decode time per
+/// sample are set as traced; per-sample time, step overhead (two or more batch sizes) and GPU
+/// activity (power samples) are fitted; the fit's covariance is added to cal.fits.
+struct CalibrationLog;
+void capture_stage(Calibration& cal, const std::vector<CaptureTrace>& traces, int max_iterations, CalibrationLog& log);
 
 /// The paper problem over `runs` (measured quantities of each run become observations).
 CalibrationProblem paper_problem(const std::vector<MeasuredRun>& runs, const Calibration& base, const Calibration& priors);
@@ -61,6 +78,11 @@ struct CalibrateInputs {
   std::vector<std::string> measured_files;
   std::vector<std::string> trace_dirs;
   std::string priors_file;  // "" = calibration/priors.yaml
+  /// Calibration to start from and keep ("" = the priors, or the shipped calibration when the
+  /// only inputs are capture folders).
+  std::string base_calibration;
+  /// Workload and hardware of the capture folders (catalog name or YAML file; "" = meta.yaml's).
+  std::string capture_workload, capture_hardware;
   int max_iterations = 40;
   /// Refit the paper stage without each measured run and keep the held-out errors as the
   /// model's discrepancy (section uncertainty.paper.discrepancy; run --interval uses it).

@@ -29,6 +29,7 @@ std::vector<std::pair<std::string, std::pair<double, bool>>> measured_quantities
   std::vector<std::pair<std::string, std::pair<double, bool>>> out;
   for (const auto& [q, v] : r.measured) {
     if (is_known_quantity(q)) out.push_back({q, {v, false}});
+    if (q == "mean_gpu_power_w") out.push_back({"average_gpu_power_w", {v, false}});  // the simulator's name of it
   }
   if (!r.measured.count("energy_total_kwh") && r.measured.count("energy_cpu_kwh") && r.measured.count("cpu_share_of_total")) {
     out.push_back({"energy_total_kwh", {r.measured.at("energy_cpu_kwh") / r.measured.at("cpu_share_of_total"), true}});
@@ -133,6 +134,16 @@ ValidationReport run_validation(const ValidateInputs& in) {
 
   std::vector<MeasuredRun> runs;
   for (const auto& f : in.measured_files) {
+    if (!measured_file_kind(f).empty()) {
+      // A perun or nvidia-smi file: the run it measured is described by the options.
+      if (in.run_workload.empty() || in.run_hardware.empty() || in.run_gpus <= 0 || in.run_lbs <= 0) {
+        throw InputError("--measured " + f + " is a " + measured_file_kind(f) +
+                         " file: describe the run it measured with --workload, --hardware, --gpus and --lbs (or list it in a measured-runs YAML "
+                         "under measured_from)");
+      }
+      runs.push_back(measured_run_from_file(f, in.run_workload, in.run_hardware, in.run_gpus, in.run_lbs, in.run_epochs, in.run_samples_per_gpu));
+      continue;
+    }
     MeasuredSet ms = read_measured_runs(f);
     runs.insert(runs.end(), ms.runs.begin(), ms.runs.end());
   }

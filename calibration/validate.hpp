@@ -24,6 +24,10 @@ struct ValidateInputs {
   bool leave_one_out = false;
   int max_iterations = 25;
   double interval_level = 0;  // > 0: prediction intervals at this level and their coverage
+  // The run measured by --measured files that are perun / nvidia-smi files (measured_file_kind).
+  std::string run_workload, run_hardware;
+  int run_gpus = 0, run_epochs = 0;
+  long long run_lbs = 0, run_samples_per_gpu = 0;
 };
 
 struct ValidationRow {

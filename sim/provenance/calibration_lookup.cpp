@@ -172,6 +172,28 @@ CalibrationLookup lookup_calibration(const Calibration& cal, const WorkloadSpec&
     } else {
       out.wl_cal = ParamSet(workload_calibration_table());
       rest = "other step costs: declared defaults (no calibration entry of " + wl.name + ")";
+      // An entry on a machine outside the catalog (a user's machine file, e.g. a CPU capture):
+      // its GPU is unknown, so only its host-side costs carry over, as measured (the CPU clock
+      // of that machine is not known here).
+      for (const auto& n : names) {
+        HardwareSpec unused;
+        if (n == hw.name || catalog_entry(n, unused)) continue;
+        const ParamSet from = cal.workload(wl.name, n);
+        std::string which;
+        for (auto id : {kDecodePerSample, kReadCpuBw, kLoaderJitterCv, kEvalSampleOverhead}) {
+          auto i = static_cast<std::size_t>(id);
+          const std::string& cite = from.citation(i);
+          if (!from.is_set(i) || !(cite.starts_with("traced:") || cite.starts_with("fit:"))) continue;  // measured values only
+          out.wl_cal.set(i, from[i], "transfer", from.citation(i) + "; taken from " + wl.name + " on " + n + " as measured (host-side cost)");
+          which += (which.empty() ? "" : ", ") + std::string(workload_calibration_table().spec(i).name);
+        }
+        if (which.empty()) continue;
+        src.name = n;
+        found = true;
+        rest = "host-side costs (" + which + ") from " + wl.name + " on " + n +
+               " as measured (a machine outside the catalog: CPU clock ratio not applied); GPU-side step costs: declared defaults";
+        break;
+      }
     }
     apply_roofline(r, wl, out.wl_cal, true);
     out.workload = {"transferred", found ? wl.name + " on " + src.name : "", r.how + "; " + rest};

@@ -185,7 +185,12 @@ TEST(Calibration, CaptureFoldersRoundTrip) {
   std::vector<CaptureTrace> traces;
   auto root = fs::temp_directory_path() / ("ddpsim_capture_" + std::to_string(::getpid()));
   for (long long lbs : {64LL, 256LL}) {
-    CaptureTrace t{(root / ("lbs" + std::to_string(lbs))).string(), "resnet50", "a100", 2, lbs, 0, 0};
+    CaptureTrace t;
+    t.dir = (root / ("lbs" + std::to_string(lbs))).string();
+    t.workload = "resnet50";
+    t.hardware = "a100";
+    t.world_size = 2;
+    t.lbs = lbs;
     CalibrationProblem gen = capture_problem({t}, truth, truth);
     gen.observations.push_back(gen.observations.front());
     gen.observations.back().quantity = "average_gpu_power_w";
