@@ -15,6 +15,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/rng.hpp"
+#include "sim/run/gpu_power.hpp"
 #include "workloads/dataloader.hpp"
 
 namespace ddpsim {
@@ -283,10 +284,6 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
     bool waiting = false;
     std::vector<long long> worker_samples;
   };
-  struct Socket {
-    int dev = -1;
-    int busy = 0;
-  };
 
   struct BatchCost {
     double demand_w = 0, power_w = 0, h2d_s = 0, gpu_s = 0;
@@ -305,17 +302,15 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   void begin_eval_batch(int r, long long samples);
   void arrive_barrier(int r);
   void start_decode(int rank, int worker);
-  void set_busy(int socket_global, int delta);
-  int node_busy(int node) const;
 
   const Scenario& s_;
   Engine eng_;
   EnergyLedger ledger_;
-  GpuPowerModel gpu_;
-  CpuSocketPowerModel cpu_;
+  PowerParams power_;
+  GpuPower gpu_;
+  CpuSockets sockets_;
   CommModel comm_;
   std::vector<Rank> ranks_;
-  std::vector<Socket> sockets_;
   std::unique_ptr<BandwidthActor> fs_;
   std::vector<std::unique_ptr<BandwidthActor>> nvme_;
 
@@ -326,7 +321,6 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   double step_overhead_s_ = 0, per_sample_s_ = 0, fwd_fraction_ = 1.0 / 3, eval_overhead_s_ = 0;
   double optimizer_s_ = 0, jitter_cv_ = 0, loader_jitter_cv_ = 0, rollout_ = 1, overhead_stretch_ = 0;
   double optimizer_power_w_ = 0;  // GPU power during the optimizer step (full-LBS compute power)
-  double activity_ = 0.8, lbs_half_ = 8, overhead_activity_ = 1;
   std::vector<Tick> worker_up_;  // per worker index: when it can fetch, after a fresh start of the pass
   double memcpy_bps_ = 1;
   std::vector<double> bucket_cost_s_;      // allreduce time of each bucket (alone on the fabric)
@@ -374,7 +368,7 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   long long first_wait_n_[3] = {0, 0, 0}, pass_n_[3] = {0, 0, 0};
 };
 
-TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer) : s_(s), ledger_(observer) {
+TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer) : s_(s), ledger_(observer), power_(PowerParams::from_scenario(s)), gpu_(power_), sockets_(power_, s.nodes) {
   const auto& hw = s.hw;
   const auto& nc = s.node_cal;
   const auto& wc = s.wl_cal;
@@ -382,17 +376,7 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   sockets_per_node_ = static_cast<int>(hw.p(kSockets));
   cores_per_node_ = static_cast<int>(hw.p(kCpuCores)) * sockets_per_node_;
 
-  gpu_.idle_power_w = hw.p(kGpuIdlePower);
-  gpu_.tdp_w = hw.p(kGpuTdp);
-  gpu_.power_limit_w = hw.p(kGpuPowerLimit);
-  gpu_.comm_fraction = nc[kGpuCommFraction];
-  gpu_.limit_gamma = nc[kGpuLimitGamma];
-  gpu_.limit_knee = nc[kGpuLimitKnee];
-  gpu_.cap_sharpness = nc[kGpuCapSharpness];
   overhead_stretch_ = wc[kOverheadStretch];
-  cpu_.idle_power_w = nc[kCpuIdlePower];
-  cpu_.core_power_w = nc[kCpuCorePower];
-  cpu_.cores = static_cast<int>(hw.p(kCpuCores));
 
   comm_ = alpha_beta_model(hw, nc);
 
@@ -409,9 +393,6 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   optimizer_s_ = wc[kOptimizer];
   jitter_cv_ = wc[kJitterCv];
   loader_jitter_cv_ = wc[kLoaderJitterCv];
-  activity_ = wc[kActivity];
-  lbs_half_ = wc[kLbsHalf];
-  overhead_activity_ = wc[kOverheadActivity];
   {
     // Worker start-up (see loader_startup): the main process starts the workers one after
     // another; each then initialises in parallel with the others.
@@ -420,7 +401,7 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
     for (int k = 0; k < w; ++k) worker_up_.push_back(seconds_to_ticks((k + 1) * st.launch_s + st.init_s));
   }
   memcpy_bps_ = hw.p(kCpuMemcpyBw);
-  optimizer_power_w_ = gpu_.compute_power_w(gpu_.demand_w(activity_, gpu_occupancy(static_cast<double>(s.lbs), lbs_half_)));
+  optimizer_power_w_ = gpu_.optimizer_power_w(static_cast<double>(s.lbs));
 
   setup_communication(s);
 
@@ -428,24 +409,22 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   int workers = static_cast<int>(s.wl.p(kWorkers));
   int prefetch = static_cast<int>(s.wl.p(kPrefetch));
   ranks_.resize(static_cast<std::size_t>(R_));
-  sockets_.resize(static_cast<std::size_t>(s.nodes * sockets_per_node_));
   for (int r = 0; r < R_; ++r) {
     Rank& rk = ranks_[static_cast<std::size_t>(r)];
     rk.node = r / s.gpus_per_node;
-    int local = r % s.gpus_per_node;
-    rk.socket = rk.node * sockets_per_node_ + local * sockets_per_node_ / s.gpus_per_node;
-    rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w, Phase::Idle,
+    rk.socket = sockets_.socket_of_rank(r);
+    rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w(), Phase::Idle,
                                     ledger_.observer() ? ledger_.observer()->probes_node(rk.node) : rk.node == 0);
     rk.loader = DataLoader(r, workers, prefetch, this, s.wl.p(kPinMemory) != 0.0);
     rk.rng = Rng(seed, static_cast<std::uint64_t>(r));
     rk.loader_rng = Rng(seed, (1ull << 32) + static_cast<std::uint64_t>(r));
     rk.worker_samples.assign(static_cast<std::size_t>(workers), 0);
   }
-  for (auto& sock : sockets_) sock.dev = ledger_.add_device(Component::Cpu, cpu_.power_w(0), Phase::Idle);
+  sockets_.add_devices(ledger_);
   // Each rank's training process keeps one core busy (it spins on CUDA synchronisation).
-  for (const auto& rk : ranks_) set_busy(rk.socket, +1);
-  if (hw.p(kRamMetered) != 0.0) {
-    for (int n = 0; n < s.nodes; ++n) ledger_.add_device(Component::Ram, nc[kRamPower], Phase::Idle);
+  for (const auto& rk : ranks_) sockets_.set_busy(rk.socket, +1, eng_.now());
+  if (power_.ram_metered) {
+    for (int n = 0; n < s.nodes; ++n) ledger_.add_device(Component::Ram, power_.ram_power_w, Phase::Idle);
   }
 
   // Storage.
@@ -462,18 +441,6 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   if (s.wl.p(kTrainEvalPass) != 0.0) passes_.push_back({PassKind::TrainEval, split_pass(s.train_samples, R_, s.lbs)});
   if (s.val_samples > 0) passes_.push_back({PassKind::Validation, split_pass(s.val_samples, R_, s.lbs)});
   eng_.reserve(static_cast<std::size_t>(R_) * static_cast<std::size_t>(workers + 4) + 64);
-}
-
-void TrainingRun::set_busy(int socket_global, int delta) {
-  Socket& sk = sockets_[static_cast<std::size_t>(socket_global)];
-  sk.busy += delta;
-  ledger_.set(sk.dev, eng_.now(), cpu_.power_w(sk.busy), sk.busy > 0 ? Phase::Compute : Phase::Idle);
-}
-
-int TrainingRun::node_busy(int node) const {
-  int b = 0;
-  for (int k = 0; k < sockets_per_node_; ++k) b += sockets_[static_cast<std::size_t>(node * sockets_per_node_ + k)].busy;
-  return b;
 }
 
 void TrainingRun::setup_communication(const Scenario& s) {
@@ -597,7 +564,7 @@ RunResult TrainingRun::run() {
     res.phase_time_s[p] = ledger_.phase_time_s(Component::Gpu, static_cast<Phase>(p));
     res.phase_energy_j[p] = ledger_.phase_energy_j(Component::Gpu, static_cast<Phase>(p));
   }
-  res.cpu_sockets = static_cast<int>(sockets_.size());
+  res.cpu_sockets = sockets_.count();
   res.mean_gpu_power_w = res.runtime_s > 0 ? res.energy_j[0] / (res.runtime_s * R_) : 0;
   res.mean_cpu_socket_power_w = res.runtime_s > 0 ? res.energy_j[1] / (res.runtime_s * res.cpu_sockets) : 0;
   res.steps = steps_;
@@ -619,7 +586,7 @@ void TrainingRun::start_pass() {
     Rank& rk = ranks_[static_cast<std::size_t>(r)];
     rk.loader.begin_pass(p.split.batches, s_.lbs, p.split.last_batch_size);
     rk.waiting = true;
-    ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w, Phase::Stall);
+    ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Stall);
   }
   arrived_ = 0;
   first_pass_ = false;
@@ -641,7 +608,7 @@ void TrainingRun::rank_next(int r) {
   if (!dl.ready(i)) {
     if (!rk.waiting) {
       rk.waiting = true;
-      ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w, Phase::Stall);
+      ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Stall);
     }
     return;
   }
@@ -671,7 +638,7 @@ TrainingRun::BatchCost TrainingRun::batch_cost(Rank& rk, long long samples, doub
     CachedCost& e = cost_cache_[cost_cache_next_++ % cost_cache_.size()];
     double n = static_cast<double>(samples);
     e.samples = samples;
-    e.cost.demand_w = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
+    e.cost.demand_w = gpu_.demand_w(n);
     e.cost.power_w = gpu_.compute_power_w(e.cost.demand_w);
     e.cost.h2d_s = n * device_bytes_ / pcie_bps_;
     double s = gpu_.time_stretch(e.cost.demand_w);
@@ -683,7 +650,7 @@ TrainingRun::BatchCost TrainingRun::batch_cost(Rank& rk, long long samples, doub
     // Power while computing: the per-sample work at the (capped) compute power, the fixed
     // overhead at power.overhead_activity of its dynamic part; the batch draws their time-weighted mean.
     if (overhead_s + work_s > 0) {
-      double ov_power = gpu_.idle_power_w + overhead_activity_ * (e.cost.power_w - gpu_.idle_power_w);
+      double ov_power = gpu_.overhead_power_w(e.cost.power_w);
       e.cost.power_w = (e.cost.power_w * work_s + ov_power * overhead_s) / (overhead_s + work_s);
     }
     cc = &e;
@@ -739,14 +706,14 @@ void TrainingRun::begin_eval_batch(int r, long long samples) {
   double host_s = cost.h2d_s + eval_overhead_s_ * static_cast<double>(samples);
   double total_s = gpu_s + host_s;
   // Piecewise-constant power over the batch: busy for gpu_s, idle while the host loops.
-  double power = total_s > 0 ? (cost.power_w * gpu_s + gpu_.idle_power_w * host_s) / total_s : gpu_.idle_power_w;
+  double power = total_s > 0 ? (cost.power_w * gpu_s + gpu_.idle_power_w() * host_s) / total_s : gpu_.idle_power_w();
   ledger_.set(rk.gpu_dev, eng_.now(), power, Phase::Compute);
   eng_.schedule_in(seconds_to_ticks(total_s), this, kEvalDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
 }
 
 void TrainingRun::arrive_barrier(int r) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w, Phase::Idle);
+  ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Idle);
   if (++arrived_ == R_) eng_.schedule_in(seconds_to_ticks(barrier_s_), this, kBarrierDone, 0, 0, Priority::kCollective);
 }
 
@@ -786,9 +753,9 @@ void TrainingRun::start_decode(int rank, int worker) {
   Rank& rk = ranks_[static_cast<std::size_t>(rank)];
   double n = static_cast<double>(rk.worker_samples[static_cast<std::size_t>(worker)]);
   // Workers compete for the node's cores: beyond one thread per core everything slows down.
-  double contention = std::max(1.0, static_cast<double>(node_busy(rk.node) + 1) / cores_per_node_);
+  double contention = std::max(1.0, static_cast<double>(sockets_.node_busy(rk.node) + 1) / cores_per_node_);
   double cpu_s = n * (decode_s_ + bytes_per_sample_ / read_cpu_bps_) * contention * rk.loader_rng.jitter(loader_jitter_cv_);
-  set_busy(rk.socket, +1);
+  sockets_.set_busy(rk.socket, +1, eng_.now());
   eng_.schedule_in(seconds_to_ticks(cpu_s), this, kDecodeDone, static_cast<std::uint32_t>(rank),
                    static_cast<std::uint32_t>(worker), Priority::kResource);
 }
@@ -820,7 +787,7 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
       break;
     case kDecodeDone: {
       int r = static_cast<int>(e.a());
-      set_busy(ranks_[static_cast<std::size_t>(r)].socket, -1);
+      sockets_.set_busy(ranks_[static_cast<std::size_t>(r)].socket, -1, engine.now());
       ranks_[static_cast<std::size_t>(r)].loader.batch_built(static_cast<int>(e.b));
       break;
     }
