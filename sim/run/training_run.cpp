@@ -15,6 +15,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/rng.hpp"
+#include "sim/run/compute_model.hpp"
 #include "sim/run/gpu_power.hpp"
 #include "workloads/dataloader.hpp"
 
@@ -285,17 +286,6 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
     std::vector<long long> worker_samples;
   };
 
-  struct BatchCost {
-    double demand_w = 0, power_w = 0, h2d_s = 0, gpu_s = 0;
-  };
-  struct CachedCost {
-    long long samples = -1;
-    BatchCost cost;
-  };
-  std::array<CachedCost, 4> cost_cache_{};
-  std::size_t cost_cache_next_ = 0;
-  /// GPU cost of a batch: `fraction` of a training step's compute (1 = forward+backward).
-  BatchCost batch_cost(Rank& rk, long long samples, double fraction);
   void start_pass();
   void rank_next(int r);
   void begin_train_step(int r, long long samples);
@@ -309,6 +299,7 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   PowerParams power_;
   GpuPower gpu_;
   CpuSockets sockets_;
+  ComputeModel compute_;
   CommModel comm_;
   std::vector<Rank> ranks_;
   std::unique_ptr<BandwidthActor> fs_;
@@ -316,10 +307,9 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
 
   // Derived constants (SI units).
   int R_ = 1, sockets_per_node_ = 2, cores_per_node_ = 76;
-  double bytes_per_sample_ = 0, device_bytes_ = 0, pcie_bps_ = 1;
+  double bytes_per_sample_ = 0, device_bytes_ = 0;
   double decode_s_ = 0, read_cpu_bps_ = 1;
-  double step_overhead_s_ = 0, per_sample_s_ = 0, fwd_fraction_ = 1.0 / 3, eval_overhead_s_ = 0;
-  double optimizer_s_ = 0, jitter_cv_ = 0, loader_jitter_cv_ = 0, rollout_ = 1, overhead_stretch_ = 0;
+  double loader_jitter_cv_ = 0, rollout_ = 1;
   double optimizer_power_w_ = 0;  // GPU power during the optimizer step (full-LBS compute power)
   std::vector<Tick> worker_up_;  // per worker index: when it can fetch, after a fresh start of the pass
   double memcpy_bps_ = 1;
@@ -368,7 +358,7 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   long long first_wait_n_[3] = {0, 0, 0}, pass_n_[3] = {0, 0, 0};
 };
 
-TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer) : s_(s), ledger_(observer), power_(PowerParams::from_scenario(s)), gpu_(power_), sockets_(power_, s.nodes) {
+TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer) : s_(s), ledger_(observer), power_(PowerParams::from_scenario(s)), gpu_(power_), sockets_(power_, s.nodes), compute_(ComputeParams::from_scenario(s), gpu_) {
   const auto& hw = s.hw;
   const auto& nc = s.node_cal;
   const auto& wc = s.wl_cal;
@@ -376,22 +366,13 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   sockets_per_node_ = static_cast<int>(hw.p(kSockets));
   cores_per_node_ = static_cast<int>(hw.p(kCpuCores)) * sockets_per_node_;
 
-  overhead_stretch_ = wc[kOverheadStretch];
-
   comm_ = alpha_beta_model(hw, nc);
 
   rollout_ = s.phase.rollout_steps();
   bytes_per_sample_ = s.wl.bytes_per_sample(s.phase);
   device_bytes_ = s.wl.p(kDeviceBytes) + s.wl.p(kTargetBytes) * rollout_;  // input tensor + targets
-  pcie_bps_ = hw.p(kGpuPcieBw);
   decode_s_ = wc[kDecodePerSample];
   read_cpu_bps_ = wc[kReadCpuBw];
-  step_overhead_s_ = wc[kStepOverhead];
-  per_sample_s_ = wc[kPerSample];
-  fwd_fraction_ = s.wl.p(kForwardFraction);
-  eval_overhead_s_ = wc[kEvalSampleOverhead];
-  optimizer_s_ = wc[kOptimizer];
-  jitter_cv_ = wc[kJitterCv];
   loader_jitter_cv_ = wc[kLoaderJitterCv];
   {
     // Worker start-up (see loader_startup): the main process starts the workers one after
@@ -627,46 +608,14 @@ void TrainingRun::rank_next(int r) {
   }
 }
 
-TrainingRun::BatchCost TrainingRun::batch_cost(Rank& rk, long long samples, double fraction) {
-  // The deterministic part depends only on the batch size: computed once per size (a run has
-  // at most a few: LBS and the last, partial batch of each pass).
-  CachedCost* cc = nullptr;
-  for (auto& e : cost_cache_) {
-    if (e.samples == samples) cc = &e;
-  }
-  if (!cc) {
-    CachedCost& e = cost_cache_[cost_cache_next_++ % cost_cache_.size()];
-    double n = static_cast<double>(samples);
-    e.samples = samples;
-    e.cost.demand_w = gpu_.demand_w(n);
-    e.cost.power_w = gpu_.compute_power_w(e.cost.demand_w);
-    e.cost.h2d_s = n * device_bytes_ / pcie_bps_;
-    double s = gpu_.time_stretch(e.cost.demand_w);
-    // An autoregressive rollout runs the whole model `rollout` times per step: its fixed
-    // (launch-bound) cost repeats with it, like the per-sample work.
-    double overhead_s = step_overhead_s_ * (1.0 + overhead_stretch_ * (s - 1.0));
-    double work_s = per_sample_s_ * n * s;
-    e.cost.gpu_s = (overhead_s + work_s) * rollout_;
-    // Power while computing: the per-sample work at the (capped) compute power, the fixed
-    // overhead at power.overhead_activity of its dynamic part; the batch draws their time-weighted mean.
-    if (overhead_s + work_s > 0) {
-      double ov_power = gpu_.overhead_power_w(e.cost.power_w);
-      e.cost.power_w = (e.cost.power_w * work_s + ov_power * overhead_s) / (overhead_s + work_s);
-    }
-    cc = &e;
-  }
-  BatchCost c = cc->cost;
-  c.gpu_s *= fraction * rk.rng.jitter(jitter_cv_);
-  return c;
-}
-
 void TrainingRun::begin_train_step(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  BatchCost cost = batch_cost(rk, samples, 1.0);
+  BatchCost cost = compute_.train_cost(samples, rk.rng);
   double h2d_s = cost.h2d_s, compute_s = cost.gpu_s;
   Tick t0 = eng_.now();
   Tick start = t0 + seconds_to_ticks(h2d_s);
-  double fwd_s = compute_s * fwd_fraction_, bwd_s = compute_s - fwd_s;
+  StepSplit split = compute_.split(compute_s);
+  double fwd_s = split.forward_s, bwd_s = split.backward_s;
   for (std::size_t b = 0; b < bucket_ready_frac_.size(); ++b) {
     Tick ready = start + seconds_to_ticks(fwd_s + bwd_s * bucket_ready_frac_[b]);
     bucket_ready_max_[b] = std::max(bucket_ready_max_[b], ready);
@@ -701,14 +650,9 @@ void TrainingRun::begin_train_step(int r, long long samples) {
 
 void TrainingRun::begin_eval_batch(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  BatchCost cost = batch_cost(rk, samples, fwd_fraction_);  // forward only
-  double gpu_s = cost.gpu_s;
-  double host_s = cost.h2d_s + eval_overhead_s_ * static_cast<double>(samples);
-  double total_s = gpu_s + host_s;
-  // Piecewise-constant power over the batch: busy for gpu_s, idle while the host loops.
-  double power = total_s > 0 ? (cost.power_w * gpu_s + gpu_.idle_power_w() * host_s) / total_s : gpu_.idle_power_w();
-  ledger_.set(rk.gpu_dev, eng_.now(), power, Phase::Compute);
-  eng_.schedule_in(seconds_to_ticks(total_s), this, kEvalDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
+  EvalBatch batch = compute_.eval_batch(compute_.eval_cost(samples, rk.rng), samples);
+  ledger_.set(rk.gpu_dev, eng_.now(), batch.power_w, Phase::Compute);
+  eng_.schedule_in(seconds_to_ticks(batch.total_s), this, kEvalDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
 }
 
 void TrainingRun::arrive_barrier(int r) {
@@ -799,7 +743,7 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
     case kCollectiveDone: {
       double power = optimizer_power_w_;
       for (const auto& rk : ranks_) ledger_.set(rk.gpu_dev, engine.now(), power, Phase::Compute);
-      engine.schedule_in(seconds_to_ticks(optimizer_s_), this, kOptimizerDone, 0, 0, Priority::kCompute);
+      engine.schedule_in(seconds_to_ticks(compute_.optimizer_s()), this, kOptimizerDone, 0, 0, Priority::kCompute);
       break;
     }
     case kOptimizerDone:
