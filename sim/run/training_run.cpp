@@ -16,6 +16,7 @@
 #include "sim/core/limits.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/run/compute_model.hpp"
+#include "sim/run/ddp_comm.hpp"
 #include "sim/run/gpu_power.hpp"
 #include "workloads/dataloader.hpp"
 
@@ -34,52 +35,6 @@ std::vector<std::string> overridable_parameters() {
   for (const auto& s : site_param_table().specs()) out.emplace_back(s.name);
   for (const auto& t : site_text_params()) out.emplace_back(t.name);
   return out;
-}
-
-FabricConfig fabric_config(const HardwareSpec& hw, const ParamSet& nc, int nodes) {
-  FabricConfig f;
-  f.nodes = nodes;
-  f.gpus_per_node = hw.gpus_per_node();
-  f.nics_per_node = static_cast<int>(hw.p(kNics));
-  f.nvlink_bps = hw.p(kNvlinkBw);
-  f.nvlink_latency_s = hw.p(kNvlinkLatency);
-  f.pcie_bps = hw.p(kGpuPcieBw);
-  f.nic_bps = hw.p(kNicBw);
-  f.nic_latency_s = hw.p(kNicLatency);
-  f.link_bps = hw.p(kFabricLinkBw);
-  f.switch_latency_s = hw.p(kSwitchLatency);
-  f.leaf_radix = static_cast<int>(hw.p(kLeafRadix));
-  f.blocking_factor = hw.p(kBlockingFactor);
-  f.nodes_per_leaf = static_cast<int>(hw.p(kNodesPerLeaf));
-  f.background_load = hw.p(kBackgroundLoad);
-  f.rail = hw.p(kFabricLayout) == 1;
-  f.intra_efficiency = nc[kCommIntraEff];
-  f.inter_efficiency = nc[kCommInterEff];
-  return f;
-}
-
-CommModel alpha_beta_model(const HardwareSpec& hw, const ParamSet& nc) {
-  CommModel m;
-  m.gpus_per_node = hw.gpus_per_node();
-  m.nics_per_node = static_cast<int>(hw.p(kNics));
-  m.nic_bandwidth_bps = hw.p(kNicBw);
-  m.nic_latency_s = hw.p(kNicLatency);
-  m.nvlink_bandwidth_bps = hw.p(kNvlinkBw);
-  m.nvlink_latency_s = hw.p(kNvlinkLatency);
-  m.intra_efficiency = nc[kCommIntraEff];
-  m.inter_efficiency = nc[kCommInterEff];
-  m.call_overhead_s = nc[kCommCallOverhead];
-  return m;
-}
-
-ProtocolParams protocol_params(const ParamSet& nc) {
-  ProtocolParams p;
-  p.step_latency_s[0] = nc[kStepLatLL];
-  p.step_latency_s[1] = nc[kStepLatLL128];
-  p.step_latency_s[2] = nc[kStepLatSimple];
-  p.efficiency[0] = nc[kEffLL];
-  p.efficiency[1] = nc[kEffLL128];
-  return p;
 }
 
 void parse_target(const std::string& text, RunConfig& config) {
@@ -244,18 +199,14 @@ enum EventKind : std::uint32_t {
   kWorkersStarted = 1,  // global: the pass's dataloader workers are up
   kDecodeDone,          // a = rank, b = worker
   kComputeDone,         // a = rank: forward+backward finished
-  kCollectiveDone,      // global: the step's last gradient bucket is reduced
+  kCollectiveDone,      // global: the step's last gradient bucket is reduced (scheduled by DdpComm)
   kOptimizerDone,       // global: every rank finished its optimizer step
   kEvalDone,            // a = rank: forward-only batch finished
   kBarrierDone,         // global: end-of-pass barrier finished
-  kBucketReady,         // live fabric: a = bucket, every rank has it ready
-  kPhaseStart,          // live fabric: a = bucket, b = phase; its latency has elapsed
   kPinDone,             // a = rank: the pin-memory thread copied its current batch
 };
 
 constexpr std::uint32_t kAllWorkers = 0xFFFFFFFFu;  // kWorkersStarted: every worker at once
-
-constexpr std::uint64_t kFabricTag = 1ull << 63;  // flow tags of the fabric (vs. storage reads)
 
 enum class PassKind { Train, TrainEval, Validation };
 
@@ -300,7 +251,7 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   GpuPower gpu_;
   CpuSockets sockets_;
   ComputeModel compute_;
-  CommModel comm_;
+  DdpComm comm_;
   std::vector<Rank> ranks_;
   std::unique_ptr<BandwidthActor> fs_;
   std::vector<std::unique_ptr<BandwidthActor>> nvme_;
@@ -313,41 +264,11 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   double optimizer_power_w_ = 0;  // GPU power during the optimizer step (full-LBS compute power)
   std::vector<Tick> worker_up_;  // per worker index: when it can fetch, after a fresh start of the pass
   double memcpy_bps_ = 1;
-  std::vector<double> bucket_cost_s_;      // allreduce time of each bucket (alone on the fabric)
-  // Flow-level communication.
-  std::unique_ptr<Fabric> fabric_;
-  std::unique_ptr<FabricCollectives> colls_;
-  struct LivePlan {
-    std::vector<std::vector<std::vector<int>>> routes;  // per phase, per flow
-    std::vector<std::vector<double>> bytes;             // per phase, per flow (protocol-inflated)
-    std::vector<Tick> phase_latency;                    // latency before each phase's flows
-    Tick call_overhead = 0;
-  };
-  std::vector<LivePlan> live_plans_;  // per bucket
-  std::unique_ptr<FlowNetworkActor> net_;
-  bool live_ = false;
-  int streams_ = 1;
-  std::vector<Tick> live_ready_;      // per bucket: when every rank has it ready (this step)
-  std::vector<char> live_launched_;
-  std::vector<int> live_outstanding_;  // flows of the current phase still running, per bucket
-  std::vector<int> live_phase_;
-  std::vector<int> stream_next_;       // next bucket each stream will run
-  std::vector<char> stream_busy_;
-  int live_done_ = 0;
-  void setup_communication(const Scenario& s);
-  void live_try_launch(int stream);
-  void live_phase_start(int bucket, int phase);
-  void live_bucket_done(int bucket);
-  std::vector<double> bucket_ready_frac_;  // share of backward after which bucket i is ready
-  double barrier_s_ = 0;
-
   // Progress.
   std::vector<PassPlan> passes_;
   std::size_t pass_idx_ = 0;
   int epoch_ = 0;
   int arrived_ = 0;
-  int contributed_ = 0;
-  std::vector<Tick> bucket_ready_max_;
   long long steps_ = 0, samples_trained_ = 0;
   bool first_pass_ = true;
   bool finished_ = false;
@@ -358,15 +279,14 @@ class TrainingRun final : public EventHandler, public FlowSink, public LoaderHos
   long long first_wait_n_[3] = {0, 0, 0}, pass_n_[3] = {0, 0, 0};
 };
 
-TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer) : s_(s), ledger_(observer), power_(PowerParams::from_scenario(s)), gpu_(power_), sockets_(power_, s.nodes), compute_(ComputeParams::from_scenario(s), gpu_) {
+TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer) : s_(s), ledger_(observer), power_(PowerParams::from_scenario(s)), gpu_(power_), sockets_(power_, s.nodes), compute_(ComputeParams::from_scenario(s), gpu_),
+      comm_(DdpCommParams::from_scenario(s), eng_, this, kCollectiveDone) {
   const auto& hw = s.hw;
   const auto& nc = s.node_cal;
   const auto& wc = s.wl_cal;
   R_ = s.gpus;
   sockets_per_node_ = static_cast<int>(hw.p(kSockets));
   cores_per_node_ = static_cast<int>(hw.p(kCpuCores)) * sockets_per_node_;
-
-  comm_ = alpha_beta_model(hw, nc);
 
   rollout_ = s.phase.rollout_steps();
   bytes_per_sample_ = s.wl.bytes_per_sample(s.phase);
@@ -383,8 +303,6 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   }
   memcpy_bps_ = hw.p(kCpuMemcpyBw);
   optimizer_power_w_ = gpu_.optimizer_power_w(static_cast<double>(s.lbs));
-
-  setup_communication(s);
 
   // Devices: every GPU, every socket of every node touched (whole-socket charging), RAM.
   int workers = static_cast<int>(s.wl.p(kWorkers));
@@ -422,108 +340,6 @@ TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* o
   if (s.wl.p(kTrainEvalPass) != 0.0) passes_.push_back({PassKind::TrainEval, split_pass(s.train_samples, R_, s.lbs)});
   if (s.val_samples > 0) passes_.push_back({PassKind::Validation, split_pass(s.val_samples, R_, s.lbs)});
   eng_.reserve(static_cast<std::size_t>(R_) * static_cast<std::size_t>(workers + 4) + 64);
-}
-
-void TrainingRun::setup_communication(const Scenario& s) {
-  const auto& hw = s.hw;
-  const auto& nc = s.node_cal;
-  // DDP buckets: gradients appear uniformly over the backward pass, last layers first.
-  auto buckets = s.wl.bucket_bytes();
-  double total = s.wl.p(kGradientBytes), cum = 0;
-  for (double b : buckets) {
-    cum += b;
-    bucket_ready_frac_.push_back(std::min(1.0, cum / total));
-  }
-  bucket_ready_frac_.back() = 1.0;
-  bucket_ready_max_.assign(buckets.size(), 0);
-  streams_ = static_cast<int>(s.wl.p(kCommStreams));
-  bool fabric_model = static_cast<int>(hw.p(kNcclModel)) == 0;
-  if (!fabric_model) {
-    for (double b : buckets) bucket_cost_s_.push_back(comm_.allreduce_s(b, R_));
-    barrier_s_ = comm_.allreduce_s(8.0, R_);
-    if (streams_ > 1) throw InputError("ddp.comm_streams > 1 needs nccl.model fabric (streams compete for links)");
-    return;
-  }
-  fabric_ = std::make_unique<Fabric>(fabric_config(hw, nc, s.nodes));
-  ProtocolParams proto = protocol_params(nc);
-  colls_ = std::make_unique<FabricCollectives>(*fabric_, R_, hw.nccl_channels(), proto, nc[kCommCallOverhead]);
-  static constexpr Algorithm kAlgos[] = {Algorithm::Auto, Algorithm::Ring, Algorithm::Tree, Algorithm::Hierarchical};
-  static constexpr Protocol kProtos[] = {Protocol::Auto, Protocol::LL, Protocol::LL128, Protocol::Simple};
-  Algorithm algo = kAlgos[static_cast<int>(hw.p(kNcclAlgorithm))];
-  Protocol prot = kProtos[static_cast<int>(hw.p(kNcclProtocol))];
-  for (double b : buckets) bucket_cost_s_.push_back(colls_->allreduce(b, algo, prot).time_s);
-  barrier_s_ = colls_->allreduce(8.0, algo, prot).time_s;
-  live_ = R_ > 1 && (streams_ > 1 || hw.p(kNcclLiveFlows) != 0.0);
-  if (!live_) return;
-  // Live mode: every bucket's allreduce runs as flows on the fabric, so buckets on different
-  // streams (and stragglers) share links. Plans and routes are prepared once.
-  for (double b : buckets) {
-    CollectiveTiming tuned = colls_->allreduce(b, algo, prot);
-    CollectivePlan plan = colls_->plan_allreduce(b, tuned.algorithm, tuned.protocol);
-    double eff = tuned.protocol == Protocol::Simple ? 1.0 : proto.efficiency[static_cast<int>(tuned.protocol)];
-    LivePlan lp;
-    lp.call_overhead = seconds_to_ticks(nc[kCommCallOverhead]);
-    for (const auto& ph : plan.phases) {
-      lp.routes.emplace_back();
-      lp.bytes.emplace_back();
-      for (const auto& f : ph.flows) {
-        lp.routes.back().push_back(fabric_->route(f.src, f.dst, colls_->flow_hash(f)));
-        lp.bytes.back().push_back(f.bytes / eff);
-      }
-      lp.phase_latency.push_back(seconds_to_ticks(ph.latency_steps * colls_->step_latency_s(ph, tuned.protocol)));
-    }
-    live_plans_.push_back(std::move(lp));
-  }
-  net_ = std::make_unique<FlowNetworkActor>(eng_, *this, fabric_->link_capacities_bps());
-  live_ready_.assign(buckets.size(), 0);
-  live_launched_.assign(buckets.size(), 0);
-  live_outstanding_.assign(buckets.size(), 0);
-  live_phase_.assign(buckets.size(), 0);
-  stream_next_.resize(static_cast<std::size_t>(streams_));
-  for (int k = 0; k < streams_; ++k) stream_next_[static_cast<std::size_t>(k)] = k;  // bucket b runs on stream b % streams
-  stream_busy_.assign(static_cast<std::size_t>(streams_), 0);
-}
-
-void TrainingRun::live_try_launch(int stream) {
-  auto st = static_cast<std::size_t>(stream);
-  int b = stream_next_[st];
-  if (stream_busy_[st] || b >= static_cast<int>(live_plans_.size())) return;
-  auto bi = static_cast<std::size_t>(b);
-  if (live_ready_[bi] > eng_.now() || live_launched_[bi] == 0) return;  // not every rank has it yet
-  stream_busy_[st] = 1;
-  live_phase_[bi] = 0;
-  const LivePlan& lp = live_plans_[bi];
-  if (lp.routes.empty()) {
-    live_bucket_done(b);
-    return;
-  }
-  eng_.schedule_in(lp.call_overhead + lp.phase_latency[0], this, kPhaseStart, static_cast<std::uint32_t>(b), 0, Priority::kResource);
-}
-
-void TrainingRun::live_phase_start(int b, int phase) {
-  auto bi = static_cast<std::size_t>(b);
-  const LivePlan& lp = live_plans_[bi];
-  const auto& routes = lp.routes[static_cast<std::size_t>(phase)];
-  live_outstanding_[bi] = static_cast<int>(routes.size());
-  const auto& bytes = lp.bytes[static_cast<std::size_t>(phase)];
-  net_->batch([&](FlowNetwork& net, Tick now) {
-    for (std::size_t i = 0; i < routes.size(); ++i) net.start(now, routes[i], bytes[i], kFabricTag | static_cast<std::uint64_t>(b));
-  });
-}
-
-void TrainingRun::live_bucket_done(int b) {
-  int stream = b % streams_;
-  auto st = static_cast<std::size_t>(stream);
-  stream_busy_[st] = 0;
-  stream_next_[st] += streams_;
-  if (++live_done_ == static_cast<int>(live_plans_.size())) {
-    live_done_ = 0;
-    for (int k = 0; k < streams_; ++k) stream_next_[static_cast<std::size_t>(k)] = k;
-    std::fill(live_launched_.begin(), live_launched_.end(), 0);
-    eng_.schedule_in(0, this, kCollectiveDone, 0, 0, Priority::kCollective);
-    return;
-  }
-  live_try_launch(stream);
 }
 
 RunResult TrainingRun::run() {
@@ -616,36 +432,12 @@ void TrainingRun::begin_train_step(int r, long long samples) {
   Tick start = t0 + seconds_to_ticks(h2d_s);
   StepSplit split = compute_.split(compute_s);
   double fwd_s = split.forward_s, bwd_s = split.backward_s;
-  for (std::size_t b = 0; b < bucket_ready_frac_.size(); ++b) {
-    Tick ready = start + seconds_to_ticks(fwd_s + bwd_s * bucket_ready_frac_[b]);
-    bucket_ready_max_[b] = std::max(bucket_ready_max_[b], ready);
-  }
   Tick done = start + seconds_to_ticks(compute_s);
   ledger_.set(rk.gpu_dev, t0, cost.power_w, Phase::Compute);
   eng_.schedule_at(done, this, kComputeDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
   samples_trained_ += samples;
-  if (++contributed_ == R_ && live_) {
-    // Every rank has started its backward pass: each bucket is launched on its stream when the
-    // last rank has it ready and the stream's previous bucket is done; flows share the fabric.
-    contributed_ = 0;
-    for (std::size_t b = 0; b < bucket_ready_max_.size(); ++b) {
-      live_ready_[b] = bucket_ready_max_[b];
-      live_launched_[b] = 1;
-      eng_.schedule_at(bucket_ready_max_[b], this, kBucketReady, static_cast<std::uint32_t>(b), 0, Priority::kCollective);
-      bucket_ready_max_[b] = 0;
-    }
-  } else if (contributed_ == R_) {
-    // Every rank has started its backward pass: the buckets are reduced in launch order on one
-    // communication stream, each starting when the last rank has it ready and the previous is done.
-    Tick end = 0;
-    for (std::size_t b = 0; b < bucket_ready_max_.size(); ++b) {
-      Tick begin = std::max(bucket_ready_max_[b], end);
-      end = begin + seconds_to_ticks(bucket_cost_s_[b]);
-      bucket_ready_max_[b] = 0;
-    }
-    contributed_ = 0;
-    eng_.schedule_at(end, this, kCollectiveDone, 0, 0, Priority::kCollective);
-  }
+  // The backward pass fills the gradient buckets; the last rank to start it launches the allreduces.
+  comm_.rank_backward(start, fwd_s, bwd_s);
 }
 
 void TrainingRun::begin_eval_batch(int r, long long samples) {
@@ -658,7 +450,7 @@ void TrainingRun::begin_eval_batch(int r, long long samples) {
 void TrainingRun::arrive_barrier(int r) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
   ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Idle);
-  if (++arrived_ == R_) eng_.schedule_in(seconds_to_ticks(barrier_s_), this, kBarrierDone, 0, 0, Priority::kCollective);
+  if (++arrived_ == R_) eng_.schedule_in(seconds_to_ticks(comm_.barrier_s()), this, kBarrierDone, 0, 0, Priority::kCollective);
 }
 
 void TrainingRun::loader_start_batch(int rank, int worker, long long /*batch*/, long long samples) {
@@ -676,20 +468,6 @@ void TrainingRun::loader_start_batch(int rank, int worker, long long /*batch*/, 
 }
 
 void TrainingRun::on_flow_done(std::uint64_t tag) {
-  if (tag & kFabricTag) {
-    int b = static_cast<int>(tag & 0xFFFFFFFFull);
-    auto bi = static_cast<std::size_t>(b);
-    if (--live_outstanding_[bi] > 0) return;
-    int next = ++live_phase_[bi];
-    const LivePlan& lp = live_plans_[bi];
-    if (next < static_cast<int>(lp.routes.size())) {
-      eng_.schedule_in(lp.phase_latency[static_cast<std::size_t>(next)], this, kPhaseStart, static_cast<std::uint32_t>(b),
-                       static_cast<std::uint32_t>(next), Priority::kResource);
-    } else {
-      live_bucket_done(b);
-    }
-    return;
-  }
   start_decode(static_cast<int>(tag >> 20), static_cast<int>(tag & 0xFFFFF));
 }
 
@@ -755,12 +533,6 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
       break;
     case kPinDone:
       ranks_[static_cast<std::size_t>(e.a())].loader.pin_done();
-      break;
-    case kBucketReady:
-      live_try_launch(static_cast<int>(e.a()) % streams_);
-      break;
-    case kPhaseStart:
-      live_phase_start(static_cast<int>(e.a()), static_cast<int>(e.b));
       break;
     case kBarrierDone: {
       auto kind = static_cast<std::size_t>(passes_[pass_idx_].kind);
