@@ -1,21 +1,14 @@
 #include "sim/run/training_run.hpp"
 
-#include <algorithm>
 #include <cmath>
-#include <array>
-#include <memory>
 #include <string>
 
-#include "hwmodels/collectives.hpp"
-#include "hwmodels/fabric.hpp"
-#include "hwmodels/flow_network.hpp"
-#include "hwmodels/power.hpp"
-#include "hwmodels/shared_bandwidth.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/run/compute_model.hpp"
+#include "sim/run/data_pipeline.hpp"
 #include "sim/run/ddp_comm.hpp"
 #include "sim/run/gpu_power.hpp"
 #include "workloads/dataloader.hpp"
@@ -174,171 +167,99 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal, const Wo
   return s;
 }
 
-LoaderStartup loader_startup(const Scenario& s) {
-  LoaderStartup st;
-  const auto& nc = s.node_cal;
-  if (static_cast<int>(s.wl.p(kStartMethod)) == 0) {  // fork: page tables of the parent are copied
-    st.launch_s = nc[kForkBase] + nc[kForkPerGb] * s.wl.p(kParentRss) / 1e9;
-    st.init_s = nc[kWorkerInit];
-  } else {  // spawn: a fresh interpreter per worker imports torch and unpickles the dataset
-    st.launch_s = nc[kForkBase];
-    st.init_s = nc[kSpawnInit];
-  }
-  int w = static_cast<int>(s.wl.p(kWorkers));
-  st.last_worker_up_s = w * st.launch_s + st.init_s;
-  return st;
-}
-
 // ----------------------------------------------------------------------------------------------
 // The simulation
 // ----------------------------------------------------------------------------------------------
 
 namespace {
 
-enum EventKind : std::uint32_t {
-  kWorkersStarted = 1,  // global: the pass's dataloader workers are up
-  kDecodeDone,          // a = rank, b = worker
-  kComputeDone,         // a = rank: forward+backward finished
-  kCollectiveDone,      // global: the step's last gradient bucket is reduced (scheduled by DdpComm)
-  kOptimizerDone,       // global: every rank finished its optimizer step
-  kEvalDone,            // a = rank: forward-only batch finished
-  kBarrierDone,         // global: end-of-pass barrier finished
-  kPinDone,             // a = rank: the pin-memory thread copied its current batch
-};
-
-constexpr std::uint32_t kAllWorkers = 0xFFFFFFFFu;  // kWorkersStarted: every worker at once
-
-enum class PassKind { Train, TrainEval, Validation };
-
-struct PassPlan {
-  PassKind kind;
-  PassSplit split;
-};
-
-class TrainingRun final : public EventHandler, public FlowSink, public LoaderHost {
+// The orchestrator: wires the components (data pipeline, compute, DDP communication, power) to
+// the engine and moves every rank through its passes. It is the loaders' host (reads, decodes
+// and pin copies go to the data pipeline; a ready batch wakes its rank), books every GPU's
+// power in the energy ledger and handles the step and pass events below.
+class TrainingRun final : public EventHandler, public LoaderHost {
  public:
-  TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer);
+  TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer)
+      : TrainingRun(s, seed, observer, PowerParams::from_scenario(s)) {}
   RunResult run();
 
   void on_event(Engine& engine, const Event& e) override;
-  void on_flow_done(std::uint64_t tag) override;
-  void loader_start_batch(int rank, int worker, long long batch, long long samples) override;
-  void loader_batch_ready(int rank, long long batch) override;
-  void loader_start_pin(int rank, long long batch, long long samples) override;
+  void loader_start_batch(int rank, int worker, long long /*batch*/, long long samples) override {
+    pipeline_.start_batch(rank, worker, samples);
+  }
+  void loader_batch_ready(int rank, long long batch) override {
+    if (ranks_[static_cast<std::size_t>(rank)].waiting && batch == pipeline_.loader(rank).next_to_consume()) rank_next(rank);
+  }
+  void loader_start_pin(int rank, long long /*batch*/, long long samples) override { pipeline_.start_pin(rank, samples); }
 
  private:
+  enum EventKind : std::uint32_t {
+    kWorkersStarted = 1,  // b = worker (or kAllWorkers): the pass's dataloader workers are up
+    kComputeDone,         // a = rank: forward+backward finished
+    kCollectiveDone,      // the step's last gradient bucket is reduced (scheduled by DdpComm)
+    kOptimizerDone,       // every rank finished its optimizer step
+    kEvalDone,            // a = rank: forward-only batch finished
+    kBarrierDone,         // end-of-pass barrier finished
+  };
   struct Rank {
-    int node = 0, socket = 0;
     int gpu_dev = -1;
-    DataLoader loader;
-    Rng rng{0, 0};
-    Rng loader_rng{0, 0};  // separate stream: loader variability leaves the compute draws unchanged
+    Rng rng{0, 0};  // compute jitter
     bool waiting = false;
-    std::vector<long long> worker_samples;
   };
 
+  TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer, const PowerParams& power);
   void start_pass();
   void rank_next(int r);
   void begin_train_step(int r, long long samples);
   void begin_eval_batch(int r, long long samples);
   void arrive_barrier(int r);
-  void start_decode(int rank, int worker);
 
   const Scenario& s_;
+  int R_ = 1;
   Engine eng_;
   EnergyLedger ledger_;
-  PowerParams power_;
   GpuPower gpu_;
   CpuSockets sockets_;
   ComputeModel compute_;
   DdpComm comm_;
+  DataPipeline pipeline_;
   std::vector<Rank> ranks_;
-  std::unique_ptr<BandwidthActor> fs_;
-  std::vector<std::unique_ptr<BandwidthActor>> nvme_;
-
-  // Derived constants (SI units).
-  int R_ = 1, sockets_per_node_ = 2, cores_per_node_ = 76;
-  double bytes_per_sample_ = 0, device_bytes_ = 0;
-  double decode_s_ = 0, read_cpu_bps_ = 1;
-  double loader_jitter_cv_ = 0, rollout_ = 1;
   double optimizer_power_w_ = 0;  // GPU power during the optimizer step (full-LBS compute power)
-  std::vector<Tick> worker_up_;  // per worker index: when it can fetch, after a fresh start of the pass
-  double memcpy_bps_ = 1;
+
   // Progress.
-  std::vector<PassPlan> passes_;
-  std::size_t pass_idx_ = 0;
   int epoch_ = 0;
   int arrived_ = 0;
   long long steps_ = 0, samples_trained_ = 0;
-  bool first_pass_ = true;
   bool finished_ = false;
-  // Per pass kind (train, train-eval, validation): sums over simulated passes.
-  Tick pass_start_ = 0;
-  double first_wait_sum_s_[3] = {0, 0, 0};  // over ranks and passes
-  double pass_time_sum_s_[3] = {0, 0, 0};
-  long long first_wait_n_[3] = {0, 0, 0}, pass_n_[3] = {0, 0, 0};
 };
 
-TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer) : s_(s), ledger_(observer), power_(PowerParams::from_scenario(s)), gpu_(power_), sockets_(power_, s.nodes), compute_(ComputeParams::from_scenario(s), gpu_),
-      comm_(DdpCommParams::from_scenario(s), eng_, this, kCollectiveDone) {
-  const auto& hw = s.hw;
-  const auto& nc = s.node_cal;
-  const auto& wc = s.wl_cal;
-  R_ = s.gpus;
-  sockets_per_node_ = static_cast<int>(hw.p(kSockets));
-  cores_per_node_ = static_cast<int>(hw.p(kCpuCores)) * sockets_per_node_;
-
-  rollout_ = s.phase.rollout_steps();
-  bytes_per_sample_ = s.wl.bytes_per_sample(s.phase);
-  device_bytes_ = s.wl.p(kDeviceBytes) + s.wl.p(kTargetBytes) * rollout_;  // input tensor + targets
-  decode_s_ = wc[kDecodePerSample];
-  read_cpu_bps_ = wc[kReadCpuBw];
-  loader_jitter_cv_ = wc[kLoaderJitterCv];
-  {
-    // Worker start-up (see loader_startup): the main process starts the workers one after
-    // another; each then initialises in parallel with the others.
-    int w = static_cast<int>(s.wl.p(kWorkers));
-    LoaderStartup st = loader_startup(s);
-    for (int k = 0; k < w; ++k) worker_up_.push_back(seconds_to_ticks((k + 1) * st.launch_s + st.init_s));
-  }
-  memcpy_bps_ = hw.p(kCpuMemcpyBw);
+TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer, const PowerParams& power)
+    : s_(s),
+      R_(s.gpus),
+      ledger_(observer),
+      gpu_(power),
+      sockets_(power, s.nodes),
+      compute_(ComputeParams::from_scenario(s), gpu_),
+      comm_(DdpCommParams::from_scenario(s), eng_, this, kCollectiveDone),
+      pipeline_(DataPipelineParams::from_scenario(s), seed, eng_, this, sockets_) {
   optimizer_power_w_ = gpu_.optimizer_power_w(static_cast<double>(s.lbs));
 
   // Devices: every GPU, every socket of every node touched (whole-socket charging), RAM.
-  int workers = static_cast<int>(s.wl.p(kWorkers));
-  int prefetch = static_cast<int>(s.wl.p(kPrefetch));
   ranks_.resize(static_cast<std::size_t>(R_));
   for (int r = 0; r < R_; ++r) {
     Rank& rk = ranks_[static_cast<std::size_t>(r)];
-    rk.node = r / s.gpus_per_node;
-    rk.socket = sockets_.socket_of_rank(r);
+    int node = r / s.gpus_per_node;
     rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w(), Phase::Idle,
-                                    ledger_.observer() ? ledger_.observer()->probes_node(rk.node) : rk.node == 0);
-    rk.loader = DataLoader(r, workers, prefetch, this, s.wl.p(kPinMemory) != 0.0);
+                                    ledger_.observer() ? ledger_.observer()->probes_node(node) : node == 0);
     rk.rng = Rng(seed, static_cast<std::uint64_t>(r));
-    rk.loader_rng = Rng(seed, (1ull << 32) + static_cast<std::uint64_t>(r));
-    rk.worker_samples.assign(static_cast<std::size_t>(workers), 0);
   }
   sockets_.add_devices(ledger_);
   // Each rank's training process keeps one core busy (it spins on CUDA synchronisation).
-  for (const auto& rk : ranks_) sockets_.set_busy(rk.socket, +1, eng_.now());
-  if (power_.ram_metered) {
-    for (int n = 0; n < s.nodes; ++n) ledger_.add_device(Component::Ram, power_.ram_power_w, Phase::Idle);
+  for (int r = 0; r < R_; ++r) sockets_.set_busy(pipeline_.socket(r), +1, eng_.now());
+  if (power.ram_metered) {
+    for (int n = 0; n < s.nodes; ++n) ledger_.add_device(Component::Ram, power.ram_power_w, Phase::Idle);
   }
-
-  // Storage.
-  if (s.wl.storage() == Storage::SharedFs) {
-    fs_ = std::make_unique<BandwidthActor>(eng_, *this, nc[kFsAggregateBw], nc[kFsStreamBw]);
-  } else {
-    for (int n = 0; n < s.nodes; ++n) {
-      nvme_.push_back(std::make_unique<BandwidthActor>(eng_, *this, hw.p(kLocalReadBw), hw.p(kLocalReadBw)));
-    }
-  }
-
-  // Passes of one epoch.
-  passes_.push_back({PassKind::Train, split_pass(s.train_samples, R_, s.lbs)});
-  if (s.wl.p(kTrainEvalPass) != 0.0) passes_.push_back({PassKind::TrainEval, split_pass(s.train_samples, R_, s.lbs)});
-  if (s.val_samples > 0) passes_.push_back({PassKind::Validation, split_pass(s.val_samples, R_, s.lbs)});
+  int workers = static_cast<int>(s.wl.p(kWorkers));
   eng_.reserve(static_cast<std::size_t>(R_) * static_cast<std::size_t>(workers + 4) + 64);
 }
 
@@ -368,35 +289,31 @@ RunResult TrainingRun::run() {
   res.samples_trained = samples_trained_;
   res.events = eng_.events_processed();
   for (int k = 0; k < 3; ++k) {
-    res.pass_first_batch_wait_s[k] = first_wait_n_[k] ? first_wait_sum_s_[k] / static_cast<double>(first_wait_n_[k]) : 0;
-    res.pass_duration_s[k] = pass_n_[k] ? pass_time_sum_s_[k] / static_cast<double>(pass_n_[k]) : 0;
+    res.pass_first_batch_wait_s[k] = pipeline_.mean_first_batch_wait_s(static_cast<PassKind>(k));
+    res.pass_duration_s[k] = pipeline_.mean_pass_s(static_cast<PassKind>(k));
   }
-  res.worker_startup_s = worker_up_.empty() ? 0 : ticks_to_seconds(worker_up_.back());
+  res.worker_startup_s = pipeline_.worker_startup_s();
   return res;
 }
 
 void TrainingRun::start_pass() {
-  const PassPlan& p = passes_[pass_idx_];
-  bool persistent = s_.wl.p(kPersistentWorkers) != 0.0;
-  pass_start_ = eng_.now();
-  for (int r = 0; r < R_; ++r) {
-    Rank& rk = ranks_[static_cast<std::size_t>(r)];
-    rk.loader.begin_pass(p.split.batches, s_.lbs, p.split.last_batch_size);
+  pipeline_.begin_pass(eng_.now());
+  for (auto& rk : ranks_) {
     rk.waiting = true;
     ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Stall);
   }
   arrived_ = 0;
-  first_pass_ = false;
-  if (persistent && epoch_ > 0) {
+  if (!pipeline_.fresh_workers(epoch_)) {
     eng_.schedule_in(0, this, kWorkersStarted, 0, kAllWorkers);
   } else {
-    for (std::size_t k = 0; k < worker_up_.size(); ++k) eng_.schedule_in(worker_up_[k], this, kWorkersStarted, 0, static_cast<std::uint32_t>(k));
+    const std::vector<Tick>& up = pipeline_.worker_up();
+    for (std::size_t k = 0; k < up.size(); ++k) eng_.schedule_in(up[k], this, kWorkersStarted, 0, static_cast<std::uint32_t>(k));
   }
 }
 
 void TrainingRun::rank_next(int r) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  DataLoader& dl = rk.loader;
+  DataLoader& dl = pipeline_.loader(r);
   long long i = dl.next_to_consume();
   if (i >= dl.batches()) {
     arrive_barrier(r);
@@ -410,14 +327,10 @@ void TrainingRun::rank_next(int r) {
     return;
   }
   rk.waiting = false;
-  long long samples = (i + 1 == dl.batches()) ? passes_[pass_idx_].split.last_batch_size : s_.lbs;
+  long long samples = pipeline_.batch_samples(i);
   dl.consume(i);
-  if (i == 0) {
-    auto kind = static_cast<std::size_t>(passes_[pass_idx_].kind);
-    first_wait_sum_s_[kind] += ticks_to_seconds(eng_.now() - pass_start_);
-    ++first_wait_n_[kind];
-  }
-  if (passes_[pass_idx_].kind == PassKind::Train) {
+  if (i == 0) pipeline_.first_batch_consumed(eng_.now());
+  if (pipeline_.pass().kind == PassKind::Train) {
     begin_train_step(r, samples);
   } else {
     begin_eval_batch(r, samples);
@@ -427,17 +340,15 @@ void TrainingRun::rank_next(int r) {
 void TrainingRun::begin_train_step(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
   BatchCost cost = compute_.train_cost(samples, rk.rng);
-  double h2d_s = cost.h2d_s, compute_s = cost.gpu_s;
   Tick t0 = eng_.now();
-  Tick start = t0 + seconds_to_ticks(h2d_s);
-  StepSplit split = compute_.split(compute_s);
-  double fwd_s = split.forward_s, bwd_s = split.backward_s;
-  Tick done = start + seconds_to_ticks(compute_s);
+  Tick start = t0 + seconds_to_ticks(cost.h2d_s);
+  Tick done = start + seconds_to_ticks(cost.gpu_s);
   ledger_.set(rk.gpu_dev, t0, cost.power_w, Phase::Compute);
   eng_.schedule_at(done, this, kComputeDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
   samples_trained_ += samples;
   // The backward pass fills the gradient buckets; the last rank to start it launches the allreduces.
-  comm_.rank_backward(start, fwd_s, bwd_s);
+  StepSplit split = compute_.split(cost.gpu_s);
+  comm_.rank_backward(start, split.forward_s, split.backward_s);
 }
 
 void TrainingRun::begin_eval_batch(int r, long long samples) {
@@ -453,66 +364,14 @@ void TrainingRun::arrive_barrier(int r) {
   if (++arrived_ == R_) eng_.schedule_in(seconds_to_ticks(comm_.barrier_s()), this, kBarrierDone, 0, 0, Priority::kCollective);
 }
 
-void TrainingRun::loader_start_batch(int rank, int worker, long long /*batch*/, long long samples) {
-  Rank& rk = ranks_[static_cast<std::size_t>(rank)];
-  rk.worker_samples[static_cast<std::size_t>(worker)] = samples;
-  double bytes = static_cast<double>(samples) * bytes_per_sample_;
-  std::uint64_t tag = (static_cast<std::uint64_t>(rank) << 20) | static_cast<std::uint64_t>(worker);
-  if (bytes <= 0) {
-    start_decode(rank, worker);
-  } else if (fs_) {
-    fs_->start(bytes, tag);
-  } else {
-    nvme_[static_cast<std::size_t>(rk.node)]->start(bytes, tag);
-  }
-}
-
-void TrainingRun::on_flow_done(std::uint64_t tag) {
-  start_decode(static_cast<int>(tag >> 20), static_cast<int>(tag & 0xFFFFF));
-}
-
-void TrainingRun::start_decode(int rank, int worker) {
-  Rank& rk = ranks_[static_cast<std::size_t>(rank)];
-  double n = static_cast<double>(rk.worker_samples[static_cast<std::size_t>(worker)]);
-  // Workers compete for the node's cores: beyond one thread per core everything slows down.
-  double contention = std::max(1.0, static_cast<double>(sockets_.node_busy(rk.node) + 1) / cores_per_node_);
-  double cpu_s = n * (decode_s_ + bytes_per_sample_ / read_cpu_bps_) * contention * rk.loader_rng.jitter(loader_jitter_cv_);
-  sockets_.set_busy(rk.socket, +1, eng_.now());
-  eng_.schedule_in(seconds_to_ticks(cpu_s), this, kDecodeDone, static_cast<std::uint32_t>(rank),
-                   static_cast<std::uint32_t>(worker), Priority::kResource);
-}
-
-void TrainingRun::loader_start_pin(int rank, long long /*batch*/, long long samples) {
-  double s = static_cast<double>(samples) * device_bytes_ / memcpy_bps_;
-  eng_.schedule_in(seconds_to_ticks(s), this, kPinDone, static_cast<std::uint32_t>(rank), 0, Priority::kResource);
-}
-
-void TrainingRun::loader_batch_ready(int rank, long long batch) {
-  Rank& rk = ranks_[static_cast<std::size_t>(rank)];
-  if (rk.waiting && batch == rk.loader.next_to_consume()) rank_next(rank);
-}
-
 void TrainingRun::on_event(Engine& engine, const Event& e) {
   switch (e.kind()) {
     case kWorkersStarted:
-      for (int r = 0; r < R_; ++r) {
-        DataLoader& dl = ranks_[static_cast<std::size_t>(r)].loader;
-        if (e.b == kAllWorkers) {
-          dl.workers_started();
-        } else {
-          dl.worker_started(static_cast<int>(e.b));
-        }
-      }
+      pipeline_.workers_started(e.b);
       for (int r = 0; r < R_; ++r) {
         if (ranks_[static_cast<std::size_t>(r)].waiting) rank_next(r);
       }
       break;
-    case kDecodeDone: {
-      int r = static_cast<int>(e.a());
-      sockets_.set_busy(ranks_[static_cast<std::size_t>(r)].socket, -1, engine.now());
-      ranks_[static_cast<std::size_t>(r)].loader.batch_built(static_cast<int>(e.b));
-      break;
-    }
     case kComputeDone: {
       const Rank& rk = ranks_[static_cast<std::size_t>(e.a())];
       ledger_.set(rk.gpu_dev, engine.now(), gpu_.comm_power_w(), Phase::Communication);
@@ -531,30 +390,21 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
     case kEvalDone:
       rank_next(static_cast<int>(e.a()));
       break;
-    case kPinDone:
-      ranks_[static_cast<std::size_t>(e.a())].loader.pin_done();
-      break;
-    case kBarrierDone: {
-      auto kind = static_cast<std::size_t>(passes_[pass_idx_].kind);
-      pass_time_sum_s_[kind] += ticks_to_seconds(engine.now() - pass_start_);
-      ++pass_n_[kind];
-      if (++pass_idx_ == passes_.size()) {
-        pass_idx_ = 0;
-        if (++epoch_ == s_.epochs) {
-          finished_ = true;
-          engine.stop();
-          return;
-        }
+    case kBarrierDone:
+      if (pipeline_.end_pass(engine.now()) && ++epoch_ == s_.epochs) {
+        finished_ = true;
+        engine.stop();
+        return;
       }
       start_pass();
       break;
-    }
     default:
       throw ModelError("internal: unknown event kind");
   }
 }
 
 }  // namespace
+
 
 RunResult simulate(const Scenario& scenario, std::uint64_t seed, PowerObserver* observer) {
   int k = scenario.config.fast_forward_epochs;
@@ -589,3 +439,4 @@ RunResult simulate(const Scenario& scenario, std::uint64_t seed, PowerObserver* 
 }
 
 }  // namespace ddpsim
+
