@@ -1,6 +1,6 @@
 #pragma once
 // The data-pipeline component of a training run, per rank: a PyTorch-style dataloader
-// (workers/dataloader.hpp) whose workers read each batch through node-local NVMe or the shared
+// (workloads/dataloader.hpp) whose workers read each batch through node-local NVMe or the shared
 // file system (bandwidth shared among concurrent reads), then decode it on the node's CPU cores
 // (loader.decode_per_sample plus the CPU cost of the read; slower beyond one busy thread per
 // core; seeded jitter), and, with pin_memory, a pin-memory thread copying each built batch to

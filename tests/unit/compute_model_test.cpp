@@ -4,23 +4,14 @@
 
 #include "sim/run/compute_model.hpp"
 #include "sim/run/training_run.hpp"
-#include "tests/unit/run_scenario.hpp"
+#include "tests/unit/run_helpers.hpp"
 
 using namespace ddpsim;
 
 namespace {
 
-PowerParams uncapped() {
-  PowerParams p;
-  p.gpu.idle_power_w = 50;
-  p.gpu.tdp_w = 400;
-  p.gpu.power_limit_w = 400;
-  p.gpu.cap_sharpness = 1000;  // a hard cap: exact power below the limit
-  p.activity = 0.8;
-  p.lbs_half = 100;  // LBS 100: occupancy 1/2, 190 W
-  p.overhead_activity = 1;
-  return p;
-}
+// LBS 100 at lbs_half 100: 190 W; the step overhead at the full activity.
+PowerParams uncapped() { return hand_power(100, 1); }
 
 ComputeParams hand_compute() {
   ComputeParams c;

@@ -5,7 +5,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/run/ddp_comm.hpp"
 #include "sim/run/training_run.hpp"
-#include "tests/unit/run_scenario.hpp"
+#include "tests/unit/run_helpers.hpp"
 
 using namespace ddpsim;
 

@@ -4,22 +4,15 @@
 
 #include "sim/run/gpu_power.hpp"
 #include "sim/run/training_run.hpp"
-#include "tests/unit/run_scenario.hpp"
+#include "tests/unit/run_helpers.hpp"
 
 using namespace ddpsim;
 
 namespace {
 
 PowerParams hand_params() {
-  PowerParams p;
-  p.gpu.idle_power_w = 50;
-  p.gpu.tdp_w = 400;
-  p.gpu.power_limit_w = 400;
+  PowerParams p = hand_power(16, 0.5);
   p.gpu.comm_fraction = 0.2;
-  p.gpu.cap_sharpness = 1000;  // a hard cap: exact power below the limit
-  p.activity = 0.8;
-  p.lbs_half = 16;
-  p.overhead_activity = 0.5;
   p.cpu.idle_power_w = 80;
   p.cpu.core_power_w = 5;
   p.cpu.cores = 38;
