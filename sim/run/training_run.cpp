@@ -1,20 +1,16 @@
 #include "sim/run/training_run.hpp"
 
-#include <algorithm>
 #include <cmath>
-#include <array>
-#include <memory>
 #include <string>
 
-#include "hwmodels/collectives.hpp"
-#include "hwmodels/fabric.hpp"
-#include "hwmodels/flow_network.hpp"
-#include "hwmodels/power.hpp"
-#include "hwmodels/shared_bandwidth.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
 #include "sim/core/rng.hpp"
+#include "sim/run/compute_model.hpp"
+#include "sim/run/data_pipeline.hpp"
+#include "sim/run/ddp_comm.hpp"
+#include "sim/run/gpu_power.hpp"
 #include "workloads/dataloader.hpp"
 
 namespace ddpsim {
@@ -32,52 +28,6 @@ std::vector<std::string> overridable_parameters() {
   for (const auto& s : site_param_table().specs()) out.emplace_back(s.name);
   for (const auto& t : site_text_params()) out.emplace_back(t.name);
   return out;
-}
-
-FabricConfig fabric_config(const HardwareSpec& hw, const ParamSet& nc, int nodes) {
-  FabricConfig f;
-  f.nodes = nodes;
-  f.gpus_per_node = hw.gpus_per_node();
-  f.nics_per_node = static_cast<int>(hw.p(kNics));
-  f.nvlink_bps = hw.p(kNvlinkBw);
-  f.nvlink_latency_s = hw.p(kNvlinkLatency);
-  f.pcie_bps = hw.p(kGpuPcieBw);
-  f.nic_bps = hw.p(kNicBw);
-  f.nic_latency_s = hw.p(kNicLatency);
-  f.link_bps = hw.p(kFabricLinkBw);
-  f.switch_latency_s = hw.p(kSwitchLatency);
-  f.leaf_radix = static_cast<int>(hw.p(kLeafRadix));
-  f.blocking_factor = hw.p(kBlockingFactor);
-  f.nodes_per_leaf = static_cast<int>(hw.p(kNodesPerLeaf));
-  f.background_load = hw.p(kBackgroundLoad);
-  f.rail = hw.p(kFabricLayout) == 1;
-  f.intra_efficiency = nc[kCommIntraEff];
-  f.inter_efficiency = nc[kCommInterEff];
-  return f;
-}
-
-CommModel alpha_beta_model(const HardwareSpec& hw, const ParamSet& nc) {
-  CommModel m;
-  m.gpus_per_node = hw.gpus_per_node();
-  m.nics_per_node = static_cast<int>(hw.p(kNics));
-  m.nic_bandwidth_bps = hw.p(kNicBw);
-  m.nic_latency_s = hw.p(kNicLatency);
-  m.nvlink_bandwidth_bps = hw.p(kNvlinkBw);
-  m.nvlink_latency_s = hw.p(kNvlinkLatency);
-  m.intra_efficiency = nc[kCommIntraEff];
-  m.inter_efficiency = nc[kCommInterEff];
-  m.call_overhead_s = nc[kCommCallOverhead];
-  return m;
-}
-
-ProtocolParams protocol_params(const ParamSet& nc) {
-  ProtocolParams p;
-  p.step_latency_s[0] = nc[kStepLatLL];
-  p.step_latency_s[1] = nc[kStepLatLL128];
-  p.step_latency_s[2] = nc[kStepLatSimple];
-  p.efficiency[0] = nc[kEffLL];
-  p.efficiency[1] = nc[kEffLL128];
-  return p;
 }
 
 void parse_target(const std::string& text, RunConfig& config) {
@@ -217,365 +167,100 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal, const Wo
   return s;
 }
 
-LoaderStartup loader_startup(const Scenario& s) {
-  LoaderStartup st;
-  const auto& nc = s.node_cal;
-  if (static_cast<int>(s.wl.p(kStartMethod)) == 0) {  // fork: page tables of the parent are copied
-    st.launch_s = nc[kForkBase] + nc[kForkPerGb] * s.wl.p(kParentRss) / 1e9;
-    st.init_s = nc[kWorkerInit];
-  } else {  // spawn: a fresh interpreter per worker imports torch and unpickles the dataset
-    st.launch_s = nc[kForkBase];
-    st.init_s = nc[kSpawnInit];
-  }
-  int w = static_cast<int>(s.wl.p(kWorkers));
-  st.last_worker_up_s = w * st.launch_s + st.init_s;
-  return st;
-}
-
 // ----------------------------------------------------------------------------------------------
 // The simulation
 // ----------------------------------------------------------------------------------------------
 
 namespace {
 
-enum EventKind : std::uint32_t {
-  kWorkersStarted = 1,  // global: the pass's dataloader workers are up
-  kDecodeDone,          // a = rank, b = worker
-  kComputeDone,         // a = rank: forward+backward finished
-  kCollectiveDone,      // global: the step's last gradient bucket is reduced
-  kOptimizerDone,       // global: every rank finished its optimizer step
-  kEvalDone,            // a = rank: forward-only batch finished
-  kBarrierDone,         // global: end-of-pass barrier finished
-  kBucketReady,         // live fabric: a = bucket, every rank has it ready
-  kPhaseStart,          // live fabric: a = bucket, b = phase; its latency has elapsed
-  kPinDone,             // a = rank: the pin-memory thread copied its current batch
-};
-
-constexpr std::uint32_t kAllWorkers = 0xFFFFFFFFu;  // kWorkersStarted: every worker at once
-
-constexpr std::uint64_t kFabricTag = 1ull << 63;  // flow tags of the fabric (vs. storage reads)
-
-enum class PassKind { Train, TrainEval, Validation };
-
-struct PassPlan {
-  PassKind kind;
-  PassSplit split;
-};
-
-class TrainingRun final : public EventHandler, public FlowSink, public LoaderHost {
+// The orchestrator: wires the components (data pipeline, compute, DDP communication, power) to
+// the engine and moves every rank through its passes. It is the loaders' host (reads, decodes
+// and pin copies go to the data pipeline; a ready batch wakes its rank), books every GPU's
+// power in the energy ledger and handles the step and pass events below.
+class TrainingRun final : public EventHandler, public LoaderHost {
  public:
-  TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer);
+  TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer)
+      : TrainingRun(s, seed, observer, PowerParams::from_scenario(s)) {}
   RunResult run();
 
   void on_event(Engine& engine, const Event& e) override;
-  void on_flow_done(std::uint64_t tag) override;
-  void loader_start_batch(int rank, int worker, long long batch, long long samples) override;
-  void loader_batch_ready(int rank, long long batch) override;
-  void loader_start_pin(int rank, long long batch, long long samples) override;
+  void loader_start_batch(int rank, int worker, long long /*batch*/, long long samples) override {
+    pipeline_.start_batch(rank, worker, samples);
+  }
+  void loader_batch_ready(int rank, long long batch) override {
+    if (ranks_[static_cast<std::size_t>(rank)].waiting && batch == pipeline_.loader(rank).next_to_consume()) rank_next(rank);
+  }
+  void loader_start_pin(int rank, long long /*batch*/, long long samples) override { pipeline_.start_pin(rank, samples); }
 
  private:
-  struct Rank {
-    int node = 0, socket = 0;
-    int gpu_dev = -1;
-    DataLoader loader;
-    Rng rng{0, 0};
-    Rng loader_rng{0, 0};  // separate stream: loader variability leaves the compute draws unchanged
-    bool waiting = false;
-    std::vector<long long> worker_samples;
+  enum EventKind : std::uint32_t {
+    kWorkersStarted = 1,  // b = worker (or kAllWorkers): the pass's dataloader workers are up
+    kComputeDone,         // a = rank: forward+backward finished
+    kCollectiveDone,      // the step's last gradient bucket is reduced (scheduled by DdpComm)
+    kOptimizerDone,       // every rank finished its optimizer step
+    kEvalDone,            // a = rank: forward-only batch finished
+    kBarrierDone,         // end-of-pass barrier finished
   };
-  struct Socket {
-    int dev = -1;
-    int busy = 0;
+  struct Rank {
+    int gpu_dev = -1;
+    Rng rng{0, 0};  // compute jitter
+    bool waiting = false;
   };
 
-  struct BatchCost {
-    double demand_w = 0, power_w = 0, h2d_s = 0, gpu_s = 0;
-  };
-  struct CachedCost {
-    long long samples = -1;
-    BatchCost cost;
-  };
-  std::array<CachedCost, 4> cost_cache_{};
-  std::size_t cost_cache_next_ = 0;
-  /// GPU cost of a batch: `fraction` of a training step's compute (1 = forward+backward).
-  BatchCost batch_cost(Rank& rk, long long samples, double fraction);
+  TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer, const PowerParams& power);
   void start_pass();
   void rank_next(int r);
   void begin_train_step(int r, long long samples);
   void begin_eval_batch(int r, long long samples);
   void arrive_barrier(int r);
-  void start_decode(int rank, int worker);
-  void set_busy(int socket_global, int delta);
-  int node_busy(int node) const;
 
   const Scenario& s_;
+  int R_ = 1;
   Engine eng_;
   EnergyLedger ledger_;
-  GpuPowerModel gpu_;
-  CpuSocketPowerModel cpu_;
-  CommModel comm_;
+  GpuPower gpu_;
+  CpuSockets sockets_;
+  ComputeModel compute_;
+  DdpComm comm_;
+  DataPipeline pipeline_;
   std::vector<Rank> ranks_;
-  std::vector<Socket> sockets_;
-  std::unique_ptr<BandwidthActor> fs_;
-  std::vector<std::unique_ptr<BandwidthActor>> nvme_;
-
-  // Derived constants (SI units).
-  int R_ = 1, sockets_per_node_ = 2, cores_per_node_ = 76;
-  double bytes_per_sample_ = 0, device_bytes_ = 0, pcie_bps_ = 1;
-  double decode_s_ = 0, read_cpu_bps_ = 1;
-  double step_overhead_s_ = 0, per_sample_s_ = 0, fwd_fraction_ = 1.0 / 3, eval_overhead_s_ = 0;
-  double optimizer_s_ = 0, jitter_cv_ = 0, loader_jitter_cv_ = 0, rollout_ = 1, overhead_stretch_ = 0;
   double optimizer_power_w_ = 0;  // GPU power during the optimizer step (full-LBS compute power)
-  double activity_ = 0.8, lbs_half_ = 8, overhead_activity_ = 1;
-  std::vector<Tick> worker_up_;  // per worker index: when it can fetch, after a fresh start of the pass
-  double memcpy_bps_ = 1;
-  std::vector<double> bucket_cost_s_;      // allreduce time of each bucket (alone on the fabric)
-  // Flow-level communication.
-  std::unique_ptr<Fabric> fabric_;
-  std::unique_ptr<FabricCollectives> colls_;
-  struct LivePlan {
-    std::vector<std::vector<std::vector<int>>> routes;  // per phase, per flow
-    std::vector<std::vector<double>> bytes;             // per phase, per flow (protocol-inflated)
-    std::vector<Tick> phase_latency;                    // latency before each phase's flows
-    Tick call_overhead = 0;
-  };
-  std::vector<LivePlan> live_plans_;  // per bucket
-  std::unique_ptr<FlowNetworkActor> net_;
-  bool live_ = false;
-  int streams_ = 1;
-  std::vector<Tick> live_ready_;      // per bucket: when every rank has it ready (this step)
-  std::vector<char> live_launched_;
-  std::vector<int> live_outstanding_;  // flows of the current phase still running, per bucket
-  std::vector<int> live_phase_;
-  std::vector<int> stream_next_;       // next bucket each stream will run
-  std::vector<char> stream_busy_;
-  int live_done_ = 0;
-  void setup_communication(const Scenario& s);
-  void live_try_launch(int stream);
-  void live_phase_start(int bucket, int phase);
-  void live_bucket_done(int bucket);
-  std::vector<double> bucket_ready_frac_;  // share of backward after which bucket i is ready
-  double barrier_s_ = 0;
 
   // Progress.
-  std::vector<PassPlan> passes_;
-  std::size_t pass_idx_ = 0;
   int epoch_ = 0;
   int arrived_ = 0;
-  int contributed_ = 0;
-  std::vector<Tick> bucket_ready_max_;
   long long steps_ = 0, samples_trained_ = 0;
-  bool first_pass_ = true;
   bool finished_ = false;
-  // Per pass kind (train, train-eval, validation): sums over simulated passes.
-  Tick pass_start_ = 0;
-  double first_wait_sum_s_[3] = {0, 0, 0};  // over ranks and passes
-  double pass_time_sum_s_[3] = {0, 0, 0};
-  long long first_wait_n_[3] = {0, 0, 0}, pass_n_[3] = {0, 0, 0};
 };
 
-TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer) : s_(s), ledger_(observer) {
-  const auto& hw = s.hw;
-  const auto& nc = s.node_cal;
-  const auto& wc = s.wl_cal;
-  R_ = s.gpus;
-  sockets_per_node_ = static_cast<int>(hw.p(kSockets));
-  cores_per_node_ = static_cast<int>(hw.p(kCpuCores)) * sockets_per_node_;
-
-  gpu_.idle_power_w = hw.p(kGpuIdlePower);
-  gpu_.tdp_w = hw.p(kGpuTdp);
-  gpu_.power_limit_w = hw.p(kGpuPowerLimit);
-  gpu_.comm_fraction = nc[kGpuCommFraction];
-  gpu_.limit_gamma = nc[kGpuLimitGamma];
-  gpu_.limit_knee = nc[kGpuLimitKnee];
-  gpu_.cap_sharpness = nc[kGpuCapSharpness];
-  overhead_stretch_ = wc[kOverheadStretch];
-  cpu_.idle_power_w = nc[kCpuIdlePower];
-  cpu_.core_power_w = nc[kCpuCorePower];
-  cpu_.cores = static_cast<int>(hw.p(kCpuCores));
-
-  comm_ = alpha_beta_model(hw, nc);
-
-  rollout_ = s.phase.rollout_steps();
-  bytes_per_sample_ = s.wl.bytes_per_sample(s.phase);
-  device_bytes_ = s.wl.p(kDeviceBytes) + s.wl.p(kTargetBytes) * rollout_;  // input tensor + targets
-  pcie_bps_ = hw.p(kGpuPcieBw);
-  decode_s_ = wc[kDecodePerSample];
-  read_cpu_bps_ = wc[kReadCpuBw];
-  step_overhead_s_ = wc[kStepOverhead];
-  per_sample_s_ = wc[kPerSample];
-  fwd_fraction_ = s.wl.p(kForwardFraction);
-  eval_overhead_s_ = wc[kEvalSampleOverhead];
-  optimizer_s_ = wc[kOptimizer];
-  jitter_cv_ = wc[kJitterCv];
-  loader_jitter_cv_ = wc[kLoaderJitterCv];
-  activity_ = wc[kActivity];
-  lbs_half_ = wc[kLbsHalf];
-  overhead_activity_ = wc[kOverheadActivity];
-  {
-    // Worker start-up (see loader_startup): the main process starts the workers one after
-    // another; each then initialises in parallel with the others.
-    int w = static_cast<int>(s.wl.p(kWorkers));
-    LoaderStartup st = loader_startup(s);
-    for (int k = 0; k < w; ++k) worker_up_.push_back(seconds_to_ticks((k + 1) * st.launch_s + st.init_s));
-  }
-  memcpy_bps_ = hw.p(kCpuMemcpyBw);
-  optimizer_power_w_ = gpu_.compute_power_w(gpu_.demand_w(activity_, gpu_occupancy(static_cast<double>(s.lbs), lbs_half_)));
-
-  setup_communication(s);
+TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer, const PowerParams& power)
+    : s_(s),
+      R_(s.gpus),
+      ledger_(observer),
+      gpu_(power),
+      sockets_(power, s.nodes),
+      compute_(ComputeParams::from_scenario(s), gpu_),
+      comm_(DdpCommParams::from_scenario(s), eng_, this, kCollectiveDone),
+      pipeline_(DataPipelineParams::from_scenario(s), seed, eng_, this, sockets_) {
+  optimizer_power_w_ = gpu_.optimizer_power_w(static_cast<double>(s.lbs));
 
   // Devices: every GPU, every socket of every node touched (whole-socket charging), RAM.
-  int workers = static_cast<int>(s.wl.p(kWorkers));
-  int prefetch = static_cast<int>(s.wl.p(kPrefetch));
   ranks_.resize(static_cast<std::size_t>(R_));
-  sockets_.resize(static_cast<std::size_t>(s.nodes * sockets_per_node_));
   for (int r = 0; r < R_; ++r) {
     Rank& rk = ranks_[static_cast<std::size_t>(r)];
-    rk.node = r / s.gpus_per_node;
-    int local = r % s.gpus_per_node;
-    rk.socket = rk.node * sockets_per_node_ + local * sockets_per_node_ / s.gpus_per_node;
-    rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w, Phase::Idle,
-                                    ledger_.observer() ? ledger_.observer()->probes_node(rk.node) : rk.node == 0);
-    rk.loader = DataLoader(r, workers, prefetch, this, s.wl.p(kPinMemory) != 0.0);
+    int node = r / s.gpus_per_node;
+    rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w(), Phase::Idle,
+                                    ledger_.observer() ? ledger_.observer()->probes_node(node) : node == 0);
     rk.rng = Rng(seed, static_cast<std::uint64_t>(r));
-    rk.loader_rng = Rng(seed, (1ull << 32) + static_cast<std::uint64_t>(r));
-    rk.worker_samples.assign(static_cast<std::size_t>(workers), 0);
   }
-  for (auto& sock : sockets_) sock.dev = ledger_.add_device(Component::Cpu, cpu_.power_w(0), Phase::Idle);
+  sockets_.add_devices(ledger_);
   // Each rank's training process keeps one core busy (it spins on CUDA synchronisation).
-  for (const auto& rk : ranks_) set_busy(rk.socket, +1);
-  if (hw.p(kRamMetered) != 0.0) {
-    for (int n = 0; n < s.nodes; ++n) ledger_.add_device(Component::Ram, nc[kRamPower], Phase::Idle);
+  for (int r = 0; r < R_; ++r) sockets_.set_busy(pipeline_.socket(r), +1, eng_.now());
+  if (power.ram_metered) {
+    for (int n = 0; n < s.nodes; ++n) ledger_.add_device(Component::Ram, power.ram_power_w, Phase::Idle);
   }
-
-  // Storage.
-  if (s.wl.storage() == Storage::SharedFs) {
-    fs_ = std::make_unique<BandwidthActor>(eng_, *this, nc[kFsAggregateBw], nc[kFsStreamBw]);
-  } else {
-    for (int n = 0; n < s.nodes; ++n) {
-      nvme_.push_back(std::make_unique<BandwidthActor>(eng_, *this, hw.p(kLocalReadBw), hw.p(kLocalReadBw)));
-    }
-  }
-
-  // Passes of one epoch.
-  passes_.push_back({PassKind::Train, split_pass(s.train_samples, R_, s.lbs)});
-  if (s.wl.p(kTrainEvalPass) != 0.0) passes_.push_back({PassKind::TrainEval, split_pass(s.train_samples, R_, s.lbs)});
-  if (s.val_samples > 0) passes_.push_back({PassKind::Validation, split_pass(s.val_samples, R_, s.lbs)});
+  int workers = static_cast<int>(s.wl.p(kWorkers));
   eng_.reserve(static_cast<std::size_t>(R_) * static_cast<std::size_t>(workers + 4) + 64);
-}
-
-void TrainingRun::set_busy(int socket_global, int delta) {
-  Socket& sk = sockets_[static_cast<std::size_t>(socket_global)];
-  sk.busy += delta;
-  ledger_.set(sk.dev, eng_.now(), cpu_.power_w(sk.busy), sk.busy > 0 ? Phase::Compute : Phase::Idle);
-}
-
-int TrainingRun::node_busy(int node) const {
-  int b = 0;
-  for (int k = 0; k < sockets_per_node_; ++k) b += sockets_[static_cast<std::size_t>(node * sockets_per_node_ + k)].busy;
-  return b;
-}
-
-void TrainingRun::setup_communication(const Scenario& s) {
-  const auto& hw = s.hw;
-  const auto& nc = s.node_cal;
-  // DDP buckets: gradients appear uniformly over the backward pass, last layers first.
-  auto buckets = s.wl.bucket_bytes();
-  double total = s.wl.p(kGradientBytes), cum = 0;
-  for (double b : buckets) {
-    cum += b;
-    bucket_ready_frac_.push_back(std::min(1.0, cum / total));
-  }
-  bucket_ready_frac_.back() = 1.0;
-  bucket_ready_max_.assign(buckets.size(), 0);
-  streams_ = static_cast<int>(s.wl.p(kCommStreams));
-  bool fabric_model = static_cast<int>(hw.p(kNcclModel)) == 0;
-  if (!fabric_model) {
-    for (double b : buckets) bucket_cost_s_.push_back(comm_.allreduce_s(b, R_));
-    barrier_s_ = comm_.allreduce_s(8.0, R_);
-    if (streams_ > 1) throw InputError("ddp.comm_streams > 1 needs nccl.model fabric (streams compete for links)");
-    return;
-  }
-  fabric_ = std::make_unique<Fabric>(fabric_config(hw, nc, s.nodes));
-  ProtocolParams proto = protocol_params(nc);
-  colls_ = std::make_unique<FabricCollectives>(*fabric_, R_, hw.nccl_channels(), proto, nc[kCommCallOverhead]);
-  static constexpr Algorithm kAlgos[] = {Algorithm::Auto, Algorithm::Ring, Algorithm::Tree, Algorithm::Hierarchical};
-  static constexpr Protocol kProtos[] = {Protocol::Auto, Protocol::LL, Protocol::LL128, Protocol::Simple};
-  Algorithm algo = kAlgos[static_cast<int>(hw.p(kNcclAlgorithm))];
-  Protocol prot = kProtos[static_cast<int>(hw.p(kNcclProtocol))];
-  for (double b : buckets) bucket_cost_s_.push_back(colls_->allreduce(b, algo, prot).time_s);
-  barrier_s_ = colls_->allreduce(8.0, algo, prot).time_s;
-  live_ = R_ > 1 && (streams_ > 1 || hw.p(kNcclLiveFlows) != 0.0);
-  if (!live_) return;
-  // Live mode: every bucket's allreduce runs as flows on the fabric, so buckets on different
-  // streams (and stragglers) share links. Plans and routes are prepared once.
-  for (double b : buckets) {
-    CollectiveTiming tuned = colls_->allreduce(b, algo, prot);
-    CollectivePlan plan = colls_->plan_allreduce(b, tuned.algorithm, tuned.protocol);
-    double eff = tuned.protocol == Protocol::Simple ? 1.0 : proto.efficiency[static_cast<int>(tuned.protocol)];
-    LivePlan lp;
-    lp.call_overhead = seconds_to_ticks(nc[kCommCallOverhead]);
-    for (const auto& ph : plan.phases) {
-      lp.routes.emplace_back();
-      lp.bytes.emplace_back();
-      for (const auto& f : ph.flows) {
-        lp.routes.back().push_back(fabric_->route(f.src, f.dst, colls_->flow_hash(f)));
-        lp.bytes.back().push_back(f.bytes / eff);
-      }
-      lp.phase_latency.push_back(seconds_to_ticks(ph.latency_steps * colls_->step_latency_s(ph, tuned.protocol)));
-    }
-    live_plans_.push_back(std::move(lp));
-  }
-  net_ = std::make_unique<FlowNetworkActor>(eng_, *this, fabric_->link_capacities_bps());
-  live_ready_.assign(buckets.size(), 0);
-  live_launched_.assign(buckets.size(), 0);
-  live_outstanding_.assign(buckets.size(), 0);
-  live_phase_.assign(buckets.size(), 0);
-  stream_next_.resize(static_cast<std::size_t>(streams_));
-  for (int k = 0; k < streams_; ++k) stream_next_[static_cast<std::size_t>(k)] = k;  // bucket b runs on stream b % streams
-  stream_busy_.assign(static_cast<std::size_t>(streams_), 0);
-}
-
-void TrainingRun::live_try_launch(int stream) {
-  auto st = static_cast<std::size_t>(stream);
-  int b = stream_next_[st];
-  if (stream_busy_[st] || b >= static_cast<int>(live_plans_.size())) return;
-  auto bi = static_cast<std::size_t>(b);
-  if (live_ready_[bi] > eng_.now() || live_launched_[bi] == 0) return;  // not every rank has it yet
-  stream_busy_[st] = 1;
-  live_phase_[bi] = 0;
-  const LivePlan& lp = live_plans_[bi];
-  if (lp.routes.empty()) {
-    live_bucket_done(b);
-    return;
-  }
-  eng_.schedule_in(lp.call_overhead + lp.phase_latency[0], this, kPhaseStart, static_cast<std::uint32_t>(b), 0, Priority::kResource);
-}
-
-void TrainingRun::live_phase_start(int b, int phase) {
-  auto bi = static_cast<std::size_t>(b);
-  const LivePlan& lp = live_plans_[bi];
-  const auto& routes = lp.routes[static_cast<std::size_t>(phase)];
-  live_outstanding_[bi] = static_cast<int>(routes.size());
-  const auto& bytes = lp.bytes[static_cast<std::size_t>(phase)];
-  net_->batch([&](FlowNetwork& net, Tick now) {
-    for (std::size_t i = 0; i < routes.size(); ++i) net.start(now, routes[i], bytes[i], kFabricTag | static_cast<std::uint64_t>(b));
-  });
-}
-
-void TrainingRun::live_bucket_done(int b) {
-  int stream = b % streams_;
-  auto st = static_cast<std::size_t>(stream);
-  stream_busy_[st] = 0;
-  stream_next_[st] += streams_;
-  if (++live_done_ == static_cast<int>(live_plans_.size())) {
-    live_done_ = 0;
-    for (int k = 0; k < streams_; ++k) stream_next_[static_cast<std::size_t>(k)] = k;
-    std::fill(live_launched_.begin(), live_launched_.end(), 0);
-    eng_.schedule_in(0, this, kCollectiveDone, 0, 0, Priority::kCollective);
-    return;
-  }
-  live_try_launch(stream);
 }
 
 RunResult TrainingRun::run() {
@@ -597,42 +282,38 @@ RunResult TrainingRun::run() {
     res.phase_time_s[p] = ledger_.phase_time_s(Component::Gpu, static_cast<Phase>(p));
     res.phase_energy_j[p] = ledger_.phase_energy_j(Component::Gpu, static_cast<Phase>(p));
   }
-  res.cpu_sockets = static_cast<int>(sockets_.size());
+  res.cpu_sockets = sockets_.count();
   res.mean_gpu_power_w = res.runtime_s > 0 ? res.energy_j[0] / (res.runtime_s * R_) : 0;
   res.mean_cpu_socket_power_w = res.runtime_s > 0 ? res.energy_j[1] / (res.runtime_s * res.cpu_sockets) : 0;
   res.steps = steps_;
   res.samples_trained = samples_trained_;
   res.events = eng_.events_processed();
   for (int k = 0; k < 3; ++k) {
-    res.pass_first_batch_wait_s[k] = first_wait_n_[k] ? first_wait_sum_s_[k] / static_cast<double>(first_wait_n_[k]) : 0;
-    res.pass_duration_s[k] = pass_n_[k] ? pass_time_sum_s_[k] / static_cast<double>(pass_n_[k]) : 0;
+    res.pass_first_batch_wait_s[k] = pipeline_.mean_first_batch_wait_s(static_cast<PassKind>(k));
+    res.pass_duration_s[k] = pipeline_.mean_pass_s(static_cast<PassKind>(k));
   }
-  res.worker_startup_s = worker_up_.empty() ? 0 : ticks_to_seconds(worker_up_.back());
+  res.worker_startup_s = pipeline_.worker_startup_s();
   return res;
 }
 
 void TrainingRun::start_pass() {
-  const PassPlan& p = passes_[pass_idx_];
-  bool persistent = s_.wl.p(kPersistentWorkers) != 0.0;
-  pass_start_ = eng_.now();
-  for (int r = 0; r < R_; ++r) {
-    Rank& rk = ranks_[static_cast<std::size_t>(r)];
-    rk.loader.begin_pass(p.split.batches, s_.lbs, p.split.last_batch_size);
+  pipeline_.begin_pass(eng_.now());
+  for (auto& rk : ranks_) {
     rk.waiting = true;
-    ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w, Phase::Stall);
+    ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Stall);
   }
   arrived_ = 0;
-  first_pass_ = false;
-  if (persistent && epoch_ > 0) {
+  if (!pipeline_.fresh_workers(epoch_)) {
     eng_.schedule_in(0, this, kWorkersStarted, 0, kAllWorkers);
   } else {
-    for (std::size_t k = 0; k < worker_up_.size(); ++k) eng_.schedule_in(worker_up_[k], this, kWorkersStarted, 0, static_cast<std::uint32_t>(k));
+    const std::vector<Tick>& up = pipeline_.worker_up();
+    for (std::size_t k = 0; k < up.size(); ++k) eng_.schedule_in(up[k], this, kWorkersStarted, 0, static_cast<std::uint32_t>(k));
   }
 }
 
 void TrainingRun::rank_next(int r) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  DataLoader& dl = rk.loader;
+  DataLoader& dl = pipeline_.loader(r);
   long long i = dl.next_to_consume();
   if (i >= dl.batches()) {
     arrive_barrier(r);
@@ -641,189 +322,56 @@ void TrainingRun::rank_next(int r) {
   if (!dl.ready(i)) {
     if (!rk.waiting) {
       rk.waiting = true;
-      ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w, Phase::Stall);
+      ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Stall);
     }
     return;
   }
   rk.waiting = false;
-  long long samples = (i + 1 == dl.batches()) ? passes_[pass_idx_].split.last_batch_size : s_.lbs;
+  long long samples = pipeline_.batch_samples(i);
   dl.consume(i);
-  if (i == 0) {
-    auto kind = static_cast<std::size_t>(passes_[pass_idx_].kind);
-    first_wait_sum_s_[kind] += ticks_to_seconds(eng_.now() - pass_start_);
-    ++first_wait_n_[kind];
-  }
-  if (passes_[pass_idx_].kind == PassKind::Train) {
+  if (i == 0) pipeline_.first_batch_consumed(eng_.now());
+  if (pipeline_.pass().kind == PassKind::Train) {
     begin_train_step(r, samples);
   } else {
     begin_eval_batch(r, samples);
   }
 }
 
-TrainingRun::BatchCost TrainingRun::batch_cost(Rank& rk, long long samples, double fraction) {
-  // The deterministic part depends only on the batch size: computed once per size (a run has
-  // at most a few: LBS and the last, partial batch of each pass).
-  CachedCost* cc = nullptr;
-  for (auto& e : cost_cache_) {
-    if (e.samples == samples) cc = &e;
-  }
-  if (!cc) {
-    CachedCost& e = cost_cache_[cost_cache_next_++ % cost_cache_.size()];
-    double n = static_cast<double>(samples);
-    e.samples = samples;
-    e.cost.demand_w = gpu_.demand_w(activity_, gpu_occupancy(n, lbs_half_));
-    e.cost.power_w = gpu_.compute_power_w(e.cost.demand_w);
-    e.cost.h2d_s = n * device_bytes_ / pcie_bps_;
-    double s = gpu_.time_stretch(e.cost.demand_w);
-    // An autoregressive rollout runs the whole model `rollout` times per step: its fixed
-    // (launch-bound) cost repeats with it, like the per-sample work.
-    double overhead_s = step_overhead_s_ * (1.0 + overhead_stretch_ * (s - 1.0));
-    double work_s = per_sample_s_ * n * s;
-    e.cost.gpu_s = (overhead_s + work_s) * rollout_;
-    // Power while computing: the per-sample work at the (capped) compute power, the fixed
-    // overhead at power.overhead_activity of its dynamic part; the batch draws their time-weighted mean.
-    if (overhead_s + work_s > 0) {
-      double ov_power = gpu_.idle_power_w + overhead_activity_ * (e.cost.power_w - gpu_.idle_power_w);
-      e.cost.power_w = (e.cost.power_w * work_s + ov_power * overhead_s) / (overhead_s + work_s);
-    }
-    cc = &e;
-  }
-  BatchCost c = cc->cost;
-  c.gpu_s *= fraction * rk.rng.jitter(jitter_cv_);
-  return c;
-}
-
 void TrainingRun::begin_train_step(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  BatchCost cost = batch_cost(rk, samples, 1.0);
-  double h2d_s = cost.h2d_s, compute_s = cost.gpu_s;
+  BatchCost cost = compute_.train_cost(samples, rk.rng);
   Tick t0 = eng_.now();
-  Tick start = t0 + seconds_to_ticks(h2d_s);
-  double fwd_s = compute_s * fwd_fraction_, bwd_s = compute_s - fwd_s;
-  for (std::size_t b = 0; b < bucket_ready_frac_.size(); ++b) {
-    Tick ready = start + seconds_to_ticks(fwd_s + bwd_s * bucket_ready_frac_[b]);
-    bucket_ready_max_[b] = std::max(bucket_ready_max_[b], ready);
-  }
-  Tick done = start + seconds_to_ticks(compute_s);
+  Tick start = t0 + seconds_to_ticks(cost.h2d_s);
+  Tick done = start + seconds_to_ticks(cost.gpu_s);
   ledger_.set(rk.gpu_dev, t0, cost.power_w, Phase::Compute);
   eng_.schedule_at(done, this, kComputeDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
   samples_trained_ += samples;
-  if (++contributed_ == R_ && live_) {
-    // Every rank has started its backward pass: each bucket is launched on its stream when the
-    // last rank has it ready and the stream's previous bucket is done; flows share the fabric.
-    contributed_ = 0;
-    for (std::size_t b = 0; b < bucket_ready_max_.size(); ++b) {
-      live_ready_[b] = bucket_ready_max_[b];
-      live_launched_[b] = 1;
-      eng_.schedule_at(bucket_ready_max_[b], this, kBucketReady, static_cast<std::uint32_t>(b), 0, Priority::kCollective);
-      bucket_ready_max_[b] = 0;
-    }
-  } else if (contributed_ == R_) {
-    // Every rank has started its backward pass: the buckets are reduced in launch order on one
-    // communication stream, each starting when the last rank has it ready and the previous is done.
-    Tick end = 0;
-    for (std::size_t b = 0; b < bucket_ready_max_.size(); ++b) {
-      Tick begin = std::max(bucket_ready_max_[b], end);
-      end = begin + seconds_to_ticks(bucket_cost_s_[b]);
-      bucket_ready_max_[b] = 0;
-    }
-    contributed_ = 0;
-    eng_.schedule_at(end, this, kCollectiveDone, 0, 0, Priority::kCollective);
-  }
+  // The backward pass fills the gradient buckets; the last rank to start it launches the allreduces.
+  StepSplit split = compute_.split(cost.gpu_s);
+  comm_.rank_backward(start, split.forward_s, split.backward_s);
 }
 
 void TrainingRun::begin_eval_batch(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  BatchCost cost = batch_cost(rk, samples, fwd_fraction_);  // forward only
-  double gpu_s = cost.gpu_s;
-  double host_s = cost.h2d_s + eval_overhead_s_ * static_cast<double>(samples);
-  double total_s = gpu_s + host_s;
-  // Piecewise-constant power over the batch: busy for gpu_s, idle while the host loops.
-  double power = total_s > 0 ? (cost.power_w * gpu_s + gpu_.idle_power_w * host_s) / total_s : gpu_.idle_power_w;
-  ledger_.set(rk.gpu_dev, eng_.now(), power, Phase::Compute);
-  eng_.schedule_in(seconds_to_ticks(total_s), this, kEvalDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
+  EvalBatch batch = compute_.eval_batch(compute_.eval_cost(samples, rk.rng), samples);
+  ledger_.set(rk.gpu_dev, eng_.now(), batch.power_w, Phase::Compute);
+  eng_.schedule_in(seconds_to_ticks(batch.total_s), this, kEvalDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
 }
 
 void TrainingRun::arrive_barrier(int r) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w, Phase::Idle);
-  if (++arrived_ == R_) eng_.schedule_in(seconds_to_ticks(barrier_s_), this, kBarrierDone, 0, 0, Priority::kCollective);
-}
-
-void TrainingRun::loader_start_batch(int rank, int worker, long long /*batch*/, long long samples) {
-  Rank& rk = ranks_[static_cast<std::size_t>(rank)];
-  rk.worker_samples[static_cast<std::size_t>(worker)] = samples;
-  double bytes = static_cast<double>(samples) * bytes_per_sample_;
-  std::uint64_t tag = (static_cast<std::uint64_t>(rank) << 20) | static_cast<std::uint64_t>(worker);
-  if (bytes <= 0) {
-    start_decode(rank, worker);
-  } else if (fs_) {
-    fs_->start(bytes, tag);
-  } else {
-    nvme_[static_cast<std::size_t>(rk.node)]->start(bytes, tag);
-  }
-}
-
-void TrainingRun::on_flow_done(std::uint64_t tag) {
-  if (tag & kFabricTag) {
-    int b = static_cast<int>(tag & 0xFFFFFFFFull);
-    auto bi = static_cast<std::size_t>(b);
-    if (--live_outstanding_[bi] > 0) return;
-    int next = ++live_phase_[bi];
-    const LivePlan& lp = live_plans_[bi];
-    if (next < static_cast<int>(lp.routes.size())) {
-      eng_.schedule_in(lp.phase_latency[static_cast<std::size_t>(next)], this, kPhaseStart, static_cast<std::uint32_t>(b),
-                       static_cast<std::uint32_t>(next), Priority::kResource);
-    } else {
-      live_bucket_done(b);
-    }
-    return;
-  }
-  start_decode(static_cast<int>(tag >> 20), static_cast<int>(tag & 0xFFFFF));
-}
-
-void TrainingRun::start_decode(int rank, int worker) {
-  Rank& rk = ranks_[static_cast<std::size_t>(rank)];
-  double n = static_cast<double>(rk.worker_samples[static_cast<std::size_t>(worker)]);
-  // Workers compete for the node's cores: beyond one thread per core everything slows down.
-  double contention = std::max(1.0, static_cast<double>(node_busy(rk.node) + 1) / cores_per_node_);
-  double cpu_s = n * (decode_s_ + bytes_per_sample_ / read_cpu_bps_) * contention * rk.loader_rng.jitter(loader_jitter_cv_);
-  set_busy(rk.socket, +1);
-  eng_.schedule_in(seconds_to_ticks(cpu_s), this, kDecodeDone, static_cast<std::uint32_t>(rank),
-                   static_cast<std::uint32_t>(worker), Priority::kResource);
-}
-
-void TrainingRun::loader_start_pin(int rank, long long /*batch*/, long long samples) {
-  double s = static_cast<double>(samples) * device_bytes_ / memcpy_bps_;
-  eng_.schedule_in(seconds_to_ticks(s), this, kPinDone, static_cast<std::uint32_t>(rank), 0, Priority::kResource);
-}
-
-void TrainingRun::loader_batch_ready(int rank, long long batch) {
-  Rank& rk = ranks_[static_cast<std::size_t>(rank)];
-  if (rk.waiting && batch == rk.loader.next_to_consume()) rank_next(rank);
+  ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Idle);
+  if (++arrived_ == R_) eng_.schedule_in(seconds_to_ticks(comm_.barrier_s()), this, kBarrierDone, 0, 0, Priority::kCollective);
 }
 
 void TrainingRun::on_event(Engine& engine, const Event& e) {
   switch (e.kind()) {
     case kWorkersStarted:
-      for (int r = 0; r < R_; ++r) {
-        DataLoader& dl = ranks_[static_cast<std::size_t>(r)].loader;
-        if (e.b == kAllWorkers) {
-          dl.workers_started();
-        } else {
-          dl.worker_started(static_cast<int>(e.b));
-        }
-      }
+      pipeline_.workers_started(e.b);
       for (int r = 0; r < R_; ++r) {
         if (ranks_[static_cast<std::size_t>(r)].waiting) rank_next(r);
       }
       break;
-    case kDecodeDone: {
-      int r = static_cast<int>(e.a());
-      set_busy(ranks_[static_cast<std::size_t>(r)].socket, -1);
-      ranks_[static_cast<std::size_t>(r)].loader.batch_built(static_cast<int>(e.b));
-      break;
-    }
     case kComputeDone: {
       const Rank& rk = ranks_[static_cast<std::size_t>(e.a())];
       ledger_.set(rk.gpu_dev, engine.now(), gpu_.comm_power_w(), Phase::Communication);
@@ -832,7 +380,7 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
     case kCollectiveDone: {
       double power = optimizer_power_w_;
       for (const auto& rk : ranks_) ledger_.set(rk.gpu_dev, engine.now(), power, Phase::Compute);
-      engine.schedule_in(seconds_to_ticks(optimizer_s_), this, kOptimizerDone, 0, 0, Priority::kCompute);
+      engine.schedule_in(seconds_to_ticks(compute_.optimizer_s()), this, kOptimizerDone, 0, 0, Priority::kCompute);
       break;
     }
     case kOptimizerDone:
@@ -842,36 +390,21 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
     case kEvalDone:
       rank_next(static_cast<int>(e.a()));
       break;
-    case kPinDone:
-      ranks_[static_cast<std::size_t>(e.a())].loader.pin_done();
-      break;
-    case kBucketReady:
-      live_try_launch(static_cast<int>(e.a()) % streams_);
-      break;
-    case kPhaseStart:
-      live_phase_start(static_cast<int>(e.a()), static_cast<int>(e.b));
-      break;
-    case kBarrierDone: {
-      auto kind = static_cast<std::size_t>(passes_[pass_idx_].kind);
-      pass_time_sum_s_[kind] += ticks_to_seconds(engine.now() - pass_start_);
-      ++pass_n_[kind];
-      if (++pass_idx_ == passes_.size()) {
-        pass_idx_ = 0;
-        if (++epoch_ == s_.epochs) {
-          finished_ = true;
-          engine.stop();
-          return;
-        }
+    case kBarrierDone:
+      if (pipeline_.end_pass(engine.now()) && ++epoch_ == s_.epochs) {
+        finished_ = true;
+        engine.stop();
+        return;
       }
       start_pass();
       break;
-    }
     default:
       throw ModelError("internal: unknown event kind");
   }
 }
 
 }  // namespace
+
 
 RunResult simulate(const Scenario& scenario, std::uint64_t seed, PowerObserver* observer) {
   int k = scenario.config.fast_forward_epochs;
@@ -906,3 +439,4 @@ RunResult simulate(const Scenario& scenario, std::uint64_t seed, PowerObserver* 
 }
 
 }  // namespace ddpsim
+

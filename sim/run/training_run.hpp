@@ -7,6 +7,10 @@
 // backward pass and completes only when every rank has contributed, the optimizer step. Each
 // epoch: the training pass, optionally an extra forward pass over the training set, and the
 // validation pass, each with freshly started workers and a barrier at its end.
+//
+// Each mechanism is a component with its own parameters (filled by from_scenario): the data
+// pipeline (sim/run/data_pipeline.hpp), compute (compute_model.hpp), DDP communication
+// (ddp_comm.hpp) and power (gpu_power.hpp); training_run.cpp wires them to the engine.
 #include <cstdint>
 #include <string>
 #include <utility>
