@@ -166,7 +166,7 @@ FitUncertainty parse_fit_uncertainty(const std::string& name, const YAML::Node& 
   if (auto d = n["discrepancy"]) {
     if (!d.IsMap()) throw ConfigError(path, yaml_line(d), "'discrepancy' must map quantities to {sd, runs, loo_rms, method}");
     for (auto it = d.begin(); it != d.end(); ++it) {
-      const YAML::Node& e = it->second;
+      const YAML::Node e = it->second;  // a copy: it-> yields a temporary
       if (!e.IsMap()) throw ConfigError(path, yaml_line(e), "a discrepancy entry is a map {sd, runs, loo_rms, method}");
       check_keys(e, path, {"sd", "runs", "loo_rms", "method"});
       DiscrepancyEntry de;
