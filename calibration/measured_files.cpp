@@ -63,7 +63,8 @@ std::map<std::string, double> from_perun_report(const std::string& path, int gpu
   }
   for (const auto& [key, v] : sum) all.try_emplace(key, v);
   std::vector<std::map<std::string, double>> runs;
-  for (const auto& [key, v] : all) {
+  for (const auto& entry : all) {
+    const auto& v = entry.second;  // not a structured binding: clang 14 cannot capture one
     auto get = [&](const char* k) {
       auto it = v.find(k);
       return it == v.end() ? std::nan("") : it->second;
