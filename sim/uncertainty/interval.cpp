@@ -117,22 +117,22 @@ IntervalResult predict_interval(const RunConfig& config, const Calibration& cal,
   cfg.repeats = 1;
   if (cfg.fast_forward_epochs <= 0) cfg.fast_forward_epochs = std::max(1, opt.fast_forward_epochs);
   const Scenario base = resolve_scenario(cfg, cal);
-  const std::string base_key = scenario_fingerprint(base);
 
   // Which fitted parameters reach this run: move each one and see whether the scenario changes.
   std::vector<Reach> reach;
   std::vector<bool> fit_used(cal.fits.size(), false);
   for (std::size_t f = 0; f < cal.fits.size(); ++f) {
     const FitUncertainty& fit = cal.fits[f];
+    // The fit's entries at its full-precision values (the file rounds them to 6 digits), once.
+    Calibration at = cal;
+    apply_fit_values(at, fit, fit.values, "interval");
+    const std::string at_key = scenario_fingerprint(resolve_scenario(cfg, at, base.wl, base.hw));
     for (std::size_t k = 0; k < fit.size(); ++k) {
       std::vector<double> v = fit.values;
       v[k] *= std::exp(kRelevanceStep);
       Calibration moved = cal;
       apply_fit_values(moved, fit, v, "interval");
-      // Every other entry at the fitted values too (the file rounds them to 6 digits).
-      Calibration at = cal;
-      apply_fit_values(at, fit, fit.values, "interval");
-      if (scenario_fingerprint(resolve_scenario(cfg, moved, base.wl, base.hw)) != scenario_fingerprint(resolve_scenario(cfg, at, base.wl, base.hw))) {
+      if (scenario_fingerprint(resolve_scenario(cfg, moved, base.wl, base.hw)) != at_key) {
         reach.push_back({f, k});
         fit_used[f] = true;
       }
