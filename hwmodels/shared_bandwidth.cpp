@@ -14,14 +14,20 @@ EqualShareResource::EqualShareResource(double capacity_bps, double per_flow_cap_
 
 double EqualShareResource::rate_per_flow_bps() const {
   if (heap_.empty()) return 0.0;
-  return std::min(per_flow_cap_bps_, capacity_bps_ / static_cast<double>(heap_.size()));
+  return std::min(per_flow_cap_bps_, capacity_bps_ / (multiplicity_ * static_cast<double>(heap_.size())));
+}
+
+void EqualShareResource::set_flow_multiplicity(double m) {
+  if (!(m >= 1.0)) throw ModelError("internal: flow multiplicity below 1");
+  if (!heap_.empty()) throw ModelError("internal: flow multiplicity changed while flows are active");
+  multiplicity_ = m;
 }
 
 void EqualShareResource::advance(Tick now) {
   if (now > last_ && !heap_.empty()) {
     double dv = rate_per_flow_bps() * ticks_to_seconds(now - last_);
     virtual_bytes_ += dv;
-    delivered_ += dv * static_cast<double>(heap_.size());
+    delivered_ += dv * multiplicity_ * static_cast<double>(heap_.size());
   }
   last_ = now;
 }

@@ -29,6 +29,10 @@ class EqualShareResource {
   /// Current rate of each active flow in B/s.
   double rate_per_flow_bps() const;
   double capacity_bps() const { return capacity_bps_; }
+  /// Each flow stands for `m` identical flows started and ended with it (rank classes: one
+  /// simulated node reads for `m` nodes): the share is capacity / (m x active flows).
+  void set_flow_multiplicity(double m);
+  double flow_multiplicity() const { return multiplicity_; }
   double bytes_delivered() const { return delivered_; }
 
  private:
@@ -41,6 +45,7 @@ class EqualShareResource {
   double capacity_bps_, per_flow_cap_bps_;
   double virtual_bytes_ = 0.0;
   double delivered_ = 0.0;
+  double multiplicity_ = 1.0;
   Tick last_ = 0;
   std::uint64_t seq_ = 0;
   std::vector<Flow> heap_;  // min-heap on target

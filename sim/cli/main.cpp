@@ -98,6 +98,8 @@ int cmd_run(const std::vector<std::string>& args) {
       ("blocking-factor", po::value<std::string>(), "fabric what-if: leaf down:up ratio, 2 = 2:1 oversubscribed (fabric.blocking_factor)")
       ("algorithm", po::value<std::string>(), "allreduce algorithm: auto | ring | tree | hierarchical (nccl.algorithm)")
       ("fast-forward", po::value<std::string>()->implicit_value("3"), "simulate K epochs (default 3) and extrapolate the rest (steady state)")
+      ("rank-classes", "simulate one node whose ranks each stand for the same local rank of every node, with each step's "
+       "stragglers drawn from the order statistics of the compute jitter (exact without jitter; for very large n)")
       ("explain", "print where every calibrated value of the run comes from (fit, transfer, prior, default) and exit")
       ("interval", po::value<std::string>(), "prediction interval at this level in percent, e.g. 90: the calibration's parameter covariance "
        "propagated through the simulator plus the model discrepancy (table: value [low, high]; JSON: interval)")
@@ -160,6 +162,10 @@ int cmd_run(const std::vector<std::string>& args) {
   if (vm.count("fast-forward")) {
     cfg.fast_forward_epochs = static_cast<int>(parse_bounded_positive("--fast-forward", vm["fast-forward"].as<std::string>(), Limit::kEpochs));
     if (vm.count("power-trace")) throw InputError("--power-trace needs full fidelity: drop --fast-forward");
+  }
+  if (vm.count("rank-classes")) {
+    cfg.rank_classes = true;
+    if (vm.count("power-trace")) throw InputError("--power-trace records every node's GPUs: drop --rank-classes");
   }
   if (vm.count("nics-per-node")) cfg.overrides.emplace_back("node.nics", std::to_string(parse_positive("--nics-per-node", vm["nics-per-node"].as<std::string>())));
   if (vm.count("link-gbit")) {

@@ -164,6 +164,16 @@ std::string provenance_table(const Scenario& s) {
   return out;
 }
 
+std::string rank_classes_note(const Scenario& s, const RunResult& r) {
+  if (r.rank_class_size <= 1) return fmt::format("one node: all {} ranks simulated (exact)", s.gpus);
+  std::string how = s.wl_cal[kJitterCv] > 0
+                        ? fmt::format("each step's slowest rank drawn from the order statistics of {} ranks' compute jitter (cv {:.3g}); "
+                                      "stragglers at the end of evaluation passes not modelled (approximation)",
+                                      r.rank_class_size, s.wl_cal[kJitterCv])
+                        : std::string("no compute jitter: every node behaves alike (exact)");
+  return fmt::format("{} of {} ranks simulated, each standing for {} ranks (one per node); {}", r.simulated_ranks, s.gpus, r.rank_class_size, how);
+}
+
 std::size_t idx_energy(const std::vector<Metric>& ms) {
   for (std::size_t i = 0; i < ms.size(); ++i) if (std::string(ms[i].path) == "energy_kwh.total") return i;
   return 0;
@@ -220,6 +230,13 @@ std::string result_json(const Scenario& s, const std::vector<RunResult>& runs, b
   j.value("steps_per_epoch", s.steps_per_epoch).value("max_lbs", s.max_lbs);
   j.value("ram_metered", s.hw.p(kRamMetered) != 0.0);
   j.value("simulated_epochs", static_cast<long long>(runs.front().simulated_epochs));
+  if (s.config.rank_classes) {
+    const RunResult& r0 = runs.front();
+    j.begin_object("rank_classes").value("simulated_ranks", static_cast<long long>(r0.simulated_ranks));
+    j.value("ranks_per_class", r0.rank_class_size);
+    j.value("exact", r0.rank_class_size == 1 || s.wl_cal[kJitterCv] <= 0);
+    j.value("note", rank_classes_note(s, r0)).end_object();
+  }
   if (runs.size() > 1) {
     j.begin_object("std");
     write_metrics(j, st.sd, nullptr, true);
@@ -257,6 +274,7 @@ std::string result_table(const Scenario& s, const std::vector<RunResult>& runs, 
       fmt::format_to(put, "  {:<46} {:>14.6g}{}\n", ms[i].path, st.mean[i], interval_cell(interval, ms[i].path));
     }
   }
+  if (s.config.rank_classes) fmt::format_to(put, "rank classes: {}\n", rank_classes_note(s, runs.front()));
   if (interval) {
     fmt::format_to(put, "interval: {:.4g} % [low, high]; {}; {} fitted parameters ({}), {} simulations; plus the model discrepancy\n",
                    100 * interval->level, interval->method, interval->parameters, fmt::join(interval->fits, ", "), interval->simulations);

@@ -6,6 +6,7 @@
 // backward pass the rest. An evaluation batch is the forward pass plus a host-side loop per
 // sample at idle power. The input copy to the GPU (host-to-device) precedes each batch. The
 // optimizer step has a fixed time. Power during a batch comes from the power component.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -38,6 +39,7 @@ struct BatchCost {
   double power_w = 0;   // time-weighted mean power while computing (capped; overhead at its own activity)
   double h2d_s = 0;     // host-to-device copy of its inputs
   double gpu_s = 0;     // GPU compute time
+  double jitter = 1;    // the jitter factor drawn for this batch (gpu_s includes it)
 };
 
 /// Forward/backward split of a training step's compute time.
@@ -71,8 +73,17 @@ class ComputeModel {
       cc = &e;
     }
     BatchCost c = cc->cost;
-    c.gpu_s *= fraction * rng.jitter(p_.jitter_cv);
+    c.jitter = rng.jitter(p_.jitter_cv);
+    c.gpu_s *= fraction * c.jitter;
     return c;
+  }
+  /// Rank classes: the GPU time of the slowest of a class's ranks for a batch `cost` drawn for
+  /// its representative, where `others` more ranks draw their own jitter (order statistics of
+  /// the lognormal jitter, one draw from `rng`; exact in distribution).
+  double class_straggler_gpu_s(const BatchCost& cost, long long others, Rng& rng) const {
+    if (others <= 0 || p_.jitter_cv <= 0) return cost.gpu_s;
+    double base_s = cost.gpu_s / cost.jitter;
+    return std::max(cost.gpu_s, base_s * rng.jitter_max(p_.jitter_cv, others));
   }
   /// A training step (forward and backward).
   BatchCost train_cost(long long samples, Rng& rng) { return batch_cost(samples, 1.0, rng); }

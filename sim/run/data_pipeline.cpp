@@ -30,6 +30,7 @@ DataPipelineParams DataPipelineParams::from_scenario(const Scenario& s) {
   p.ranks = s.gpus;
   p.gpus_per_node = s.gpus_per_node;
   p.nodes = s.nodes;
+  p.simulated_nodes = s.nodes;
   p.workers = static_cast<int>(s.wl.p(kWorkers));
   p.prefetch = static_cast<int>(s.wl.p(kPrefetch));
   p.pin_memory = s.wl.p(kPinMemory) != 0.0;
@@ -74,8 +75,10 @@ std::vector<Tick> worker_up_ticks(const DataPipelineParams& p) {
 
 DataPipeline::DataPipeline(const DataPipelineParams& p, std::uint64_t seed, Engine& engine, LoaderHost* host, CpuSockets& sockets)
     : p_(p), eng_(&engine), sockets_(&sockets), worker_up_(worker_up_ticks(p)), passes_(plan_passes(p)) {
-  ranks_.resize(static_cast<std::size_t>(p.ranks));
-  for (int r = 0; r < p.ranks; ++r) {
+  if (p.simulated_nodes < 1 || p.simulated_nodes > p.nodes || !(p.node_multiplicity >= 1)) throw ModelError("internal: bad rank classes");
+  const int simulated = p.simulated_ranks();
+  ranks_.resize(static_cast<std::size_t>(simulated));
+  for (int r = 0; r < simulated; ++r) {
     Rank& rk = ranks_[static_cast<std::size_t>(r)];
     rk.node = r / p.gpus_per_node;
     rk.socket = sockets.socket_of_rank(r);
@@ -85,8 +88,9 @@ DataPipeline::DataPipeline(const DataPipelineParams& p, std::uint64_t seed, Engi
   }
   if (p.shared_fs) {
     fs_ = std::make_unique<BandwidthActor>(engine, *this, p.fs_aggregate_bps, p.fs_stream_bps);
+    fs_->model().set_flow_multiplicity(p.node_multiplicity);
   } else {
-    for (int n = 0; n < p.nodes; ++n) nvme_.push_back(std::make_unique<BandwidthActor>(engine, *this, p.local_read_bps, p.local_read_bps));
+    for (int n = 0; n < p.simulated_nodes; ++n) nvme_.push_back(std::make_unique<BandwidthActor>(engine, *this, p.local_read_bps, p.local_read_bps));
   }
 }
 

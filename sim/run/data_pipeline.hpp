@@ -25,7 +25,11 @@ struct Scenario;
 
 /// The data-pipeline parameters of a run, filled from the resolved scenario in one place.
 struct DataPipelineParams {
-  int ranks = 1, gpus_per_node = 4, nodes = 1;
+  int ranks = 1, gpus_per_node = 4, nodes = 1;  // of the job (passes are split over every rank)
+  // Rank classes: the loaders of `simulated_nodes` nodes are simulated, each standing for
+  // `node_multiplicity` identical nodes (their reads share the file system m times over).
+  int simulated_nodes = 1;
+  double node_multiplicity = 1;
   int workers = 4, prefetch = 2;          // per rank; prefetch_factor batches per worker
   bool pin_memory = false;
   bool persistent_workers = false;        // workers survive the pass (start once, in epoch 0)
@@ -45,6 +49,7 @@ struct DataPipelineParams {
   bool train_eval_pass = false;
 
   static DataPipelineParams from_scenario(const Scenario& scenario);
+  int simulated_ranks() const { return simulated_nodes * gpus_per_node < ranks ? simulated_nodes * gpus_per_node : ranks; }
 };
 
 enum class PassKind { Train = 0, TrainEval = 1, Validation = 2 };

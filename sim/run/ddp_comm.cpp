@@ -80,7 +80,8 @@ DdpCommParams DdpCommParams::from_scenario(const Scenario& s) {
 }
 
 DdpComm::DdpComm(const DdpCommParams& p, Engine& engine, EventHandler* done, std::uint32_t done_kind)
-    : eng_(&engine), done_(done), done_kind_(done_kind), ranks_(p.ranks), streams_(p.streams) {
+    : eng_(&engine), done_(done), done_kind_(done_kind), ranks_(p.ranks), contributors_(p.contributors > 0 ? p.contributors : p.ranks), streams_(p.streams) {
+  if (contributors_ < 1 || contributors_ > ranks_) throw ModelError("internal: bad number of contributing ranks");
   // DDP buckets: gradients appear uniformly over the backward pass, last layers first.
   const auto& buckets = p.bucket_bytes;
   double total = p.gradient_bytes, cum = 0;

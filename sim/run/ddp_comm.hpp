@@ -26,7 +26,8 @@ struct Scenario;
 
 /// The communication parameters of a run, filled from the resolved scenario in one place.
 struct DdpCommParams {
-  int ranks = 1;
+  int ranks = 1;                     // of the job (the collectives span every rank)
+  int contributors = 0;              // simulated ranks that call rank_backward each step (0 = every rank; rank classes: fewer)
   std::vector<double> bucket_bytes;  // in launch order
   double gradient_bytes = 0;         // all of them
   int streams = 1;                   // ddp.comm_streams
@@ -68,7 +69,7 @@ class DdpComm final : public EventHandler, public FlowSink {
       Tick ready = start + seconds_to_ticks(forward_s + backward_s * ready_frac_[b]);
       ready_max_[b] = std::max(ready_max_[b], ready);
     }
-    if (++contributed_ == ranks_) all_contributed();
+    if (++contributed_ == contributors_) all_contributed();
   }
 
   void on_event(Engine& engine, const Event& e) override;
@@ -93,7 +94,7 @@ class DdpComm final : public EventHandler, public FlowSink {
   Engine* eng_;
   EventHandler* done_;
   std::uint32_t done_kind_;
-  int ranks_ = 1, streams_ = 1;
+  int ranks_ = 1, contributors_ = 1, streams_ = 1;
   std::vector<double> ready_frac_;  // per bucket
   std::vector<double> cost_s_;      // per bucket: allreduce alone on the fabric
   double barrier_s_ = 0;

@@ -23,16 +23,17 @@ const char* phase_name(Phase p) {
   return "?";
 }
 
-int EnergyLedger::add_device(Component c, double power_w, Phase phase, bool probe) {
+int EnergyLedger::add_device(Component c, double power_w, Phase phase, bool probe, double weight) {
+  if (!(weight >= 1.0)) throw ModelError("internal: device weight below 1");
   int probe_idx = -1;
   if (probe) {
     probe_idx = static_cast<int>(probe_power_w_.size());
     probe_power_w_.push_back(power_w);
     if (observer_) observer_->on_probe(probe_idx, 0, power_w, phase);
   }
-  devs_.push_back(Device{c, phase, power_w, 0, 0.0, probe_idx});
-  comp_power_w_[static_cast<int>(c)] += power_w;
-  ++count_[static_cast<int>(c)];
+  devs_.push_back(Device{c, phase, power_w, 0, 0.0, probe_idx, weight});
+  comp_power_w_[static_cast<std::size_t>(c)] += weight * power_w;
+  count_[static_cast<std::size_t>(c)] += weight;
   return static_cast<int>(devs_.size() - 1);
 }
 
@@ -49,12 +50,12 @@ void EnergyLedger::set(int dev, Tick now, double power_w, Phase phase) {
   if (now < d.since) throw ModelError("internal: power change in the past");
   advance_observer(now);
   double dt_s = ticks_to_seconds(now - d.since);
-  double e = d.power_w * dt_s;
+  double e = d.power_w * dt_s * d.weight;
   int c = static_cast<int>(d.comp);
   d.energy_j += e;
   phase_energy_j_[static_cast<std::size_t>(c)][static_cast<std::size_t>(d.phase)] += e;
-  phase_time_s_[static_cast<std::size_t>(c)][static_cast<std::size_t>(d.phase)] += dt_s;
-  comp_power_w_[static_cast<std::size_t>(c)] += power_w - d.power_w;
+  phase_time_s_[static_cast<std::size_t>(c)][static_cast<std::size_t>(d.phase)] += dt_s * d.weight;
+  comp_power_w_[static_cast<std::size_t>(c)] += (power_w - d.power_w) * d.weight;
   if (d.probe >= 0) {
     probe_power_w_[static_cast<std::size_t>(d.probe)] = power_w;
     if (observer_ && (power_w != d.power_w || phase != d.phase)) observer_->on_probe(d.probe, now, power_w, phase);

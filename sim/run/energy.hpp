@@ -41,7 +41,9 @@ class EnergyLedger {
   explicit EnergyLedger(PowerObserver* observer = nullptr) : observer_(observer) {}
   PowerObserver* observer() const { return observer_; }
   /// Adds a device drawing `power_w` from time 0. Probed devices are reported to the observer.
-  int add_device(Component c, double power_w, Phase phase, bool probe = false);
+  /// A device of `weight` w stands for w identical devices (rank classes): its energy, phase
+  /// time and share of the component power count w times; probes see one device.
+  int add_device(Component c, double power_w, Phase phase, bool probe = false, double weight = 1.0);
   /// From `now` on, device `dev` draws `power_w` in `phase`.
   void set(int dev, Tick now, double power_w, Phase phase);
   /// Closes every device's last interval at `end`.
@@ -57,7 +59,8 @@ class EnergyLedger {
   double phase_time_s(Component c, Phase p) const { return phase_time_s_[static_cast<int>(c)][static_cast<int>(p)]; }
   double device_energy_j(int dev) const { return devs_[static_cast<std::size_t>(dev)].energy_j; }
   double device_power_w(int dev) const { return devs_[static_cast<std::size_t>(dev)].power_w; }
-  int devices(Component c) const { return count_[static_cast<int>(c)]; }
+  /// Devices of component `c` (weighted: a device of weight w counts w times).
+  double devices(Component c) const { return count_[static_cast<int>(c)]; }
 
  private:
   struct Device {
@@ -67,6 +70,7 @@ class EnergyLedger {
     Tick since;
     double energy_j;
     int probe;  // index into probe_power_ or -1
+    double weight;
   };
   void advance_observer(Tick now);
 
@@ -76,7 +80,7 @@ class EnergyLedger {
   std::array<double, kComponents> comp_energy_j_{};
   std::array<std::array<double, kPhases>, kComponents> phase_energy_j_{};
   std::array<std::array<double, kPhases>, kComponents> phase_time_s_{};
-  std::array<int, kComponents> count_{};
+  std::array<double, kComponents> count_{};
   std::vector<double> probe_power_w_;
   Tick observed_until_ = 0;
 };

@@ -29,9 +29,9 @@ PowerParams PowerParams::from_scenario(const Scenario& s) {
   return p;
 }
 
-void CpuSockets::add_devices(EnergyLedger& ledger) {
+void CpuSockets::add_devices(EnergyLedger& ledger, double weight) {
   ledger_ = &ledger;
-  for (auto& sock : sockets_) sock.dev = ledger.add_device(Component::Cpu, model_.power_w(0), Phase::Idle);
+  for (auto& sock : sockets_) sock.dev = ledger.add_device(Component::Cpu, model_.power_w(0), Phase::Idle, false, weight);
 }
 
 }  // namespace ddpsim

@@ -67,8 +67,9 @@ class CpuSockets {
       : model_(p.cpu), sockets_per_node_(p.sockets_per_node), gpus_per_node_(p.gpus_per_node),
         sockets_(static_cast<std::size_t>(nodes * p.sockets_per_node)) {}
 
-  /// Adds every socket to `ledger` (idle, no busy core) and keeps the ledger for later changes.
-  void add_devices(EnergyLedger& ledger);
+  /// Adds every socket to `ledger` (idle, no busy core) and keeps the ledger for later changes;
+  /// each socket stands for `weight` identical sockets (rank classes).
+  void add_devices(EnergyLedger& ledger, double weight = 1.0);
   /// Socket (global index) of rank `rank`: local GPUs are spread evenly over the node's sockets.
   int socket_of_rank(int rank) const {
     int node = rank / gpus_per_node_;

@@ -162,6 +162,10 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal, const Wo
     s.val_samples = full_val;
   }
   s.steps_per_epoch = split_pass(s.train_samples, s.gpus, s.lbs).batches;
+  if (cfg.rank_classes && s.wl_cal[kLoaderJitterCv] > 0) {
+    throw InputError("--rank-classes needs loader.jitter_cv = 0 (it is " + s.wl_cal.format(kLoaderJitterCv) +
+                     "): per-batch loader variability makes ranks differ in their data stalls, which one simulated node cannot stand for; drop --rank-classes");
+  }
   if (cfg.repeats <= 0) throw InputError("--repeats must be a positive integer");
   if (cfg.fast_forward_epochs < 0) throw InputError("--fast-forward must be a positive number of epochs");
   return s;
@@ -215,7 +219,10 @@ class TrainingRun final : public EventHandler, public LoaderHost {
   void arrive_barrier(int r);
 
   const Scenario& s_;
-  int R_ = 1;
+  int R_ = 1;         // ranks of the job
+  int sim_nodes_ = 1;  // nodes simulated (rank classes: one, standing for every node)
+  int sim_R_ = 1;      // ranks simulated
+  long long class_size_ = 1;  // ranks (and nodes) each simulated one stands for
   Engine eng_;
   EnergyLedger ledger_;
   GpuPower gpu_;
@@ -233,34 +240,57 @@ class TrainingRun final : public EventHandler, public LoaderHost {
   bool finished_ = false;
 };
 
+// Rank classes: every node is one class member; one node is simulated.
+bool use_rank_classes(const Scenario& s) { return s.config.rank_classes && s.nodes > 1; }
+
+DataPipelineParams pipeline_params(const Scenario& s) {
+  DataPipelineParams p = DataPipelineParams::from_scenario(s);
+  if (use_rank_classes(s)) {
+    p.simulated_nodes = 1;
+    p.node_multiplicity = s.nodes;
+  }
+  return p;
+}
+
+DdpCommParams comm_params(const Scenario& s) {
+  DdpCommParams p = DdpCommParams::from_scenario(s);
+  if (use_rank_classes(s)) p.contributors = s.gpus_per_node;
+  return p;
+}
+
 TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer, const PowerParams& power)
     : s_(s),
       R_(s.gpus),
+      sim_nodes_(use_rank_classes(s) ? 1 : s.nodes),
+      sim_R_(use_rank_classes(s) ? s.gpus_per_node : s.gpus),
+      class_size_(use_rank_classes(s) ? s.nodes : 1),
       ledger_(observer),
       gpu_(power),
-      sockets_(power, s.nodes),
+      sockets_(power, sim_nodes_),
       compute_(ComputeParams::from_scenario(s), gpu_),
-      comm_(DdpCommParams::from_scenario(s), eng_, this, kCollectiveDone),
-      pipeline_(DataPipelineParams::from_scenario(s), seed, eng_, this, sockets_) {
+      comm_(comm_params(s), eng_, this, kCollectiveDone),
+      pipeline_(pipeline_params(s), seed, eng_, this, sockets_) {
   optimizer_power_w_ = gpu_.optimizer_power_w(static_cast<double>(s.lbs));
 
-  // Devices: every GPU, every socket of every node touched (whole-socket charging), RAM.
-  ranks_.resize(static_cast<std::size_t>(R_));
-  for (int r = 0; r < R_; ++r) {
+  // Devices: every GPU, every socket of every node touched (whole-socket charging), RAM. With
+  // rank classes, those of one node, each standing for class_size_ identical devices.
+  const auto weight = static_cast<double>(class_size_);
+  ranks_.resize(static_cast<std::size_t>(sim_R_));
+  for (int r = 0; r < sim_R_; ++r) {
     Rank& rk = ranks_[static_cast<std::size_t>(r)];
     int node = r / s.gpus_per_node;
     rk.gpu_dev = ledger_.add_device(Component::Gpu, gpu_.idle_power_w(), Phase::Idle,
-                                    ledger_.observer() ? ledger_.observer()->probes_node(node) : node == 0);
+                                    ledger_.observer() ? ledger_.observer()->probes_node(node) : node == 0, weight);
     rk.rng = Rng(seed, static_cast<std::uint64_t>(r));
   }
-  sockets_.add_devices(ledger_);
+  sockets_.add_devices(ledger_, weight);
   // Each rank's training process keeps one core busy (it spins on CUDA synchronisation).
-  for (int r = 0; r < R_; ++r) sockets_.set_busy(pipeline_.socket(r), +1, eng_.now());
+  for (int r = 0; r < sim_R_; ++r) sockets_.set_busy(pipeline_.socket(r), +1, eng_.now());
   if (power.ram_metered) {
-    for (int n = 0; n < s.nodes; ++n) ledger_.add_device(Component::Ram, power.ram_power_w, Phase::Idle);
+    for (int n = 0; n < sim_nodes_; ++n) ledger_.add_device(Component::Ram, power.ram_power_w, Phase::Idle, false, weight);
   }
   int workers = static_cast<int>(s.wl.p(kWorkers));
-  eng_.reserve(static_cast<std::size_t>(R_) * static_cast<std::size_t>(workers + 4) + 64);
+  eng_.reserve(static_cast<std::size_t>(sim_R_) * static_cast<std::size_t>(workers + 4) + 64);
 }
 
 RunResult TrainingRun::run() {
@@ -282,7 +312,7 @@ RunResult TrainingRun::run() {
     res.phase_time_s[p] = ledger_.phase_time_s(Component::Gpu, static_cast<Phase>(p));
     res.phase_energy_j[p] = ledger_.phase_energy_j(Component::Gpu, static_cast<Phase>(p));
   }
-  res.cpu_sockets = sockets_.count();
+  res.cpu_sockets = static_cast<int>(sockets_.count() * class_size_);
   res.mean_gpu_power_w = res.runtime_s > 0 ? res.energy_j[0] / (res.runtime_s * R_) : 0;
   res.mean_cpu_socket_power_w = res.runtime_s > 0 ? res.energy_j[1] / (res.runtime_s * res.cpu_sockets) : 0;
   res.steps = steps_;
@@ -293,6 +323,8 @@ RunResult TrainingRun::run() {
     res.pass_duration_s[k] = pipeline_.mean_pass_s(static_cast<PassKind>(k));
   }
   res.worker_startup_s = pipeline_.worker_startup_s();
+  res.simulated_ranks = sim_R_;
+  res.rank_class_size = class_size_;
   return res;
 }
 
@@ -345,9 +377,10 @@ void TrainingRun::begin_train_step(int r, long long samples) {
   Tick done = start + seconds_to_ticks(cost.gpu_s);
   ledger_.set(rk.gpu_dev, t0, cost.power_w, Phase::Compute);
   eng_.schedule_at(done, this, kComputeDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
-  samples_trained_ += samples;
-  // The backward pass fills the gradient buckets; the last rank to start it launches the allreduces.
-  StepSplit split = compute_.split(cost.gpu_s);
+  samples_trained_ += samples * class_size_;
+  // The backward pass fills the gradient buckets; the last rank to start it launches the
+  // allreduces. With rank classes the class's slowest rank sets when its buckets are ready.
+  StepSplit split = compute_.split(class_size_ > 1 ? compute_.class_straggler_gpu_s(cost, class_size_ - 1, rk.rng) : cost.gpu_s);
   comm_.rank_backward(start, split.forward_s, split.backward_s);
 }
 
@@ -361,14 +394,14 @@ void TrainingRun::begin_eval_batch(int r, long long samples) {
 void TrainingRun::arrive_barrier(int r) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
   ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Idle);
-  if (++arrived_ == R_) eng_.schedule_in(seconds_to_ticks(comm_.barrier_s()), this, kBarrierDone, 0, 0, Priority::kCollective);
+  if (++arrived_ == sim_R_) eng_.schedule_in(seconds_to_ticks(comm_.barrier_s()), this, kBarrierDone, 0, 0, Priority::kCollective);
 }
 
 void TrainingRun::on_event(Engine& engine, const Event& e) {
   switch (e.kind()) {
     case kWorkersStarted:
       pipeline_.workers_started(e.b);
-      for (int r = 0; r < R_; ++r) {
+      for (int r = 0; r < sim_R_; ++r) {
         if (ranks_[static_cast<std::size_t>(r)].waiting) rank_next(r);
       }
       break;
@@ -385,7 +418,7 @@ void TrainingRun::on_event(Engine& engine, const Event& e) {
     }
     case kOptimizerDone:
       ++steps_;
-      for (int r = 0; r < R_; ++r) rank_next(r);
+      for (int r = 0; r < sim_R_; ++r) rank_next(r);
       break;
     case kEvalDone:
       rank_next(static_cast<int>(e.a()));

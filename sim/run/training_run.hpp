@@ -50,6 +50,10 @@ struct RunConfig {
   /// Outputs only: a sweep point's prediction-interval level (0 < level < 1; 0 = none), stored
   /// with its result (sim/uncertainty/interval.hpp).
   double interval_level = 0;
+  /// Rank classes (--rank-classes): simulate one node whose ranks each stand for the same local
+  /// rank of every node (nodes are identical by symmetry), with each step's stragglers drawn
+  /// from the order statistics of the per-rank compute jitter. Exact without jitter.
+  bool rank_classes = false;
 };
 
 /// Parses "METRIC=VALUE" into the config (InputError naming the form).
@@ -115,6 +119,8 @@ struct RunResult {
   double pass_first_batch_wait_s[3] = {0, 0, 0};  // pass start -> first batch consumed (mean over ranks)
   double pass_duration_s[3] = {0, 0, 0};          // pass start -> end-of-pass barrier done
   double worker_startup_s = 0;                    // pass start -> last worker up (fresh workers)
+  int simulated_ranks = 0;                        // ranks simulated event by event (< gpus with rank classes)
+  long long rank_class_size = 1;                  // ranks each simulated rank stands for
 };
 
 /// Dataloader worker start-up of a fresh pass: the main process launches the workers one after

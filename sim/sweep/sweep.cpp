@@ -147,7 +147,7 @@ namespace {
 
 const std::initializer_list<std::string_view> kBlockKeys = {"mode", "workload", "phase", "hardware", "gpus", "lbs", "gbs",
                                                             "samples_per_gpu", "epochs", "target", "seed", "seeds", "repeats", "set",
-                                                            "fast_forward", "interval"};
+                                                            "fast_forward", "interval", "rank_classes"};
 
 // The value of `key` for a grid entry: the entry's own, else the file's top level.
 YAML::Node pick(const YAML::Node& entry, const YAML::Node& top, const std::string& key) {
@@ -227,6 +227,7 @@ struct Block {
   std::vector<std::string> targets;  // "METRIC=VALUE" ("" = none)
   long long fast_forward = 0;  // epochs simulated before extrapolating (0 = full fidelity)
   double interval = 0;         // prediction-interval level stored with each result (0 = none)
+  bool rank_classes = false;   // simulate one node per point (sim/run/training_run.hpp)
   std::vector<std::pair<std::string, std::vector<std::string>>> set;  // name -> values, sorted by name
 };
 
@@ -308,6 +309,14 @@ Block parse_block(const YAML::Node& entry, const YAML::Node& top, const std::str
     auto v = ints_of(ff, "fast_forward", file, 0, limit_of(Limit::kEpochs), "limit.epochs");
     if (v.size() != 1) throw ConfigError(file, yaml_line(ff), "'fast_forward' must be one number of epochs (0 = full fidelity)");
     b.fast_forward = v.front();
+  }
+  if (auto rc = node("rank_classes")) {
+    const std::string v = rc.IsScalar() ? rc.Scalar() : std::string();
+    if (v == "true") {
+      b.rank_classes = true;
+    } else if (v != "false") {
+      throw ConfigError(file, yaml_line(rc), "'rank_classes' is true or false (simulate one node whose ranks stand for every node)");
+    }
   }
   if (auto iv = node("interval")) {
     if (!iv.IsScalar()) throw ConfigError(file, yaml_line(iv), "'interval' is one level in percent, e.g. 90");
@@ -476,6 +485,7 @@ void expand(const Block& b, std::vector<SweepPoint>& out) {
                       c.repeats = 1;
                       c.fast_forward_epochs = static_cast<int>(b.fast_forward);
                       c.interval_level = b.interval;
+                      c.rank_classes = b.rank_classes;
                       c.overrides = combo;
                       out.push_back(std::move(p));
                     }
@@ -599,6 +609,7 @@ void visit_config(const Scenario& s, Kv kv, Params params) {
   if (s.config.fast_forward_epochs > 0 && s.config.fast_forward_epochs < s.epochs) {
     kv("fast_forward", std::to_string(s.config.fast_forward_epochs));  // extrapolated results differ
   }
+  if (s.config.rank_classes && s.nodes > 1) kv("rank_classes", "1");  // approximated results differ
   if (s.config.interval_level > 0) kv("interval", fmt::format("{:.17g}", s.config.interval_level));  // stored outputs differ
   params("hardware", s.hw.params);
   params("workload", s.wl.params);

@@ -84,6 +84,23 @@ TEST(Cli, GoldenTable) {
   check_golden("run_resnet50_h100_n4_gbs512_1ep.txt", r.out);
 }
 
+TEST(Cli, GoldenRankClasses) {
+  // 16 nodes, one simulated: the table says so in one line, JSON carries rank_classes.
+  auto table = cli("run --workload resnet50 --hardware a100 --gpus 64 --lbs 256 --epochs 1 --rank-classes");
+  ASSERT_EQ(table.code, 0) << table.err;
+  check_golden("run_resnet50_a100_n64_rank_classes.txt", table.out);
+  EXPECT_NE(table.out.find("rank classes: 4 of 64 ranks simulated, each standing for 16 ranks"), std::string::npos) << table.out;
+  auto json = cli("run --workload resnet50 --hardware a100 --gpus 64 --lbs 256 --epochs 1 --rank-classes --format json");
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_NE(json.out.find("\"rank_classes\": {\n    \"simulated_ranks\": 4,\n    \"ranks_per_class\": 16,\n    \"exact\": false,"), std::string::npos) << json.out;
+  auto trace = cli("run --workload resnet50 --hardware a100 --gpus 64 --lbs 256 --epochs 1 --rank-classes --power-trace p.csv");
+  EXPECT_EQ(trace.code, 2);
+  EXPECT_NE(trace.err.find("drop --rank-classes"), std::string::npos) << trace.err;
+  auto jitter = cli("run --workload resnet50 --hardware a100 --gpus 64 --lbs 256 --epochs 1 --rank-classes --set loader.jitter_cv=0.1");
+  EXPECT_EQ(jitter.code, 2);
+  EXPECT_NE(jitter.err.find("loader.jitter_cv"), std::string::npos) << jitter.err;
+}
+
 TEST(Cli, GoldenCollectiveJsonAndSweep) {
   auto one = cli("collective --hardware a100 --gpus 16 --bytes 25MB --format json");
   ASSERT_EQ(one.code, 0) << one.err;

@@ -16,6 +16,20 @@ TEST(Energy, HundredWattsForTenSecondsIsThousandJoules) {
   EXPECT_DOUBLE_EQ(l.phase_time_s(Component::Gpu, Phase::Compute), 10.0);
 }
 
+TEST(Energy, AWeightedDeviceCountsForItsClass) {
+  // Rank classes: one GPU standing for 4 identical GPUs, 100 W for 10 s then 50 W for 10 s:
+  // 4 x (1000 + 500) J = 6000 J, 40 device-seconds in each phase, 400 W then 200 W in total.
+  EnergyLedger l;
+  int gpu = l.add_device(Component::Gpu, 100.0, Phase::Compute, false, 4.0);
+  l.set(gpu, 10 * kTicksPerSecond, 50.0, Phase::Idle);
+  l.finish(20 * kTicksPerSecond);
+  EXPECT_DOUBLE_EQ(l.energy_j(Component::Gpu), 6000.0);
+  EXPECT_DOUBLE_EQ(l.observed_energy_j(Component::Gpu), 6000.0);
+  EXPECT_DOUBLE_EQ(l.phase_time_s(Component::Gpu, Phase::Compute), 40.0);
+  EXPECT_DOUBLE_EQ(l.phase_time_s(Component::Gpu, Phase::Idle), 40.0);
+  EXPECT_DOUBLE_EQ(l.devices(Component::Gpu), 4.0);
+}
+
 TEST(Energy, PiecewiseConstantPowerPerPhaseAndComponent) {
   EnergyLedger l;
   int gpu = l.add_device(Component::Gpu, 300.0, Phase::Compute);

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "hwmodels/shared_bandwidth.hpp"
+#include "sim/core/errors.hpp"
 
 using namespace ddpsim;
 
@@ -71,4 +72,21 @@ TEST(SharedBandwidth, PerFlowCapLimitsASingleReader) {
   eng.run();
   EXPECT_EQ(sink.done.at(100), S + 2 * S);
   EXPECT_NEAR(fs.model().bytes_delivered(), 21e9, 1.0);
+}
+
+TEST(SharedBandwidth, FlowMultiplicityCountsEachFlowMTimes) {
+  // Rank classes: each flow stands for 3 identical flows. Two flows on 600 B/s are six readers:
+  // 100 B/s each, so 100 B take 1 s and the resource delivers 600 B.
+  Engine eng;
+  Sink sink;
+  sink.eng = &eng;
+  BandwidthActor link(eng, sink, 600, 1e9);
+  link.model().set_flow_multiplicity(3);
+  link.start(100.0, 1);
+  link.start(100.0, 2);
+  eng.run();
+  EXPECT_EQ(sink.done.at(1), 1 * S);
+  EXPECT_EQ(sink.done.at(2), 1 * S);
+  EXPECT_NEAR(link.model().bytes_delivered(), 600.0, 1e-6);
+  EXPECT_THROW(link.model().set_flow_multiplicity(0.5), ModelError);
 }

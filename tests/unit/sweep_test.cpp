@@ -265,3 +265,26 @@ TEST(SweepGrid, IntervalLevelPerGridAndInTheConfigHash) {
     }
   }
 }
+
+TEST(SweepGrid, RankClassesPerGridAndInTheConfigHashBeyondOneNode) {
+  auto spec = parse(
+      "name: rc\nworkload: resnet50\nhardware: a100\nmode: constant_lbs\nlbs: 64\nepochs: 1\ngpus: [4, 16]\n"
+      "grids:\n  - rank_classes: true\n  - rank_classes: false\n");
+  ASSERT_EQ(spec.points.size(), 4u);
+  EXPECT_TRUE(spec.points[0].config.rank_classes);
+  EXPECT_TRUE(spec.points[1].config.rank_classes);
+  EXPECT_FALSE(spec.points[2].config.rank_classes);
+  // One node: nothing is aggregated, the same run (same hash); 4 nodes: an approximation, a
+  // different configuration.
+  EXPECT_EQ(config_hash(resolve_scenario(spec.points[0].config)), config_hash(resolve_scenario(spec.points[2].config)));
+  EXPECT_NE(config_hash(resolve_scenario(spec.points[1].config)), config_hash(resolve_scenario(spec.points[3].config)));
+  for (const char* bad : {"rank_classes: yes please", "rank_classes: [true]"}) {
+    try {
+      parse(std::string("name: b\nworkload: resnet50\nhardware: a100\nlbs: 64\ngpus: 4\n") + bad + "\n");
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(":6"), std::string::npos) << bad << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find("rank_classes"), std::string::npos) << e.what();
+    }
+  }
+}
