@@ -64,10 +64,15 @@ std::vector<EpochCurve> zeus_epoch_curves(const std::vector<ZeusTrainPoint>& row
         p.runs = static_cast<int>(epochs.size());
         double sum = 0, sq = 0;
         for (int e : epochs) sum += e;
-        p.epochs = sum / p.runs;
-        for (int e : epochs) sq += (e - p.epochs) * (e - p.epochs);
+        p.mean_epochs = sum / p.runs;
+        for (int e : epochs) sq += (e - p.mean_epochs) * (e - p.mean_epochs);
+        std::vector<int> sorted = epochs;
+        std::sort(sorted.begin(), sorted.end());
+        const std::size_t mid = sorted.size() / 2;
+        p.epochs = sorted.size() % 2 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
         double sd = p.runs > 1 ? std::sqrt(sq / (p.runs - 1)) : 0;
-        p.rel_se = std::max(0.05, sd / p.epochs / std::sqrt(static_cast<double>(p.runs)));
+        // Standard error of a median: sqrt(pi / 2) sd / sqrt(n) for normal scatter.
+        p.rel_se = std::max(0.05, 1.2533 * sd / p.epochs / std::sqrt(static_cast<double>(p.runs)));
         c.points.push_back(p);
       }
     }
@@ -76,7 +81,8 @@ std::vector<EpochCurve> zeus_epoch_curves(const std::vector<ZeusTrainPoint>& row
   return out;
 }
 
-LargeBatchFitResult fit_epoch_curve(const std::vector<EpochPoint>& points, const TargetMetric& metric, double target_ref) {
+LargeBatchFitResult fit_epoch_curve(const std::vector<EpochPoint>& points, const TargetMetric& metric, double target_ref,
+                                    bool small_batch) {
   double bmin = std::numeric_limits<double>::infinity(), bmax = 0, emin = std::numeric_limits<double>::infinity(), logb = 0;
   std::set<double> targets;
   for (const auto& p : points) {
@@ -93,10 +99,13 @@ LargeBatchFitResult fit_epoch_curve(const std::vector<EpochPoint>& points, const
       {"e_min", emin, 1e3, 1e-3, 1e6},
   };
   if (fit_k) params.push_back({"target_exponent", 1, 1e3, 1e-3, 50});
+  const std::size_t i_small = params.size();
+  // Prior at the "no small-batch effect" end of the range (weak, as the others).
+  if (small_batch) params.push_back({"b_small", bmin * 1e-4, 1e3, bmin * 1e-4, bmax * 1e3});
   const double d_ref = metric.distance(target_ref);
   auto predict = [&](const std::vector<double>& v, const EpochPoint& p) {
     double k = fit_k ? v[2] : 0;
-    return v[1] * std::pow(metric.distance(p.target) / d_ref, -k) * (1 + p.batch / v[0]);
+    return epochs_at_gbs(v[1] * std::pow(metric.distance(p.target) / d_ref, -k), v[0], p.batch, small_batch ? v[i_small] : 0.0);
   };
   auto residuals = [&](const std::vector<double>& v) {
     std::vector<double> r;
@@ -110,6 +119,14 @@ LargeBatchFitResult fit_epoch_curve(const std::vector<EpochPoint>& points, const
   opt.max_iterations = 200;
   opt.tolerance = 1e-12;
   FitResult fr = fit_least_squares(params, residuals, start, opt);
+  if (small_batch) {
+    // The small-batch knee has a second basin near zero (a flat curve): start from both ends.
+    for (double s : {bmin * 1e-3, bmin * 4}) {
+      start[i_small] = s;
+      FitResult alt = fit_least_squares(params, residuals, start, opt);
+      if (alt.cost < fr.cost) fr = std::move(alt);
+    }
+  }
   LargeBatchFitResult res;
   res.points = static_cast<int>(points.size());
   double chi2 = 0, lsq = 0;
@@ -127,10 +144,12 @@ LargeBatchFitResult fit_epoch_curve(const std::vector<EpochPoint>& points, const
   res.se_e_min = fr.stderrs[1] * scale;
   res.exponent = fit_k ? fr.values[2] : 0;
   res.se_exponent = fit_k ? fr.stderrs[2] * scale : 0;
+  res.b_small = small_batch ? fr.values[i_small] : 0;
+  res.se_b_small = small_batch ? fr.stderrs[i_small] * scale : 0;
   return res;
 }
 
-std::vector<HoldOutRow> hold_out_batch_sizes(const EpochCurve& curve) {
+std::vector<HoldOutRow> hold_out_batch_sizes(const EpochCurve& curve, bool small_batch) {
   std::set<double> batches;
   for (const auto& p : curve.points) batches.insert(p.batch);
   std::vector<HoldOutRow> out;
@@ -145,8 +164,8 @@ std::vector<HoldOutRow> hold_out_batch_sizes(const EpochCurve& curve) {
       }
     }
     if (!held) continue;
-    LargeBatchFitResult f = fit_epoch_curve(train, curve.metric, curve.target_ref);
-    out.push_back({b, held->epochs, epochs_at_gbs(f.e_min, f.b_noise, b)});
+    LargeBatchFitResult f = fit_epoch_curve(train, curve.metric, curve.target_ref, small_batch);
+    out.push_back({b, held->epochs, epochs_at_gbs(f.e_min, f.b_noise, b, f.b_small), held->mean_epochs});
   }
   return out;
 }
@@ -157,12 +176,19 @@ double mape(const std::vector<HoldOutRow>& rows) {
   return rows.empty() ? 0 : s / static_cast<double>(rows.size());
 }
 
+double mape_vs_mean(const std::vector<HoldOutRow>& rows) {
+  double s = 0;
+  for (const auto& r : rows) s += r.ape_mean();
+  return rows.empty() ? 0 : s / static_cast<double>(rows.size());
+}
+
 ParamSet large_batch_set(const LargeBatchFitResult& fit, double target_ref, const std::string& source) {
   ParamSet set(large_batch_table());
   set.set(kLbBNoise, fit.b_noise, "calibration", source, fit.se_b_noise);
   set.set(kLbEMin, fit.e_min, "calibration", source, fit.se_e_min);
   set.set(kLbTargetRef, target_ref, "calibration", source);
   set.set(kLbExponent, fit.exponent, "calibration", source, fit.se_exponent);
+  if (fit.b_small > 0) set.set(kLbSmallBatch, fit.b_small, "calibration", source, fit.se_b_small);
   set.set(kLbMaxEpochFactor, large_batch_table().spec(kLbMaxEpochFactor).default_si, "calibration",
           std::string(large_batch_table().spec(kLbMaxEpochFactor).source));
   return set;

@@ -75,11 +75,12 @@ void large_batch_stage(Calibration& cal, const std::vector<ZeusTrainPoint>& rows
     fits.push_back(fit_epoch_curve(c.points, c.metric, c.target_ref));
     const auto& f = fits.back();
     double m = mape(hold_out_batch_sizes(c));
-    log.add(fmt::format("large batch: zeus {}/{} {}={:.6g}: B_noise {:.4g} +- {:.3g}, E_min {:.4g} +- {:.3g} epochs, exponent {:.3g} +- {:.3g}; "
-                        "hold-out MAPE {:.1f} %",
+    log.add(fmt::format("large batch: zeus {}/{} {}={:.6g}: B_noise {:.4g} +- {:.3g}, E_min {:.4g} +- {:.3g} epochs, exponent {:.3g} +- {:.3g}, "
+                        "B_small {:.4g} +- {:.3g}; hold-out MAPE {:.1f} %",
                         c.dataset, c.network, c.metric.name, c.target_ref, f.b_noise, f.se_b_noise, f.e_min, f.se_e_min, f.exponent,
-                        f.se_exponent, 100 * m));
-    const std::string source = fmt::format("fit: Zeus summary_train.csv {}/{}, {} points ({} targets)", c.dataset, c.network, f.points, c.targets.size());
+                        f.se_exponent, f.b_small, f.se_b_small, 100 * m));
+    const std::string source =
+        fmt::format("fit: Zeus summary_train.csv {}/{}, {} points ({} targets, median epochs over the runs)", c.dataset, c.network, f.points, c.targets.size());
     cal.large_batch_sets.insert_or_assign({"zeus-" + c.dataset + "-" + c.network, "train"}, large_batch_set(f, c.target_ref, source));
     if (c.dataset == "imagenet" && c.network == "resnet50") imagenet = &fits.back();
   }

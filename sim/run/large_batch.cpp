@@ -26,7 +26,10 @@ double small_batch_epochs(const ParamSet& lb, const TargetMetric& metric, double
   return lb[kLbEMin] * std::pow(d / d_ref, -lb[kLbExponent]);
 }
 
-double epochs_at_gbs(double e_min, double b_noise, double gbs) { return e_min * (1.0 + gbs / b_noise); }
+double epochs_at_gbs(double e_min, double b_noise, double gbs, double b_small) {
+  double e = e_min * (1.0 + gbs / b_noise);
+  return b_small > 0 ? e * (1.0 + b_small / gbs) : e;
+}
 
 TargetPlan plan_target(const ParamSet& lb, const TargetMetric& metric, double value, long long gbs, int phase_epochs) {
   TargetPlan p;
@@ -35,7 +38,7 @@ TargetPlan plan_target(const ParamSet& lb, const TargetMetric& metric, double va
     p.why = fmt::format("{}={:.6g} is at or beyond the metric's perfect value {:.6g}", metric.name, value, metric.bound);
     return p;
   }
-  p.epochs_model = epochs_at_gbs(small_batch_epochs(lb, metric, value), lb[kLbBNoise], static_cast<double>(gbs));
+  p.epochs_model = epochs_at_gbs(small_batch_epochs(lb, metric, value), lb[kLbBNoise], static_cast<double>(gbs), lb[kLbSmallBatch]);
   if (!(p.epochs_model <= p.max_epochs)) {
     p.why = fmt::format(
         "{}={:.6g} is out of reach at GBS {}: the large-batch model needs {:.4g} epochs, more than the declared maximum "

@@ -10,6 +10,11 @@
 // with d = bound - m for a higher-is-better metric (accuracy: bound 1) and d = m - bound for a
 // lower-is-better one (RMSE: bound 0). A target is out of reach where E exceeds the declared
 // maximum, max_epoch_factor x the phase's epochs, or where d <= 0.
+// Small batches: McCandlish's E_min assumes the step size retuned at every batch size. Trained
+// with one step size for every batch (or one scaled by a fixed rule), small batches take noisier
+// steps than their optimum: with a fixed step the per-step gain 2r - r^2 (1 + B_noise / B) of
+// McCandlish et al. (r = step / its large-batch optimum) falls as B shrinks. To first order this
+// multiplies the epochs by (1 + B_small / B); B_small = 0 (the default) is the retuned case.
 // Every number comes from the calibration file (section large_batch, `ddpsim calibrate`).
 #include <string>
 
@@ -29,6 +34,9 @@ namespace ddpsim {
   X(kLbExponent, "large_batch.target_exponent", Dimensionless, 1, 0, 100,                                            \
     "k in E_min(m) = e_min (d(m) / d(target_ref))^-k, d = distance of the metric from its bound",                 \
     "power-law learning curve (Kaplan et al. 2020); fitted")                                                        \
+  X(kLbSmallBatch, "large_batch.small_batch", Dimensionless, 0, 0, 1e300,                                           \
+    "small-batch knee B_small (samples): E x (1 + B_small / GBS); 0 = step size retuned per batch size",           \
+    "first-order small-batch term (README 'Epochs to a target'); fitted on Zeus")                                   \
   X(kLbMaxEpochFactor, "large_batch.max_epoch_factor", Dimensionless, 2, 1, 1000,                                    \
     "a target needing more than this x the phase's epochs is out of reach", "assumption (README 'Epochs to a target')")
 
@@ -43,8 +51,8 @@ const ParamTable& large_batch_table();
 
 /// Small-batch epochs to `value` (E_min), from the large-batch parameters.
 double small_batch_epochs(const ParamSet& lb, const TargetMetric& metric, double value);
-/// E(B) = E_min (1 + B / B_noise).
-double epochs_at_gbs(double e_min, double b_noise, double gbs);
+/// E(B) = E_min (1 + B / B_noise) (1 + B_small / B).
+double epochs_at_gbs(double e_min, double b_noise, double gbs, double b_small = 0);
 
 struct TargetPlan {
   bool reachable = false;

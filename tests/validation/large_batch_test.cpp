@@ -42,16 +42,40 @@ TEST(LargeBatch, FitRecoversKnownParametersFromSyntheticData) {
   EXPECT_NEAR(f.exponent, k, 1e-3 * k);
 }
 
+TEST(LargeBatch, FitRecoversAKnownSmallBatchKnee) {
+  // E = E_min (1 + B / B_noise) (1 + B_small / B): at B = B_small the epochs double.
+  EXPECT_DOUBLE_EQ(epochs_at_gbs(10, 1000, 40, 40), 10 * (1 + 0.04) * 2);
+  EXPECT_DOUBLE_EQ(epochs_at_gbs(10, 1000, 40), 10.4);
+  const TargetMetric top1{"top1", true, 1};
+  const double b_noise = 700, e_min = 12, k = 2.5, ref = 0.6, b_small = 40;
+  std::vector<EpochPoint> pts;
+  for (double b : {8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}) {
+    for (double m : {0.6, 0.55, 0.5}) {
+      pts.push_back({b, m, epochs_at_gbs(e_min * std::pow(top1.distance(m) / top1.distance(ref), -k), b_noise, b, b_small), 0.03, 5});
+    }
+  }
+  LargeBatchFitResult f = fit_epoch_curve(pts, top1, ref);
+  EXPECT_NEAR(f.b_small, b_small, 1e-3 * b_small);
+  EXPECT_NEAR(f.b_noise, b_noise, 1e-3 * b_noise);
+  EXPECT_NEAR(f.e_min, e_min, 1e-3 * e_min);
+  // Without the term the fit cannot follow the small batches.
+  LargeBatchFitResult g = fit_epoch_curve(pts, top1, ref, false);
+  EXPECT_EQ(g.b_small, 0);
+  EXPECT_GT(g.rms_log_residual, 10 * f.rms_log_residual + 0.05);
+}
+
 TEST(LargeBatch, ZeusHoldOutMapePerWorkload) {
   // Each batch size held out in turn (all its targets), refit, predict epochs to the reference
   // target (the hardest one every run of every batch size reached). README reports these.
   auto rows = read_zeus_train_csv(data_dir() + "/experiments/reference/zeus-nsdi23/summary_train.csv");
   auto curves = zeus_epoch_curves(rows);
   ASSERT_EQ(curves.size(), 6u);
-  fmt::print("{:<32} {:<12} {:>8} {:>8}  worst batch\n", "workload", "target", "MAPE", "points");
-  int within = 0;
+  fmt::print("{:<32} {:<12} {:>8} {:>9} {:>12} {:>8}  worst batch\n", "workload", "target", "MAPE", "vs mean", "no B_small", "points");
+  int within = 0, better = 0;
   for (const auto& c : curves) {
     auto ho = hold_out_batch_sizes(c);
+    const double without = mape(hold_out_batch_sizes(c, false));
+    better += mape(ho) < without - 1e-3;
     double m = mape(ho), worst = 0, worst_b = 0;
     for (const auto& r : ho) {
       if (r.ape() > worst) {
@@ -60,11 +84,15 @@ TEST(LargeBatch, ZeusHoldOutMapePerWorkload) {
       }
     }
     const std::string tgt = fmt::format("{}={:.6g}", c.metric.name, c.target_ref);
-    fmt::print("{:<32} {:<12} {:>7.1f}% {:>8}  {:.6g} ({:.0f} %)\n", c.dataset + "/" + c.network, tgt, 100 * m, ho.size(), worst_b, 100 * worst);
+    fmt::print("{:<32} {:<12} {:>7.1f}% {:>8.1f}% {:>11.1f}% {:>8}  {:.6g} ({:.0f} %)\n", c.dataset + "/" + c.network, tgt, 100 * m,
+               100 * mape_vs_mean(ho), 100 * without, ho.size(), worst_b, 100 * worst);
     within += m <= 0.15;
-    EXPECT_LT(m, 0.45) << c.dataset << "/" << c.network;  // regression bound; README states which meet 15 %
+    EXPECT_LT(m, 0.25) << c.dataset << "/" << c.network;  // regression bound; README states which meet 15 %
   }
-  EXPECT_GE(within, 3);
+  EXPECT_GE(within, 5);
+  // The small-batch term helps where the small batches need more epochs (CIFAR-100, ImageNet,
+  // NCF) and changes little elsewhere.
+  EXPECT_GE(better, 3);
 }
 
 TEST(LargeBatch, ShippedCalibrationResNet50AndFourCastNet) {
