@@ -783,6 +783,10 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
                         pb.params.size(), fr.iterations, fr.cost));
     if (in.leave_one_out) {
       auto errors = paper_held_out_errors(runs, cal, before_paper, opt);
+      for (const auto& e : errors) {
+        log.add(fmt::format("held out (paper, leave-one-out): {} {}: log error {:+.4f}, refit parameter sd {:.4f}", e.run_id, e.quantity, e.rel_error,
+                            std::sqrt(e.param_var)));
+      }
       cal.fits.back().discrepancy = discrepancy_from_held_out(
           errors, "leave-one-run-out refits of the paper fit: sd with mean(e^2 / (v + sd^2)) = 1, e the held-out log error, v its refit parameter variance");
       for (const auto& [q, d] : cal.fits.back().discrepancy) {

@@ -22,7 +22,7 @@ struct ValidateInputs {
   std::string calibration_file;
   std::string priors_file;  // "" = calibration/priors.yaml
   bool leave_one_out = false;
-  int max_iterations = 25;
+  int max_iterations = 40;  // as calibrate's (CalibrateInputs): a refit here is the fit calibrate's leave-one-out made
   double interval_level = 0;  // > 0: prediction intervals at this level and their coverage
   // The run measured by --measured files that are perun / nvidia-smi files (measured_file_kind).
   std::string run_workload, run_hardware;
