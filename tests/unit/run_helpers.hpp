@@ -10,6 +10,21 @@
 
 namespace ddpsim {
 
+/// A run configuration: workload, phase ("" = the default), hardware, n, LBS, epochs (0 = the
+/// phase's) and `--set` overrides.
+inline RunConfig make_config(const std::string& workload, const std::string& phase, const std::string& hardware, int gpus, long long lbs,
+                             int epochs = 0, std::vector<std::pair<std::string, std::string>> overrides = {}) {
+  RunConfig c;
+  c.workload = workload;
+  c.phase = phase;
+  c.hardware = hardware;
+  c.gpus = gpus;
+  c.lbs = lbs;
+  c.epochs = epochs;
+  c.overrides = std::move(overrides);
+  return c;
+}
+
 inline Scenario resnet50_a100(int gpus, long long lbs, std::vector<std::pair<std::string, std::string>> overrides = {}) {
   RunConfig c;
   c.workload = "resnet50";

@@ -6,19 +6,13 @@
 #include <vector>
 
 #include "sim/run/training_run.hpp"
+#include "tests/unit/run_helpers.hpp"
 
 using namespace ddpsim;
 
 namespace {
 RunResult run(const std::string& wl, const std::string& phase, const std::string& hw, int gpus, long long lbs, int epochs = 0) {
-  RunConfig c;
-  c.workload = wl;
-  c.phase = phase;
-  c.hardware = hw;
-  c.gpus = gpus;
-  c.lbs = lbs;
-  c.epochs = epochs;
-  return simulate(resolve_scenario(c), 1);
+  return simulate(resolve_scenario(make_config(wl, phase, hw, gpus, lbs, epochs)), 1);
 }
 double kwh(const RunResult& r) { return r.energy_total_j / 3.6e6; }
 }  // namespace

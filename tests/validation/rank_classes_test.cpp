@@ -13,20 +13,14 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/run/training_run.hpp"
+#include "tests/unit/run_helpers.hpp"
 
 namespace ddpsim {
 namespace {
 
 RunConfig config(const std::string& workload, const std::string& hw, int gpus, long long lbs, int epochs,
                  std::vector<std::pair<std::string, std::string>> overrides = {}) {
-  RunConfig c;
-  c.workload = workload;
-  c.hardware = hw;
-  c.gpus = gpus;
-  c.lbs = lbs;
-  c.epochs = epochs;
-  c.overrides = std::move(overrides);
-  return c;
+  return make_config(workload, "", hw, gpus, lbs, epochs, std::move(overrides));
 }
 
 struct Pair {
