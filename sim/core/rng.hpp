@@ -57,11 +57,13 @@ class Rng {
   double jitter_max(double cv, long long k) {
     if (cv <= 0.0 || k <= 0) return 1.0;
     double sigma2 = std::log1p(cv * cv);
-    // Upper-tail probability of the maximum's normal score: 1 - U^(1/k), computed without
-    // cancellation for large k.
-    double upper = -std::expm1(std::log(uniform()) / static_cast<double>(k));
-    double z = -inverse_normal_cdf(upper);
-    return std::exp(std::sqrt(sigma2) * z - 0.5 * sigma2);
+    return std::exp(std::sqrt(sigma2) * normal_max(k) - 0.5 * sigma2);
+  }
+  /// The largest of `k` >= 1 independent standard normals, from one uniform: Phi^-1(U^(1/k)).
+  double normal_max(long long k) {
+    // Upper-tail probability of the maximum: 1 - U^(1/k), computed without cancellation for large k.
+    double upper = -std::expm1(std::log(uniform()) / static_cast<double>(k < 1 ? 1 : k));
+    return -inverse_normal_cdf(upper);
   }
 
   /// Phi^-1(p) for 0 < p < 1: Acklam's rational approximation refined by one Halley step

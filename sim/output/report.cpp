@@ -167,8 +167,9 @@ std::string provenance_table(const Scenario& s) {
 std::string rank_classes_note(const Scenario& s, const RunResult& r) {
   if (r.rank_class_size <= 1) return fmt::format("one node: all {} ranks simulated (exact)", s.gpus);
   std::string how = s.wl_cal[kJitterCv] > 0
-                        ? fmt::format("each step's slowest rank drawn from the order statistics of {} ranks' compute jitter (cv {:.3g}); "
-                                      "stragglers at the end of evaluation passes not modelled (approximation)",
+                        ? fmt::format("each step's slowest rank drawn from the order statistics of {} ranks' compute jitter (cv {:.3g}), "
+                                      "exact in distribution; at the end of each evaluation pass the slowest rank's sum of jittered "
+                                      "batches from the normal order statistics (approximation)",
                                       r.rank_class_size, s.wl_cal[kJitterCv])
                         : std::string("no compute jitter: every node behaves alike (exact)");
   return fmt::format("{} of {} ranks simulated, each standing for {} ranks (one per node); {}", r.simulated_ranks, s.gpus, r.rank_class_size, how);

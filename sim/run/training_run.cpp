@@ -1,5 +1,6 @@
 #include "sim/run/training_run.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -209,6 +210,10 @@ class TrainingRun final : public EventHandler, public LoaderHost {
     int gpu_dev = -1;
     Rng rng{0, 0};  // compute jitter
     bool waiting = false;
+    // Rank classes, evaluation passes: the batches computed back to back since the rank last
+    // waited for data (their jitter adds up in its finish time): sum of squared unjittered GPU
+    // times and the representative's own deviation from them.
+    double streak_var_s2 = 0, streak_dev_s = 0;
   };
 
   TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer, const PowerParams& power);
@@ -236,6 +241,7 @@ class TrainingRun final : public EventHandler, public LoaderHost {
   // Progress.
   int epoch_ = 0;
   int arrived_ = 0;
+  Tick barrier_ready_ = 0;  // when the last rank (of every class) reaches the end-of-pass barrier
   long long steps_ = 0, samples_trained_ = 0;
   bool finished_ = false;
 };
@@ -335,6 +341,7 @@ void TrainingRun::start_pass() {
     ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Stall);
   }
   arrived_ = 0;
+  barrier_ready_ = 0;
   if (!pipeline_.fresh_workers(epoch_)) {
     eng_.schedule_in(0, this, kWorkersStarted, 0, kAllWorkers);
   } else {
@@ -358,6 +365,7 @@ void TrainingRun::rank_next(int r) {
     }
     return;
   }
+  if (rk.waiting) rk.streak_var_s2 = rk.streak_dev_s = 0;  // it waited: its finish time restarts from this batch
   rk.waiting = false;
   long long samples = pipeline_.batch_samples(i);
   dl.consume(i);
@@ -386,7 +394,13 @@ void TrainingRun::begin_train_step(int r, long long samples) {
 
 void TrainingRun::begin_eval_batch(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
-  EvalBatch batch = compute_.eval_batch(compute_.eval_cost(samples, rk.rng), samples);
+  BatchCost cost = compute_.eval_cost(samples, rk.rng);
+  if (class_size_ > 1) {
+    double base_s = cost.gpu_s / cost.jitter;
+    rk.streak_var_s2 += base_s * base_s;
+    rk.streak_dev_s += cost.gpu_s - base_s;
+  }
+  EvalBatch batch = compute_.eval_batch(cost, samples);
   ledger_.set(rk.gpu_dev, eng_.now(), batch.power_w, Phase::Compute);
   eng_.schedule_in(seconds_to_ticks(batch.total_s), this, kEvalDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
 }
@@ -394,7 +408,18 @@ void TrainingRun::begin_eval_batch(int r, long long samples) {
 void TrainingRun::arrive_barrier(int r) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
   ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Idle);
-  if (++arrived_ == sim_R_) eng_.schedule_in(seconds_to_ticks(comm_.barrier_s()), this, kBarrierDone, 0, 0, Priority::kCollective);
+  Tick ready = eng_.now();
+  const double cv = compute_.params().jitter_cv;
+  if (class_size_ > 1 && cv > 0 && pipeline_.pass().kind != PassKind::Train && rk.streak_var_s2 > 0) {
+    // The class's slowest rank: its batches since its last wait for data deviate by the sum of
+    // their jitters (sd cv sqrt(sum t^2), normal to first order); the largest of the other
+    // class members' sums is an order statistic. It arrives that much later than an undisturbed
+    // rank, the representative arrived rk.streak_dev_s later than one.
+    double slowest_s = cv * std::sqrt(rk.streak_var_s2) * rk.rng.normal_max(class_size_ - 1);
+    if (slowest_s > rk.streak_dev_s) ready += seconds_to_ticks(slowest_s - rk.streak_dev_s);
+  }
+  barrier_ready_ = std::max(barrier_ready_, ready);
+  if (++arrived_ == sim_R_) eng_.schedule_at(barrier_ready_ + seconds_to_ticks(comm_.barrier_s()), this, kBarrierDone, 0, 0, Priority::kCollective);
 }
 
 void TrainingRun::on_event(Engine& engine, const Event& e) {

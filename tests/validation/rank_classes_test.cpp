@@ -81,8 +81,7 @@ TEST(RankClasses, OneNodeIsSimulatedExactly) {
 TEST(RankClasses, StragglersFromOrderStatisticsMatchTheExactRun) {
   // With the calibrated compute jitter (cv 0.02), every training step waits for the slowest of
   // 256 ranks. Means over seeds: exposed communication (which is that wait) within 5 %, runtime
-  // within 0.2 % and energy within 0.1 % (the exact run also waits for the slowest rank at the
-  // end of each evaluation pass, which rank classes do not model: measured -0.06 % runtime).
+  // within 0.2 % and energy within 0.1 %.
   RunConfig c = config("resnet50", "a100", 256, 256, 1);
   double comm[2] = {0, 0}, time[2] = {0, 0}, energy[2] = {0, 0};
   const int seeds = 4;
@@ -104,6 +103,25 @@ TEST(RankClasses, StragglersFromOrderStatisticsMatchTheExactRun) {
   RunConfig no_jitter = config("resnet50", "a100", 256, 256, 1, {{"compute.jitter_cv", "0"}});
   RunResult flat = simulate(resolve_scenario(no_jitter), 1);
   EXPECT_GT(comm[1], 3 * flat.phase_time_s[static_cast<int>(Phase::Communication)]);
+}
+
+TEST(RankClasses, EvaluationPassStragglersAtSixteenThousandGpus) {
+  // 16 384 GPUs, one epoch: every evaluation pass has one or two batches per rank, and the exact
+  // run's end-of-pass barrier waits for the slowest of 16 384 jittered sums. Measured over these
+  // 3 seeds: +0.089 % runtime with the eval-pass order statistics, -0.128 % without them. Rank
+  // classes spread 0.16 % per run in runtime (one node's draws), so 3 seeds cannot tell the
+  // two apart; this bound (0.15 %) guards the approximation as a whole.
+  RunConfig c = config("resnet50", "a100", 16384, 256, 1);
+  double time[2] = {0, 0}, energy[2] = {0, 0};
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    Pair p = both(c, seed);
+    time[0] += p.exact.runtime_s, time[1] += p.classes.runtime_s;
+    energy[0] += p.exact.energy_total_j, energy[1] += p.classes.energy_total_j;
+  }
+  EXPECT_LE(rel(time[1], time[0]), 0.0015) << time[1] / time[0] - 1;
+  // Energy spreads more over seeds with rank classes (0.23 % per run: one node's jitter draws
+  // stand for every node's), so its bound is three standard errors of the 3-seed mean.
+  EXPECT_LE(rel(energy[1], energy[0]), 0.004) << energy[1] / energy[0] - 1;
 }
 
 TEST(RankClasses, LoaderJitterIsRefused) {
