@@ -12,6 +12,7 @@
 #include "sim/run/data_pipeline.hpp"
 #include "sim/run/ddp_comm.hpp"
 #include "sim/run/gpu_power.hpp"
+#include "sim/run/rank_classes.hpp"
 #include "workloads/dataloader.hpp"
 
 namespace ddpsim {
@@ -210,10 +211,7 @@ class TrainingRun final : public EventHandler, public LoaderHost {
     int gpu_dev = -1;
     Rng rng{0, 0};  // compute jitter
     bool waiting = false;
-    // Rank classes, evaluation passes: the batches computed back to back since the rank last
-    // waited for data (their jitter adds up in its finish time): sum of squared unjittered GPU
-    // times and the representative's own deviation from them.
-    double streak_var_s2 = 0, streak_dev_s = 0;
+    EvalStreak streak;  // rank classes: its back-to-back evaluation batches
   };
 
   TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer, const PowerParams& power);
@@ -224,9 +222,10 @@ class TrainingRun final : public EventHandler, public LoaderHost {
   void arrive_barrier(int r);
 
   const Scenario& s_;
-  int R_ = 1;         // ranks of the job
-  int sim_nodes_ = 1;  // nodes simulated (rank classes: one, standing for every node)
-  int sim_R_ = 1;      // ranks simulated
+  int R_ = 1;  // ranks of the job
+  RankClassPlan classes_;
+  int sim_nodes_ = 1;         // nodes simulated (rank classes: one, standing for every node)
+  int sim_R_ = 1;             // ranks simulated
   long long class_size_ = 1;  // ranks (and nodes) each simulated one stands for
   Engine eng_;
   EnergyLedger ledger_;
@@ -246,36 +245,34 @@ class TrainingRun final : public EventHandler, public LoaderHost {
   bool finished_ = false;
 };
 
-// Rank classes: every node is one class member; one node is simulated.
-bool use_rank_classes(const Scenario& s) { return s.config.rank_classes && s.nodes > 1; }
-
-DataPipelineParams pipeline_params(const Scenario& s) {
+// Rank classes: the data pipeline simulates one node's loaders, the communication waits for
+// one node's ranks each step.
+DataPipelineParams pipeline_params(const Scenario& s, const RankClassPlan& rc) {
   DataPipelineParams p = DataPipelineParams::from_scenario(s);
-  if (use_rank_classes(s)) {
-    p.simulated_nodes = 1;
-    p.node_multiplicity = s.nodes;
-  }
+  p.simulated_nodes = rc.simulated_nodes;
+  p.node_multiplicity = static_cast<double>(rc.class_size);
   return p;
 }
 
-DdpCommParams comm_params(const Scenario& s) {
+DdpCommParams comm_params(const Scenario& s, const RankClassPlan& rc) {
   DdpCommParams p = DdpCommParams::from_scenario(s);
-  if (use_rank_classes(s)) p.contributors = s.gpus_per_node;
+  if (rc.on) p.contributors = rc.simulated_ranks;
   return p;
 }
 
 TrainingRun::TrainingRun(const Scenario& s, std::uint64_t seed, PowerObserver* observer, const PowerParams& power)
     : s_(s),
       R_(s.gpus),
-      sim_nodes_(use_rank_classes(s) ? 1 : s.nodes),
-      sim_R_(use_rank_classes(s) ? s.gpus_per_node : s.gpus),
-      class_size_(use_rank_classes(s) ? s.nodes : 1),
+      classes_(RankClassPlan::from_scenario(s)),
+      sim_nodes_(classes_.simulated_nodes),
+      sim_R_(classes_.simulated_ranks),
+      class_size_(classes_.class_size),
       ledger_(observer),
       gpu_(power),
       sockets_(power, sim_nodes_),
       compute_(ComputeParams::from_scenario(s), gpu_),
-      comm_(comm_params(s), eng_, this, kCollectiveDone),
-      pipeline_(pipeline_params(s), seed, eng_, this, sockets_) {
+      comm_(comm_params(s, classes_), eng_, this, kCollectiveDone),
+      pipeline_(pipeline_params(s, classes_), seed, eng_, this, sockets_) {
   optimizer_power_w_ = gpu_.optimizer_power_w(static_cast<double>(s.lbs));
 
   // Devices: every GPU, every socket of every node touched (whole-socket charging), RAM. With
@@ -365,7 +362,7 @@ void TrainingRun::rank_next(int r) {
     }
     return;
   }
-  if (rk.waiting) rk.streak_var_s2 = rk.streak_dev_s = 0;  // it waited: its finish time restarts from this batch
+  if (rk.waiting) rk.streak.restart();  // it waited: its finish time restarts from this batch
   rk.waiting = false;
   long long samples = pipeline_.batch_samples(i);
   dl.consume(i);
@@ -395,11 +392,7 @@ void TrainingRun::begin_train_step(int r, long long samples) {
 void TrainingRun::begin_eval_batch(int r, long long samples) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
   BatchCost cost = compute_.eval_cost(samples, rk.rng);
-  if (class_size_ > 1) {
-    double base_s = cost.gpu_s / cost.jitter;
-    rk.streak_var_s2 += base_s * base_s;
-    rk.streak_dev_s += cost.gpu_s - base_s;
-  }
+  if (classes_.on) rk.streak.add(cost.gpu_s / cost.jitter, cost.gpu_s);
   EvalBatch batch = compute_.eval_batch(cost, samples);
   ledger_.set(rk.gpu_dev, eng_.now(), batch.power_w, Phase::Compute);
   eng_.schedule_in(seconds_to_ticks(batch.total_s), this, kEvalDone, static_cast<std::uint32_t>(r), 0, Priority::kCompute);
@@ -409,15 +402,8 @@ void TrainingRun::arrive_barrier(int r) {
   Rank& rk = ranks_[static_cast<std::size_t>(r)];
   ledger_.set(rk.gpu_dev, eng_.now(), gpu_.idle_power_w(), Phase::Idle);
   Tick ready = eng_.now();
-  const double cv = compute_.params().jitter_cv;
-  if (class_size_ > 1 && cv > 0 && pipeline_.pass().kind != PassKind::Train && rk.streak_var_s2 > 0) {
-    // The class's slowest rank: its batches since its last wait for data deviate by the sum of
-    // their jitters (sd cv sqrt(sum t^2), normal to first order); the largest of the other
-    // class members' sums is an order statistic. It arrives that much later than an undisturbed
-    // rank, the representative arrived rk.streak_dev_s later than one.
-    double slowest_s = cv * std::sqrt(rk.streak_var_s2) * rk.rng.normal_max(class_size_ - 1);
-    if (slowest_s > rk.streak_dev_s) ready += seconds_to_ticks(slowest_s - rk.streak_dev_s);
-  }
+  // Rank classes: the class's slowest member of an evaluation pass arrives later (rank_classes.hpp).
+  if (pipeline_.pass().kind != PassKind::Train) ready += seconds_to_ticks(rk.streak.straggler_delay_s(classes_, rk.rng));
   barrier_ready_ = std::max(barrier_ready_, ready);
   if (++arrived_ == sim_R_) eng_.schedule_at(barrier_ready_ + seconds_to_ticks(comm_.barrier_s()), this, kBarrierDone, 0, 0, Priority::kCollective);
 }

@@ -12,6 +12,7 @@
 
 #include "sim/core/errors.hpp"
 #include "sim/core/rng.hpp"
+#include "sim/run/rank_classes.hpp"
 #include "sim/run/training_run.hpp"
 #include "tests/unit/run_helpers.hpp"
 
@@ -171,6 +172,51 @@ TEST(OrderStatistics, JitterMaxIsTheMaximumOfKDraws) {
   const double sigma = std::sqrt(std::log1p(cv * cv));
   for (int i = 0; i < 20000; ++i) sum_z += (std::log(c.jitter_max(cv, 255)) + 0.5 * sigma * sigma) / sigma;
   EXPECT_NEAR(sum_z / 20000, 2.8256, 0.01);
+}
+
+}  // namespace
+}  // namespace ddpsim
+
+namespace ddpsim {
+namespace {
+
+TEST(RankClassPlan, OneNodeStandsForEveryNodeBeyondOne) {
+  RunConfig c = config("resnet50", "a100", 64, 256, 1);
+  c.rank_classes = true;
+  RankClassPlan p = RankClassPlan::from_scenario(resolve_scenario(c));
+  EXPECT_TRUE(p.on);
+  EXPECT_EQ(p.simulated_nodes, 1);
+  EXPECT_EQ(p.simulated_ranks, 4);
+  EXPECT_EQ(p.class_size, 16);
+  EXPECT_DOUBLE_EQ(p.jitter_cv, 0.02);  // the shipped calibration's compute.jitter_cv
+  c.gpus = 2;  // part of one node: nothing to aggregate
+  RankClassPlan one = RankClassPlan::from_scenario(resolve_scenario(c));
+  EXPECT_FALSE(one.on);
+  EXPECT_EQ(one.simulated_ranks, 2);
+  EXPECT_EQ(one.class_size, 1);
+}
+
+TEST(RankClassPlan, EvalStragglerDelayByHand) {
+  // Batches of 0.3 s and 0.4 s back to back: sqrt(0.09 + 0.16) = 0.5 s; cv 0.1 and z = 2: the
+  // slowest member is 0.1 s late; the representative itself ran 0.03 s long: 0.07 s more.
+  EXPECT_NEAR(eval_straggler_delay_s(0.1, 0.25, 0.03, 2.0), 0.07, 1e-15);
+  // A representative slower than the class's slowest draw: nothing to wait for.
+  EXPECT_EQ(eval_straggler_delay_s(0.1, 0.25, 0.2, 2.0), 0.0);
+  EvalStreak streak;
+  streak.add(0.3, 0.31);
+  streak.add(0.4, 0.42);
+  RankClassPlan plan;
+  plan.on = true;
+  plan.class_size = 2;  // one other member: z is a single standard normal draw
+  plan.jitter_cv = 0.1;
+  Rng a(5, 5), b(5, 5);
+  const double z = b.normal_max(1);
+  EXPECT_NEAR(streak.straggler_delay_s(plan, a), std::max(0.0, 0.1 * 0.5 * z - 0.03), 1e-12);
+  streak.restart();  // waited for data: nothing adds up
+  EXPECT_EQ(streak.straggler_delay_s(plan, a), 0.0);
+  plan.on = false;
+  streak.add(0.3, 0.5);
+  EXPECT_EQ(streak.straggler_delay_s(plan, a), 0.0);
 }
 
 }  // namespace
