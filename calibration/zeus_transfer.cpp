@@ -105,53 +105,101 @@ const std::map<std::pair<std::string, std::string>, std::string>& zeus_workloads
   return m;
 }
 
-struct Pt {
-  int bs;
-  double time_s, power_w;
-};
-// Per-pair fit of the simulator's single-GPU steady state: epoch = steps x c + N x p (c: fixed
-// cost per step, p: per sample), power = idle + (tdp - idle) x act x b / (b + half).
-struct PairFit {
-  double c = 0, p = 0, act = 0.5, half = 1;
-};
+}  // namespace
 
-PairFit fit_pair(const std::vector<Pt>& pts, double n, double idle, double tdp) {
-  PairFit f;
+// Relative least squares of the epoch times: (c, p, g) with c >= 0, p > 0, g >= 0; where the
+// unconstrained solution breaks a bound, the best of the smaller models.
+static void fit_time(const std::vector<ZeusPairPoint>& pts, double n, bool growth, ZeusPairFit& f) {
   const auto m = static_cast<Eigen::Index>(pts.size());
-  Eigen::MatrixXd A(m, 2);
+  Eigen::MatrixXd A(m, 3);
   Eigen::VectorXd y = Eigen::VectorXd::Ones(m);
   for (Eigen::Index i = 0; i < m; ++i) {
     const auto& q = pts[static_cast<std::size_t>(i)];
     A(i, 0) = std::ceil(n / q.bs) / q.time_s;
     A(i, 1) = n / q.time_s;
+    A(i, 2) = n * q.bs / q.time_s;
   }
-  Eigen::Vector2d w = A.colPivHouseholderQr().solve(y);
-  if (w(0) < 0 || w(1) <= 0) {
-    double wc = A.col(0).dot(y) / A.col(0).squaredNorm(), wp = A.col(1).dot(y) / A.col(1).squaredNorm();
-    double ec = (A.col(0) * wc - y).squaredNorm(), ep = (A.col(1) * wp - y).squaredNorm();
-    w = ec < ep ? Eigen::Vector2d(wc, 1e-9) : Eigen::Vector2d(0, wp);
+  double best = std::numeric_limits<double>::infinity();
+  // Column subsets (c, p, g): all three, then (c, p), (p, g), (c), (p).
+  const std::vector<std::vector<int>> subsets = {{0, 1, 2}, {0, 1}, {1, 2}, {0}, {1}};
+  for (const auto& cols : subsets) {
+    if (static_cast<Eigen::Index>(cols.size()) > m) continue;
+    if (!growth && std::find(cols.begin(), cols.end(), 2) != cols.end()) continue;
+    Eigen::MatrixXd B(m, static_cast<Eigen::Index>(cols.size()));
+    for (std::size_t j = 0; j < cols.size(); ++j) B.col(static_cast<Eigen::Index>(j)) = A.col(cols[j]);
+    Eigen::VectorXd w = B.colPivHouseholderQr().solve(y);
+    double c = 0, p = 1e-12, pg = 0;
+    bool ok = true;
+    for (std::size_t j = 0; j < cols.size(); ++j) {
+      double v = w(static_cast<Eigen::Index>(j));
+      if (cols[j] == 0) c = v, ok = ok && v >= 0;
+      if (cols[j] == 1) p = v, ok = ok && v > 0;
+      if (cols[j] == 2) pg = v, ok = ok && v >= 0;
+    }
+    if (!ok) continue;
+    double e = (B * w - y).squaredNorm();
+    if (e < best * (1 - 1e-12)) {
+      best = e;
+      f.c = c;
+      f.p = p;
+      f.g = pg / p;
+    }
   }
-  f.c = w(0);
-  f.p = w(1);
-  // Power: for each half-occupancy batch size on a log grid, the activity is linear (relative LS).
+}
+
+// `rich`: the within-GPU model (batch growth, overhead activity fitted); otherwise the
+// two-term step with the overhead as busy as the work (oa = 1), the model that transfers.
+ZeusPairFit fit_zeus_pair(const std::vector<ZeusPairPoint>& pts, double n, double idle, double tdp, bool rich) {
+  ZeusPairFit f;
+  fit_time(pts, n, rich, f);
+  // Power: for each half-occupancy batch size on a log grid, act and act x oa are linear
+  // (relative least squares) in the box 0 < act <= 1, 0 <= act x oa <= 1 (the overhead cannot
+  // draw more than the GPU's whole dynamic range; oa itself may exceed 1).
   double best = std::numeric_limits<double>::infinity();
   for (double lh = 0.01; lh <= 1e5; lh *= 1.05) {
-    double num = 0, den = 0;
-    for (const auto& q : pts) {
-      double g = (tdp - idle) * q.bs / (q.bs + lh) / q.power_w, r = (q.power_w - idle) / q.power_w;
-      num += g * r;
-      den += g * g;
+    const auto m = static_cast<Eigen::Index>(pts.size());
+    Eigen::MatrixXd G(m, 2);
+    Eigen::VectorXd r(m);
+    for (Eigen::Index i = 0; i < m; ++i) {
+      const auto& q = pts[static_cast<std::size_t>(i)];
+      double ov = f.overhead_s(n, q.bs), wk = f.work_s(n, q.bs), occ = q.bs / (q.bs + lh);
+      G(i, 0) = (tdp - idle) * occ * wk / (ov + wk) / q.power_w;
+      G(i, 1) = (tdp - idle) * occ * ov / (ov + wk) / q.power_w;
+      r(i) = (q.power_w - idle) / q.power_w;
     }
-    double act = std::clamp(num / den, 1e-4, 1.0), e = 0;
-    for (const auto& q : pts) e += std::pow((idle + (tdp - idle) * act * q.bs / (q.bs + lh)) / q.power_w - 1, 2);
+    if (!rich) {
+      // oa = 1: the occupancy-weighted activity alone, a one-unknown least squares.
+      G.col(0) += G.col(1);
+      G.col(1).setZero();
+    }
+    Eigen::Vector2d x = rich ? Eigen::Vector2d(G.colPivHouseholderQr().solve(r)) : Eigen::Vector2d(G.col(0).dot(r) / G.col(0).squaredNorm(), 0);
+    if (!(x(0) > 0 && x(0) <= 1 && x(1) >= 0 && x(1) <= 1)) {
+      double best_b = std::numeric_limits<double>::infinity();
+      Eigen::Vector2d pick(1e-4, 0);
+      auto consider = [&](double a, double b) {
+        a = std::clamp(a, 1e-4, 1.0);
+        b = std::clamp(b, 0.0, 1.0);
+        double e = (G.col(0) * a + G.col(1) * b - r).squaredNorm();
+        if (e < best_b) best_b = e, pick = Eigen::Vector2d(a, b);
+      };
+      // Each edge of the box: one unknown fixed at a bound, the other by least squares.
+      for (double b : {0.0, 1.0}) consider((r - G.col(1) * b).dot(G.col(0)) / G.col(0).squaredNorm(), b);
+      for (double a : {1e-4, 1.0}) consider(a, (r - G.col(0) * a).dot(G.col(1)) / std::max(G.col(1).squaredNorm(), 1e-300));
+      x = pick;
+    }
+    double act = x(0), oa = rich ? std::min(x(1) / x(0), 10.0) : 1.0;
+    double e = (G.col(0) * act + G.col(1) * act * oa - r).squaredNorm();
     if (e < best) {
       best = e;
       f.act = act;
       f.half = lh;
+      f.oa = oa;
     }
   }
   return f;
 }
+
+namespace {
 
 double gmean(const std::vector<double>& v) {
   double s = 0;
@@ -159,10 +207,16 @@ double gmean(const std::vector<double>& v) {
   return std::exp(s / static_cast<double>(v.size()));
 }
 
+double amean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s / static_cast<double>(v.size());
+}
+
 struct Data {
   std::vector<std::string> gpus;
   std::vector<std::string> workloads;
-  std::map<std::pair<std::string, std::string>, std::vector<Pt>> pts;  // (workload, gpu)
+  std::map<std::pair<std::string, std::string>, std::vector<ZeusPairPoint>> pts;  // (workload, gpu)
 };
 
 Data read_data(const std::string& dir) {
@@ -176,7 +230,7 @@ Data read_data(const std::string& dir) {
     if (it == zeus_workloads().end() || p.power_limit_w != max_limit[p.gpu]) continue;
     auto& v = d.pts[{it->second, p.gpu}];
     // One optimizer per batch size (the trace repeats some with a second one): the first.
-    if (std::any_of(v.begin(), v.end(), [&](const Pt& q) { return q.bs == p.batch_size; })) continue;
+    if (std::any_of(v.begin(), v.end(), [&](const ZeusPairPoint& q) { return q.bs == p.batch_size; })) continue;
     v.push_back({p.batch_size, p.time_per_epoch_s, p.average_power_w});
     wls.insert(it->second);
   }
@@ -199,11 +253,11 @@ ParamSet& entry(Calibration& cal, const std::string& wl, const std::string& hw) 
   return it->second;
 }
 
-void set_common(ParamSet& s, const PairFit& f, const std::string& cite) {
+void set_common(ParamSet& s, const ZeusPairFit& f, const std::string& cite) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   s.set(kActivity, f.act, "fit", cite, nan);
   s.set(kLbsHalf, f.half, "fit", cite, nan);
-  s.set(kOverheadActivity, 1.0, "zeus", "assumption: as busy during the fixed overhead");
+  s.set(kOverheadActivity, f.oa, "fit", cite, nan);
   s.set(kOverheadStretch, 0.0, "zeus", "default power limit: no stretch");
   s.set(kJitterCv, 0.0, "zeus", "Zeus reports one deterministic epoch time");
   s.set(kDecodePerSample, 0.0, "zeus", "Zeus epochs are not loader-bound");
@@ -233,7 +287,7 @@ struct Errors {
 };
 
 // Predicts `pts` of (wl, gpu) under `cal` with the simulator and records the errors.
-void predict_into(const Calibration& cal, const std::string& wl, const std::string& gpu, const std::vector<Pt>& pts, double n, Errors& err) {
+void predict_into(const Calibration& cal, const std::string& wl, const std::string& gpu, const std::vector<ZeusPairPoint>& pts, double n, Errors& err) {
   CalibrationProblem pb;
   pb.base = cal;
   for (const auto& q : pts) {
@@ -284,13 +338,23 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
   std::map<std::string, HardwareSpec> hw;
   for (const auto& g : d.gpus) hw.emplace(g, load_hardware("zeus-" + g));
   auto samples = [&](const std::string& w) { return wl.at(w).p(kTrainSamples); };
-  // Per-pair fits on all batch sizes (the training GPUs' inputs to the transfer).
-  std::map<std::pair<std::string, std::string>, PairFit> pair;
-  for (const auto& [key, pts] : d.pts) pair[key] = fit_pair(pts, samples(key.first), hw.at(key.second).p(kGpuIdlePower), hw.at(key.second).p(kGpuTdp));
+  // Per-pair fits on all batch sizes (the training GPUs' inputs to the transfer): the two-term
+  // model that transfers, and the within-GPU model for comparison.
+  std::map<std::pair<std::string, std::string>, ZeusPairFit> pair_simple, pair_rich;
+  for (const auto& [key, pts] : d.pts) {
+    double idle = hw.at(key.second).p(kGpuIdlePower), tdp = hw.at(key.second).p(kGpuTdp);
+    pair_simple[key] = fit_zeus_pair(pts, samples(key.first), idle, tdp, false);
+    pair_rich[key] = fit_zeus_pair(pts, samples(key.first), idle, tdp, true);
+  }
   const Calibration base = base_calibration();
 
   // 1. Cross-GPU: every pair of training GPUs, the others held out.
-  for (bool memory : {true, false}) {
+  struct Variant {
+    bool memory, rich;
+  };
+  for (Variant v : {Variant{true, false}, Variant{false, false}, Variant{true, true}}) {
+    const bool memory = v.memory;
+    const auto& pair = v.rich ? pair_rich : pair_simple;
     Errors err;
     for (std::size_t a = 0; a < d.gpus.size(); ++a) {
       for (std::size_t b = a + 1; b < d.gpus.size(); ++b) {
@@ -318,32 +382,40 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
         for (const auto& w : d.workloads) {
           const WorkloadSpec& s = wl.at(w);
           // Host-side fixed cost per step and the power shape: means over the training GPUs.
-          std::vector<double> over, act, half;
+          std::vector<double> over, act, half, oa, growth;
           for (const auto& g : train) {
             if (!pair.count({w, g})) continue;
-            const PairFit& f = pair.at({w, g});
+            const ZeusPairFit& f = pair.at({w, g});
             double opt = roofline(cal, s, hw.at(g)).optimizer_s;
             over.push_back(std::max(f.c - opt, 1e-6));
             act.push_back(f.act);
             half.push_back(f.half);
+            oa.push_back(f.oa);
+            growth.push_back(f.g);
           }
           if (over.empty()) continue;
-          PairFit mean;
+          ZeusPairFit mean;
           mean.act = gmean(act);
           mean.half = gmean(half);
+          // Arithmetic means: these may be 0.
+          mean.oa = amean(oa);
+          mean.g = amean(growth);
           for (const auto& g : d.gpus) {
             if (g == train[0] || g == train[1] || !d.pts.count({w, g})) continue;
             Calibration c = cal;
             ParamSet& e = entry(c, w, "zeus-" + g);
             set_common(e, mean, "transfer: mean over the training GPUs (" + tag + ")");
             e.set(kStepOverhead, gmean(over), "fit", "transfer: mean over the training GPUs (" + tag + ")");
+            e.set(kBatchGrowth, mean.g, "fit", "transfer: mean over the training GPUs (" + tag + ")");
             // compute.per_sample and compute.optimizer unset: the roofline prices them.
             predict_into(c, w, g, d.pts.at({w, g}), samples(w), err);
           }
         }
       }
     }
-    if (memory) {
+    if (v.rich) {
+      cells(err, rep.cross_time_rich, rep.cross_power_rich);
+    } else if (memory) {
       rep.cross_gpu = cells(err, rep.cross_time, rep.cross_power);
     } else {
       double unused = 0;
@@ -358,18 +430,21 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
       const auto& [w, g] = key;
       const HardwareSpec& h = hw.at(g);
       for (std::size_t k = 0; k < pts.size(); ++k) {
-        std::vector<Pt> rest;
+        std::vector<ZeusPairPoint> rest;
         for (std::size_t j = 0; j < pts.size(); ++j) {
           if (j != k) rest.push_back(pts[j]);
         }
-        PairFit f = fit_pair(rest, samples(w), h.p(kGpuIdlePower), h.p(kGpuTdp));
+        ZeusPairFit f = fit_zeus_pair(rest, samples(w), h.p(kGpuIdlePower), h.p(kGpuTdp), true);
         Calibration c = base;
         ParamSet& e = entry(c, w, "zeus-" + g);
         std::string cite = "fit: Zeus " + g + " without batch size " + std::to_string(pts[k].bs);
         set_common(e, f, cite);
         e.set(kStepOverhead, f.c, "fit", cite);
         e.set(kOptimizer, 0.0, "zeus", "folded into compute.step_overhead");
-        e.set(kPerSample, std::max(f.p - h2d_per_sample(wl.at(w), h), 1e-9), "fit", cite);
+        // The simulator adds the host-to-device copy to the per-sample work: it does not grow.
+        double ps = std::max(f.p - h2d_per_sample(wl.at(w), h), 1e-9);
+        e.set(kPerSample, ps, "fit", cite);
+        e.set(kBatchGrowth, f.g * f.p / ps, "fit", cite);
         predict_into(c, w, g, {pts[k]}, samples(w), err);
       }
     }
@@ -412,6 +487,10 @@ std::string zeus_transfer_markdown(const ZeusTransferReport& rep) {
   table(rep.cross_gpu, "Cross-GPU: calibrated on two GPU types, predicted on the other two (every split; roofline with memory term)");
   o << fmt::format("Overall cross-GPU MAPE: epoch time {:.1f} % (target 15 %), mean power {:.1f} % (target 10 %); compute-only roofline: epoch time {:.1f} %.\n\n",
                    100 * rep.cross_time, 100 * rep.cross_power, 100 * rep.cross_time_compute_only);
+  o << fmt::format("With the within-GPU model below (compute.batch_growth and power.overhead_activity fitted per GPU) transferred as well: "
+                   "epoch time {:.1f} %, mean power {:.1f} %; its extra parameters do not carry over between GPUs, so the transfer uses the "
+                   "two-term step (fixed + per-sample) with the overhead as busy as the work.\n\n",
+                   100 * rep.cross_time_rich, 100 * rep.cross_power_rich);
   table(rep.cross_gpu_compute_only, "Cross-GPU, compute-only roofline (roofline.bytes_per_flop = 0)");
   table(rep.held_out_bs, "Held-out batch sizes within a GPU (each batch size left out in turn)");
   o << fmt::format("Overall held-out batch-size MAPE: epoch time {:.1f} % (target 8 %), mean power {:.1f} % (target 5 %).\n", 100 * rep.bs_time,

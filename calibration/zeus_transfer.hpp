@@ -2,6 +2,7 @@
 // The roofline's efficiency factors: fitted from measured (workload, GPU) pairs, and the
 // cross-hardware experiment on the Zeus power traces (calibrate on two GPU types, predict the
 // other two; hold out whole batch sizes within a GPU). See README "Compute from a model of the hardware".
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,6 +29,26 @@ RooflineFit fit_roofline(const std::vector<RooflinePoint>& pts, bool with_memory
 /// compute.per_sample is fitted ("fit: ...") and whose workload states its forward FLOPs.
 void efficiency_stage(Calibration& cal, CalibrationLog& log);
 
+/// One Zeus trace row at the default power limit: batch size, epoch time, mean GPU power.
+struct ZeusPairPoint {
+  int bs;
+  double time_s, power_w;
+};
+/// The simulator's single-GPU steady state fitted to a (workload, GPU)'s rows. Time: epoch =
+/// steps x c + N x p x (1 + g x b) (c: fixed cost per step, p: per sample, g:
+/// compute.batch_growth). Power: the time-weighted mix of the per-sample work, drawing idle +
+/// (tdp - idle) x act x b / (b + half), and the fixed overhead at power.overhead_activity (oa)
+/// of that dynamic part.
+struct ZeusPairFit {
+  double c = 0, p = 0, g = 0, act = 0.5, half = 1, oa = 1;
+  double overhead_s(double n, int b) const { return std::ceil(n / b) * c; }
+  double work_s(double n, int b) const { return n * p * (1 + g * b); }
+};
+/// Relative least squares over `pts` of a data set of `samples` samples. `rich`: the within-GPU
+/// model (g >= 0 and oa fitted, 0 <= act x oa <= 1); otherwise g = 0 and oa = 1, the two-term
+/// model that transfers across GPUs.
+ZeusPairFit fit_zeus_pair(const std::vector<ZeusPairPoint>& pts, double samples, double idle_w, double tdp_w, bool rich);
+
 struct ZeusTransferCell {
   std::string workload, gpu;
   double time_mape = 0, power_mape = 0;
@@ -36,6 +57,8 @@ struct ZeusTransferCell {
 struct ZeusTransferReport {
   std::vector<ZeusTransferCell> cross_gpu, cross_gpu_compute_only, held_out_bs;
   double cross_time = 0, cross_power = 0, cross_time_compute_only = 0, bs_time = 0, bs_power = 0;  // overall MAPE (fractions)
+  // Cross-GPU with the within-GPU model (batch growth, overhead activity) transferred as well.
+  double cross_time_rich = 0, cross_power_rich = 0;
   std::vector<std::string> notes;
 };
 /// Runs the experiment on the summary_power_<gpu>.csv files in `dir` (default power limit rows).

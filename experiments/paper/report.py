@@ -409,22 +409,28 @@ def main():
          "## Findings", "", "| # | finding (paper) | ddpsim shows | reproduced |", "|---|---|---|---|"]
     for k, (f, m, ok) in enumerate(checks):
         L.append(f"| {k + 1} | {f} | {m} | {'yes' if ok else '**no**'} |")
+    def shown(prefix):
+        # What ddpsim shows for the check whose finding starts with `prefix` (numbers of this run).
+        return next(m for f, m, ok in checks if f.startswith(prefix))
+    row12 = shown("Mean GPU power as n grows: ResNet50, scaled dataset, GBS 256")
+    row15 = shown("Mean GPU power as n grows: FourCastNet H100, constant GBS 32")
+    f6 = shown("H100 vs A100")
     L += ["", "Findings marked **no** are not reproduced by the current model and calibration; see the notes below.", "",
           "## Notes on what is not reproduced", "",
-          "* Scaled dataset at GBS 256 (trend row 12: paper falls, ddpsim about constant, +2.6 % over n = 1..16 with",
-          "  161, 172, 177, 174, 165 W). The n = 1 point is low for a reason ddpsim cannot drop without breaking the",
+          f"* Scaled dataset at GBS 256 (trend row 12: paper falls; ddpsim: {row12}).",
+          "  The n = 1 point is low for a reason ddpsim cannot drop without breaking the",
           "  data pipeline: with 5 004 samples per GPU and LBS 256 a pass has 20 steps, and every one of the three",
-          "  passes per epoch (train, eval over the training set, validation) waits 1.40 s for its first batch",
-          "  (one worker decodes all 256 samples at the fitted 5.1 ms each) and drains for about three steps; the",
+          "  passes per epoch (train, eval over the training set, validation) waits about 1.4 s for its first batch",
+          "  (one worker decodes all 256 samples at the fitted ~5.2 ms each) and drains for about three steps; the",
           "  eval pass is loader-bound (4 workers: 0.33 s per batch against 0.09 s of forward). 48 % of the n = 1",
           "  run is data stall at idle power. At n = 2 (LBS 128) the fill halves (0.73 s) and stalls fall to 40 %,",
           "  which raises power more than the smaller LBS lowers it (the step overhead, at",
           "  `power.overhead_activity` 0.2, is 11 % of a step at LBS 128, 6 % at 256). From n = 4 on the series",
-          "  falls (177 -> 165 W) as the paper says. Tried: `power.overhead_activity` 0 (the series stays",
+          "  falls as the paper says. Tried: `power.overhead_activity` 0 (the series stays",
           "  hump-shaped); a longer per-pass start-up would lower all scaled points alike and is contradicted",
           "  by the traced fork cost (experiments/reference/capture-cpu/startup_fit.yaml).",
-          "* FourCastNet H100 at GBS 32 (trend row 15: paper falls, ddpsim -1.9 % over n = 4..32, within the 3 %",
-          "  tolerance for 'constant'). ddpsim's H100 FourCastNet is loader-bound (data stall 67 % at n = 4, LBS 8;",
+          f"* FourCastNet H100 at GBS 32 (trend row 15: paper falls; ddpsim: {row15}; a change under 3 % counts as",
+          "  'constant'). ddpsim's H100 FourCastNet is loader-bound (data stall about 67 % at n = 4, LBS 8;",
           "  55 % at n = 32, LBS 1): each rank's four readers deliver ~4.2 samples/s while the GPU could take ~9",
           "  at LBS 8, so a smaller LBS mostly removes stall time at idle power, which offsets the lower power",
           "  while computing. The same loader-bound H100 is why finding 7 fails (below); both need H100 data,",
@@ -435,7 +441,8 @@ def main():
           "  only something shared across nodes explains that, and the fit attributes it to file-system contention",
           "  at about 4.9 GB/s (64 x 165.9 MB per 2.18 s). Yet the H100 run at n = 32 reads 32 x 165.9 MB per 0.55 s,",
           "  about 9.6 GB/s, and is 27 % faster than the A100 at n = 32. The fit compromises (in-sample: A100 n = 32",
-          "  -8 %, H100 n = 32 +7 %), which leaves the H100 15-19 % faster instead of 25-30 % (calibration of 2026-12-02: 19 % at n = 4, 15 % at n = 32).",
+          f"  -8 %, H100 n = 32 +7 % in the calibration of 2026-12-02), which leaves the H100 less than 25 % faster or",
+          f"  its energy more than 5 % off (this calibration: {f6}).",
           "  Alternatives tried and not shipped (calibration id eedc43d06244, 2026-11-22):",
           "  (a) a separate aggregate file-system bandwidth per partition: in-sample cost 15.3 -> 8.7 and",
           "  leave-one-out runtime MAPE 8.2 % -> 4.3 %, but total-energy MAPE 2.7 % -> 5.9 %, and the H100 is still",

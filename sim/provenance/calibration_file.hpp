@@ -65,6 +65,9 @@ namespace ddpsim {
     "prior")                                                                                                          \
   X(kPerSample, "compute.per_sample", Time, 1.2e-3, 0, 3600, "training (forward+backward) time per sample",           \
     "prior: ~850 img/s, DeepLearningExamples TF32")                                                                  \
+  X(kBatchGrowth, "compute.batch_growth", Dimensionless, 0, 0, 1,                                                       \
+    "growth of the per-sample time with the local batch: per_sample x (1 + batch_growth x LBS) (padding to the "      \
+    "longest sample of a batch, allocator pressure at large activations)", "prior: none (0)")                        \
   X(kEvalSampleOverhead, "compute.eval_sample_overhead", Time, 0, 0, 60,                                               \
     "host-side time per sample in evaluation passes (per-sample Python loops)", "prior")                              \
   X(kOverheadStretch, "compute.overhead_stretch", Ratio, 0, 0, 1,                                                      \
@@ -73,9 +76,10 @@ namespace ddpsim {
   X(kJitterCv, "compute.jitter_cv", Ratio, 0.02, 0, 1, "coefficient of variation of step compute time", "prior")      \
   X(kActivity, "power.activity", Ratio, 0.8, 0, 1, "share of the GPU's dynamic power range at full occupancy",        \
     "prior")                                                                                                          \
-  X(kOverheadActivity, "power.overhead_activity", Ratio, 1, 0, 1,                                                    \
+  X(kOverheadActivity, "power.overhead_activity", Ratio, 1, 0, 10,                                                   \
     "GPU activity during the fixed per-step overhead, relative to the per-sample work (1 = as busy; 0 = idle while " \
-    "the host launches the step after a host-GPU sync)", "prior; Zeus fits")                                         \
+    "the host launches the step after a host-GPU sync; above 1 where the fixed cost is GPU work that draws more "    \
+    "than a small batch, e.g. recurrent kernels run once per time step)", "prior; Zeus fits")                       \
   X(kLbsHalf, "power.lbs_half", Dimensionless, 8, 0, 1e6, "LBS at which the GPU reaches half its dynamic power",       \
     "prior")                                                                                                          \
   X(kDecodePerSample, "loader.decode_per_sample", Time, 5.5e-3, 0, 3600,                                               \

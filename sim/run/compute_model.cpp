@@ -9,6 +9,7 @@ ComputeParams ComputeParams::from_scenario(const Scenario& s) {
   ComputeParams p;
   p.step_overhead_s = wc[kStepOverhead];
   p.per_sample_s = wc[kPerSample];
+  p.batch_growth = wc[kBatchGrowth];
   p.forward_fraction = s.wl.p(kForwardFraction);
   p.eval_sample_overhead_s = wc[kEvalSampleOverhead];
   p.optimizer_s = wc[kOptimizer];
@@ -30,7 +31,7 @@ BatchCost ComputeModel::step_cost(long long samples) const {
   // An autoregressive rollout runs the whole model `rollout` times per step: its fixed
   // (launch-bound) cost repeats with it, like the per-sample work.
   double overhead_s = p_.step_overhead_s * (1.0 + p_.overhead_stretch * (s - 1.0));
-  double work_s = p_.per_sample_s * n * s;
+  double work_s = p_.per_sample_s * n * (1.0 + p_.batch_growth * n) * s;
   c.gpu_s = (overhead_s + work_s) * p_.rollout_steps;
   // Power while computing: the per-sample work at the (capped) compute power, the fixed
   // overhead at power.overhead_activity of its dynamic part; the batch draws their time-weighted mean.

@@ -1,7 +1,8 @@
 #pragma once
 // The compute component of a training run: the GPU time of a batch. A training step costs the
 // fixed step overhead (launch-bound; it stretches under a power cap by compute.overhead_stretch
-// of the cap's stretch) plus per-sample work (stretched by the cap), repeated per rollout step,
+// of the cap's stretch) plus per-sample work (growing with the batch by compute.batch_growth,
+// stretched by the cap), repeated per rollout step,
 // then a seeded lognormal jitter; the forward pass is model.forward_fraction of it, the
 // backward pass the rest. An evaluation batch is the forward pass plus a host-side loop per
 // sample at idle power. The input copy to the GPU (host-to-device) precedes each batch. The
@@ -21,6 +22,7 @@ struct Scenario;
 struct ComputeParams {
   double step_overhead_s = 0;          // compute.step_overhead: fixed cost per step
   double per_sample_s = 0;             // compute.per_sample: forward+backward per sample
+  double batch_growth = 0;             // compute.batch_growth: per-sample time x (1 + g x samples)
   double forward_fraction = 1.0 / 3;   // model.forward_fraction: share of the step in the forward pass
   double eval_sample_overhead_s = 0;   // host time per sample of an evaluation batch
   double optimizer_s = 0;              // the optimizer step

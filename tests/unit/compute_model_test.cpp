@@ -47,6 +47,30 @@ TEST(ComputeModel, TrainingStepByHand) {
   EXPECT_DOUBLE_EQ(m.optimizer_s(), 0.005);
 }
 
+TEST(ComputeModel, BatchGrowthStretchesThePerSampleWork) {
+  GpuPower power(uncapped());
+  ComputeParams cp = hand_compute();
+  cp.batch_growth = 0.01;  // per-sample time x (1 + 0.01 x 100) = x 2 at LBS 100
+  ComputeModel m(cp, power);
+  Rng rng(1, 0);
+  // 10 ms overhead + 100 x 1 ms x 2; the host-to-device copy does not grow.
+  EXPECT_DOUBLE_EQ(m.train_cost(100, rng).gpu_s, 0.21);
+  EXPECT_DOUBLE_EQ(m.train_cost(100, rng).h2d_s, 0.1);
+  // LBS 10: 10 ms + 10 x 1 ms x 1.1.
+  EXPECT_NEAR(m.train_cost(10, rng).gpu_s, 0.021, 1e-15);
+}
+
+TEST(ComputeModel, OverheadAboveOneDrawsMoreThanTheWork) {
+  PowerParams p = uncapped();
+  p.overhead_activity = 1.5;  // fixed GPU work that draws more than the batch's work
+  GpuPower power(p);
+  ComputeModel m(hand_compute(), power);
+  Rng rng(1, 0);
+  BatchCost c = m.train_cost(100, rng);
+  // Overhead at 50 W + 1.5 x (190 - 50) W = 260 W for 0.01 s, the work at 190 W for 0.1 s.
+  EXPECT_NEAR(c.power_w, (190.0 * 0.1 + 260.0 * 0.01) / 0.11, 1e-12);
+}
+
 TEST(ComputeModel, OverheadPowerIsTimeWeighted) {
   PowerParams p = uncapped();
   p.overhead_activity = 0;  // the overhead draws idle power

@@ -79,7 +79,7 @@ TEST(Calibration, LeaveOneOutBeatsBaselinesWithinTenPercent) {
   in.interval_level = 0.9;
   ValidationReport r = run_validation(in);
   // 90 % intervals over the held-out runs (README "Prediction intervals": energy 10/12, runtime
-  // 3/5; too few runs for a tight bound, so the pooled share is checked).
+  // 5/5; too few runs for a tight bound, so the pooled share is checked).
   int inside = 0, total = 0;
   for (const auto& [g, c] : r.coverage) {
     inside += c.first;
