@@ -347,6 +347,17 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
     pair_rich[key] = fit_zeus_pair(pts, samples(key.first), idle, tdp, true);
   }
   const Calibration base = base_calibration();
+  {
+    std::vector<double> tokens;
+    for (const auto& [key, f] : pair_simple) {
+      const WorkloadSpec& s = wl.at(key.first);
+      if (s.params.format(kFamily) != "transformer" || !(s.p(kSampleBytes) > 0)) continue;
+      double per = s.p(kSampleBytes) / 4;
+      rep.transformer_half.push_back({key.first, key.second, f.half, per});
+      tokens.push_back(f.half * per);
+    }
+    if (!tokens.empty()) rep.transformer_half_tokens_gmean = gmean(tokens);
+  }
 
   // 1. Cross-GPU: every pair of training GPUs, the others held out.
   struct Variant {
@@ -495,6 +506,14 @@ std::string zeus_transfer_markdown(const ZeusTransferReport& rep) {
   table(rep.held_out_bs, "Held-out batch sizes within a GPU (each batch size left out in turn)");
   o << fmt::format("Overall held-out batch-size MAPE: epoch time {:.1f} % (target 8 %), mean power {:.1f} % (target 5 %).\n", 100 * rep.bs_time,
                    100 * rep.bs_power);
+  if (!rep.transformer_half.empty()) {
+    o << "\n**Half-occupancy batch of the transformers** (two-term fit on all batch sizes; tokens = dataset.sample_bytes / 4 int32 ids "
+         "per sample)\n\n| workload | GPU | power.lbs_half (samples) | tokens |\n|---|---|---:|---:|\n";
+    for (const auto& h : rep.transformer_half) {
+      o << fmt::format("| {} | {} | {:.3g} | {:.0f} |\n", h.workload, h.gpu, h.half_samples, h.half_samples * h.tokens_per_sample);
+    }
+    o << fmt::format("\nGeometric mean: {:.0f} tokens per batch at half the dynamic power.\n", rep.transformer_half_tokens_gmean);
+  }
   for (const auto& n : rep.notes) o << "\n" << n << "\n";
   return o.str();
 }

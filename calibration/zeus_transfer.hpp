@@ -59,6 +59,14 @@ struct ZeusTransferReport {
   double cross_time = 0, cross_power = 0, cross_time_compute_only = 0, bs_time = 0, bs_power = 0;  // overall MAPE (fractions)
   // Cross-GPU with the within-GPU model (batch growth, overhead activity) transferred as well.
   double cross_time_rich = 0, cross_power_rich = 0;
+  // Transformers (family transformer, int32 token ids: dataset.sample_bytes / 4 tokens per
+  // sample): each pair's half-occupancy batch of the two-term fit, in samples and in tokens.
+  struct HalfTokens {
+    std::string workload, gpu;
+    double half_samples = 0, tokens_per_sample = 0;
+  };
+  std::vector<HalfTokens> transformer_half;
+  double transformer_half_tokens_gmean = 0;
   std::vector<std::string> notes;
 };
 /// Runs the experiment on the summary_power_<gpu>.csv files in `dir` (default power limit rows).

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "calibration/zeus_transfer.hpp"
+#include "sim/provenance/calibration_file.hpp"
+#include "sim/provenance/calibration_lookup.hpp"
 
 using namespace ddpsim;
 
@@ -23,6 +25,13 @@ TEST(ZeusTransfer, CrossGpuAndHeldOutBatchSizeMape) {
   // The richer model transferred across GPUs does worse (measured 50.7 % / 28.0 %): why the
   // transfer keeps the two-term step.
   EXPECT_GT(r.cross_time_rich, r.cross_time);
+  // FourCastNet's power.lbs_half prior comes from the BERT fits in tokens: one 720x1440 sample is
+  // 90 x 180 = 16 200 patch tokens (calibration/priors.yaml says so; this keeps the two in step).
+  EXPECT_EQ(r.transformer_half.size(), 8u);
+  Calibration priors = load_calibration(default_priors_path());
+  for (const char* hw : {"a100", "h100"}) {
+    EXPECT_NEAR(priors.workload("fourcastnet", hw)[kLbsHalf] / (r.transformer_half_tokens_gmean / 16200.0), 1.0, 0.05) << hw;
+  }
   // ResNet50, the best-described workload, meets the cross-GPU targets on the A40.
   for (const auto& c : r.cross_gpu) {
     if (c.workload == "resnet50" && c.gpu == "a40") {
