@@ -1,6 +1,7 @@
 #include "calibration/validate.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fmt/format.h>
 #include <limits>
 #include <optional>
@@ -187,6 +188,7 @@ ValidationReport run_validation(const ValidateInputs& in) {
     for (const auto& [q, mv] : measured_quantities(run)) {
       ValidationRow row;
       row.run_id = run.id;
+      row.source = std::filesystem::path(run.file).filename().string();  // "" for runs built in memory
       row.quantity = q;
       row.measured = mv.first;
       row.derived = mv.second;
@@ -222,6 +224,20 @@ ValidationReport run_validation(const ValidateInputs& in) {
   for (const auto& [q, m] : acc) {
     for (const auto& [method, v] : m) rep.mape[q][method] = v.first / v.second;
     rep.count[q] = m.at("ddpsim").second;
+  }
+  {
+    std::set<std::string> sources;
+    for (const auto& r : rep.rows) sources.insert(r.source);
+    if (sources.size() > 1) {
+      for (const auto& r : rep.rows) {
+        auto& c = rep.mape_by_source[r.source][r.quantity];
+        c.first += std::fabs(rel_err(r.predicted, r.measured));
+        c.second += 1;
+      }
+      for (auto& [src, qs] : rep.mape_by_source) {
+        for (auto& [q, c] : qs) c.first /= c.second;
+      }
+    }
   }
 
   // Zeus: hold out whole batch sizes, refit on the others, predict the held-out points.
@@ -348,6 +364,15 @@ std::string validation_table(const ValidationReport& r) {
     auto get = [&mape](const char* k) { return mape_cell(mape, k, "%"); };
     o += mape_table.row({q, std::to_string(r.count.at(q)), get("ddpsim"), get("tdp_baseline"), get("kwh_per_gpuh_baseline")});
   }
+  if (!r.mape_by_source.empty()) {
+    o += "\nddpsim MAPE per measured-runs file:\n";
+    for (const auto& [src, qs] : r.mape_by_source) {
+      for (const char* q : {"runtime_h", "energy_total_kwh"}) {
+        auto it = qs.find(q);
+        if (it != qs.end()) o += fmt::format("  {:<28} {:<18} {:>5.1f}%  (n = {})\n", src, q, 100 * it->second.first, it->second.second);
+      }
+    }
+  }
   o += coverage_text(r, false);
   if (!r.zeus_mape.empty()) {
     o += "\nZeus traces, whole batch sizes held out (refit on the others), MAPE:\n";
@@ -375,6 +400,17 @@ std::string validation_markdown(const ValidationReport& r) {
     const auto& mape = m;  // clang 14 cannot capture a structured binding
     auto get = [&mape](const char* k) { return mape_cell(mape, k, " %"); };
     o += fmt::format("| {} | {} | {} | {} | {} |\n", q, r.count.at(q), get("ddpsim"), get("tdp_baseline"), get("kwh_per_gpuh_baseline"));
+  }
+  if (!r.mape_by_source.empty()) {
+    o += "\nddpsim MAPE per measured-runs file (runtime and total energy):\n\n| file | runtime_h | energy_total_kwh |\n|---|---:|---:|\n";
+    for (const auto& [src, qs] : r.mape_by_source) {
+      const auto& by_q = qs;  // clang 14 cannot capture a structured binding
+      auto src_cell = [&by_q](const char* q) {
+        auto it = by_q.find(q);
+        return it == by_q.end() ? std::string("-") : fmt::format("{:.1f} % (n = {})", 100 * it->second.first, it->second.second);
+      };
+      o += fmt::format("| {} | {} | {} |\n", src, src_cell("runtime_h"), src_cell("energy_total_kwh"));
+    }
   }
   o += coverage_text(r, true);
   if (!r.zeus_mape.empty()) {
@@ -415,6 +451,16 @@ std::string validation_json(const ValidationReport& r) {
   j.begin_object("count");
   for (const auto& [q, n] : r.count) j.value(q, static_cast<long long>(n));
   j.end_object();
+  if (!r.mape_by_source.empty()) {
+    // ddpsim's MAPE per measured-runs file: {file: {quantity: {mape, n}}}.
+    j.begin_object("ddpsim_mape_by_file");
+    for (const auto& [src, qs] : r.mape_by_source) {
+      j.begin_object(src);
+      for (const auto& [q, c] : qs) j.begin_object(q).value("mape", c.first).value("n", static_cast<long long>(c.second)).end_object();
+      j.end_object();
+    }
+    j.end_object();
+  }
   j.end_object();
   if (!r.coverage.empty()) {
     j.begin_object("interval_coverage").value("level", 100 * r.interval_level);

@@ -32,6 +32,7 @@ struct ValidateInputs {
 
 struct ValidationRow {
   std::string run_id, quantity;
+  std::string source;  // the measured-runs file the run comes from (file name)
   double measured = 0, predicted = 0;
   double tdp_baseline = 0, kwh_baseline = 0;  // NaN where a baseline has no prediction
   bool derived = false;                        // measured value derived (total = cpu / cpu share)
@@ -54,6 +55,8 @@ struct ValidationReport {
   // quantity -> MAPE (fraction) for "ddpsim", "tdp_baseline", "kwh_per_gpuh_baseline"
   std::map<std::string, std::map<std::string, double>> mape;
   std::map<std::string, int> count;
+  // With runs from several files: source file -> quantity -> (ddpsim MAPE, count).
+  std::map<std::string, std::map<std::string, std::pair<double, int>>> mape_by_source;
   std::vector<ZeusRow> zeus;
   std::map<std::string, std::pair<double, double>> zeus_mape;  // gpu -> (time, power)
   double interval_level = 0;

@@ -96,6 +96,20 @@ TEST(Calibration, LeaveOneOutBeatsBaselinesWithinTenPercent) {
   }
   EXPECT_GE(r.count.at("runtime_h"), 5);
   EXPECT_GE(r.count.at("energy_total_kwh"), 7);
+  // Per measured-runs file: the published runs (calibration-set.yaml) against issue #11's targets
+  // (runtime <= 6 %, total energy <= 3 %; measured 4.2 % / 2.8 %), the two pseudo-runs derived from
+  // the paper's "about 0.0235 Wh per sample" (sigma 10 %) apart (measured 9.0 %). The per-file
+  // MAPEs recombine to the pooled one.
+  ASSERT_EQ(r.mape_by_source.size(), 2u);
+  const auto& set = r.mape_by_source.at("calibration-set.yaml");
+  const auto& derived = r.mape_by_source.at("derived-runs.yaml");
+  EXPECT_EQ(set.at("runtime_h").second, 5);
+  EXPECT_EQ(set.at("energy_total_kwh").second, 7);
+  EXPECT_EQ(derived.at("energy_total_kwh").second, 2);
+  EXPECT_LE(set.at("runtime_h").first, 0.06);
+  EXPECT_LE(set.at("energy_total_kwh").first, 0.03);
+  double pooled = (set.at("energy_total_kwh").first * 7 + derived.at("energy_total_kwh").first * 2) / 9;
+  EXPECT_NEAR(pooled, r.mape.at("energy_total_kwh").at("ddpsim"), 1e-12);
 }
 
 TEST(Calibration, ZeusHeldOutBatchSizesWithinTenPercent) {
