@@ -206,37 +206,36 @@ ValidationReport run_validation(const ValidateInputs& in) {
       rep.rows.push_back(row);
     }
   }
-  // MAPE per quantity over rows where every method has a prediction for runtime and energy;
-  // other quantities are compared where the method predicts them.
-  std::map<std::string, std::map<std::string, std::pair<double, int>>> acc;
+  // MAPE per quantity and method, pooled and (where there are several) per measured-runs file.
+  // A method without a prediction for a row (NaN baseline) is left out of that row's average.
+  struct MapeAcc {
+    double sum = 0;
+    int n = 0;
+    void add(double predicted, double measured) {
+      if (!std::isfinite(predicted)) return;
+      sum += std::fabs(rel_err(predicted, measured));
+      ++n;
+    }
+  };
+  std::map<std::string, std::map<std::string, MapeAcc>> acc;                  // quantity -> method
+  std::map<std::string, std::map<std::string, MapeAcc>> acc_by_source;        // file -> quantity (ddpsim)
+  std::set<std::string> sources;
   for (const auto& r : rep.rows) {
-    acc[r.quantity]["ddpsim"].first += std::fabs(rel_err(r.predicted, r.measured));
-    acc[r.quantity]["ddpsim"].second += 1;
-    if (std::isfinite(r.tdp_baseline)) {
-      acc[r.quantity]["tdp_baseline"].first += std::fabs(rel_err(r.tdp_baseline, r.measured));
-      acc[r.quantity]["tdp_baseline"].second += 1;
-    }
-    if (std::isfinite(r.kwh_baseline)) {
-      acc[r.quantity]["kwh_per_gpuh_baseline"].first += std::fabs(rel_err(r.kwh_baseline, r.measured));
-      acc[r.quantity]["kwh_per_gpuh_baseline"].second += 1;
-    }
+    acc[r.quantity]["ddpsim"].add(r.predicted, r.measured);
+    acc[r.quantity]["tdp_baseline"].add(r.tdp_baseline, r.measured);
+    acc[r.quantity]["kwh_per_gpuh_baseline"].add(r.kwh_baseline, r.measured);
+    acc_by_source[r.source][r.quantity].add(r.predicted, r.measured);
+    sources.insert(r.source);
   }
   for (const auto& [q, m] : acc) {
-    for (const auto& [method, v] : m) rep.mape[q][method] = v.first / v.second;
-    rep.count[q] = m.at("ddpsim").second;
+    for (const auto& [method, a] : m) {
+      if (a.n > 0) rep.mape[q][method] = a.sum / a.n;
+    }
+    rep.count[q] = m.at("ddpsim").n;
   }
-  {
-    std::set<std::string> sources;
-    for (const auto& r : rep.rows) sources.insert(r.source);
-    if (sources.size() > 1) {
-      for (const auto& r : rep.rows) {
-        auto& c = rep.mape_by_source[r.source][r.quantity];
-        c.first += std::fabs(rel_err(r.predicted, r.measured));
-        c.second += 1;
-      }
-      for (auto& [src, qs] : rep.mape_by_source) {
-        for (auto& [q, c] : qs) c.first /= c.second;
-      }
+  if (sources.size() > 1) {
+    for (const auto& [src, qs] : acc_by_source) {
+      for (const auto& [q, a] : qs) rep.mape_by_source[src][q] = {a.sum / a.n, a.n};
     }
   }
 

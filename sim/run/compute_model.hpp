@@ -79,14 +79,6 @@ class ComputeModel {
     c.gpu_s *= fraction * c.jitter;
     return c;
   }
-  /// Rank classes: the GPU time of the slowest of a class's ranks for a batch `cost` drawn for
-  /// its representative, where `others` more ranks draw their own jitter (order statistics of
-  /// the lognormal jitter, one draw from `rng`; exact in distribution).
-  double class_straggler_gpu_s(const BatchCost& cost, long long others, Rng& rng) const {
-    if (others <= 0 || p_.jitter_cv <= 0) return cost.gpu_s;
-    double base_s = cost.gpu_s / cost.jitter;
-    return std::max(cost.gpu_s, base_s * rng.jitter_max(p_.jitter_cv, others));
-  }
   /// A training step (forward and backward).
   BatchCost train_cost(long long samples, Rng& rng) { return batch_cost(samples, 1.0, rng); }
   /// An evaluation batch's GPU part (forward only).

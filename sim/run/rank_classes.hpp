@@ -10,6 +10,7 @@
 //    jitters of the batches they computed back to back since they last waited for data; the
 //    largest of m - 1 such sums (normal to first order, Rng::normal_max) arrives that much later
 //    than an undisturbed rank (an approximation; README "Scale").
+#include <algorithm>
 #include <cmath>
 
 #include "sim/core/rng.hpp"
@@ -27,6 +28,16 @@ struct RankClassPlan {
 
   static RankClassPlan from_scenario(const Scenario& scenario);
 };
+
+/// Each training step: the GPU time of the class's slowest member for a batch that took `gpu_s`
+/// on the representative, whose jitter factor was `jitter`: the other class_size - 1 members
+/// draw their own factors, and the largest of them comes from the order statistics of the
+/// lognormal jitter (one draw from `rng`; exact in distribution). Without classes or jitter,
+/// `gpu_s`.
+inline double step_straggler_gpu_s(const RankClassPlan& plan, double gpu_s, double jitter, Rng& rng) {
+  if (!plan.on || plan.class_size <= 1 || plan.jitter_cv <= 0) return gpu_s;
+  return std::max(gpu_s, gpu_s / jitter * rng.jitter_max(plan.jitter_cv, plan.class_size - 1));
+}
 
 /// How much later than the representative the slowest other member of its class reaches the
 /// end of an evaluation pass: cv sqrt(streak_var_s2) z - streak_dev_s, at least 0, where

@@ -385,7 +385,7 @@ void TrainingRun::begin_train_step(int r, long long samples) {
   samples_trained_ += samples * class_size_;
   // The backward pass fills the gradient buckets; the last rank to start it launches the
   // allreduces. With rank classes the class's slowest rank sets when its buckets are ready.
-  StepSplit split = compute_.split(class_size_ > 1 ? compute_.class_straggler_gpu_s(cost, class_size_ - 1, rk.rng) : cost.gpu_s);
+  StepSplit split = compute_.split(step_straggler_gpu_s(classes_, cost.gpu_s, cost.jitter, rk.rng));
   comm_.rank_backward(start, split.forward_s, split.backward_s);
 }
 

@@ -196,6 +196,23 @@ TEST(RankClassPlan, OneNodeStandsForEveryNodeBeyondOne) {
   EXPECT_EQ(one.class_size, 1);
 }
 
+TEST(RankClassPlan, StepStragglerFromTheOrderStatistics) {
+  RankClassPlan plan;
+  Rng a(7, 7), b(7, 7);
+  // Off (one node simulated as itself): the representative's own time, no draw.
+  EXPECT_EQ(step_straggler_gpu_s(plan, 0.5, 1.1, a), 0.5);
+  plan.on = true;
+  plan.class_size = 9;
+  plan.jitter_cv = 0;  // no jitter: every member alike
+  EXPECT_EQ(step_straggler_gpu_s(plan, 0.5, 1.0, a), 0.5);
+  plan.jitter_cv = 0.05;
+  // 0.5 s with jitter 1.25 is 0.4 s unjittered; the slowest of the 8 others is 0.4 s x their
+  // largest factor, unless the representative itself is slower.
+  const double slowest = 0.4 * b.jitter_max(0.05, 8);
+  EXPECT_DOUBLE_EQ(step_straggler_gpu_s(plan, 0.5, 1.25, a), std::max(0.5, slowest));
+  EXPECT_GE(step_straggler_gpu_s(plan, 0.5, 1.25, a), 0.5);
+}
+
 TEST(RankClassPlan, EvalStragglerDelayByHand) {
   // Batches of 0.3 s and 0.4 s back to back: sqrt(0.09 + 0.16) = 0.5 s; cv 0.1 and z = 2: the
   // slowest member is 0.1 s late; the representative itself ran 0.03 s long: 0.07 s more.
