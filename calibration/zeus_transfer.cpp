@@ -2,6 +2,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
@@ -284,6 +285,9 @@ double h2d_per_sample(const WorkloadSpec& w, const HardwareSpec& hw) { return w.
 
 struct Errors {
   std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, double>>> cell;  // |rel err| time, power
+  // Per point: the share of the predicted epoch that is the fixed cost per step (host side:
+  // Python, launches, optimizer), and its errors.
+  std::vector<std::array<double, 3>> by_share;  // host share, |rel err| time, power
 };
 
 // Predicts `pts` of (wl, gpu) under `cal` with the simulator and records the errors.
@@ -297,8 +301,13 @@ void predict_into(const Calibration& cal, const std::string& wl, const std::stri
     pb.observations.push_back({wl + "/" + gpu, c, "average_gpu_power_w", q.power_w, 0.03, 1});
   }
   auto pred = pb.predict(cal);
+  const auto it = cal.workload_sets.find({wl, "zeus-" + gpu});
+  const double step_s = it != cal.workload_sets.end() && it->second.is_set(kStepOverhead) ? it->second[kStepOverhead] : 0.0;
   for (std::size_t i = 0; i < pts.size(); ++i) {
-    err.cell[{wl, gpu}].push_back({std::fabs(pred[2 * i] / pts[i].time_s - 1), std::fabs(pred[2 * i + 1] / pts[i].power_w - 1)});
+    const double et = std::fabs(pred[2 * i] / pts[i].time_s - 1), ep = std::fabs(pred[2 * i + 1] / pts[i].power_w - 1);
+    err.cell[{wl, gpu}].push_back({et, ep});
+    const double host_s = std::ceil(n / pts[i].bs) * step_s;
+    err.by_share.push_back({pred[2 * i] > 0 ? std::min(1.0, host_s / pred[2 * i]) : 0.0, et, ep});
   }
 }
 
@@ -345,6 +354,20 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
     double idle = hw.at(key.second).p(kGpuIdlePower), tdp = hw.at(key.second).p(kGpuTdp);
     pair_simple[key] = fit_zeus_pair(pts, samples(key.first), idle, tdp, false);
     pair_rich[key] = fit_zeus_pair(pts, samples(key.first), idle, tdp, true);
+  }
+  // What no GPU datasheet states: each machine's fixed cost per step (host Python, kernel
+  // launches, optimizer) for the same workload, and the GPU's lowest mean power in any row
+  // against the catalog's idle power.
+  for (const auto& [key, f] : pair_simple) rep.fixed_cost.push_back({key.first, key.second, f.c});
+  for (const auto& [key, pts] : d.pts) {
+    auto& fl = rep.power_floor[key.second];
+    fl.idle_w = hw.at(key.second).p(kGpuIdlePower);
+    for (const auto& q : pts) {
+      if (fl.lowest_w == 0 || q.power_w < fl.lowest_w) {
+        fl.lowest_w = q.power_w;
+        fl.workload = key.first;
+      }
+    }
   }
   const Calibration base = base_calibration();
   {
@@ -428,6 +451,19 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
       cells(err, rep.cross_time_rich, rep.cross_power_rich);
     } else if (memory) {
       rep.cross_gpu = cells(err, rep.cross_time, rep.cross_power);
+      // The same errors split by how much of the predicted epoch is the fixed cost per step.
+      for (const auto& [share, et, ep] : err.by_share) {
+        ZeusTransferReport::Split& sp = share < ZeusTransferReport::kHostBoundShare ? rep.gpu_bound : rep.host_bound;
+        sp.time_mape += et;
+        sp.power_mape += ep;
+        ++sp.points;
+      }
+      for (auto* sp : {&rep.gpu_bound, &rep.host_bound}) {
+        if (sp->points > 0) {
+          sp->time_mape /= sp->points;
+          sp->power_mape /= sp->points;
+        }
+      }
     } else {
       double unused = 0;
       rep.cross_gpu_compute_only = cells(err, rep.cross_time_compute_only, unused);
@@ -502,6 +538,12 @@ std::string zeus_transfer_markdown(const ZeusTransferReport& rep) {
                    "epoch time {:.1f} %, mean power {:.1f} %; its extra parameters do not carry over between GPUs, so the transfer uses the "
                    "two-term step (fixed + per-sample) with the overhead as busy as the work.\n\n",
                    100 * rep.cross_time_rich, 100 * rep.cross_power_rich);
+  if (rep.gpu_bound.points + rep.host_bound.points > 0) {
+    o << fmt::format("Split by the share of the predicted epoch that is the fixed cost per step (host side; at least {:.0f} %: host-bound): "
+                     "{} GPU-bound points epoch time {:.1f} % / mean power {:.1f} %; {} host-bound points {:.1f} % / {:.1f} %.\n\n",
+                     100 * ZeusTransferReport::kHostBoundShare, rep.gpu_bound.points, 100 * rep.gpu_bound.time_mape, 100 * rep.gpu_bound.power_mape,
+                     rep.host_bound.points, 100 * rep.host_bound.time_mape, 100 * rep.host_bound.power_mape);
+  }
   table(rep.cross_gpu_compute_only, "Cross-GPU, compute-only roofline (roofline.bytes_per_flop = 0)");
   table(rep.held_out_bs, "Held-out batch sizes within a GPU (each batch size left out in turn)");
   o << fmt::format("Overall held-out batch-size MAPE: epoch time {:.1f} % (target 8 %), mean power {:.1f} % (target 5 %).\n", 100 * rep.bs_time,
@@ -513,6 +555,45 @@ std::string zeus_transfer_markdown(const ZeusTransferReport& rep) {
       o << fmt::format("| {} | {} | {:.3g} | {:.0f} |\n", h.workload, h.gpu, h.half_samples, h.half_samples * h.tokens_per_sample);
     }
     o << fmt::format("\nGeometric mean: {:.0f} tokens per batch at half the dynamic power.\n", rep.transformer_half_tokens_gmean);
+  }
+  if (!rep.fixed_cost.empty()) {
+    std::set<std::string> gpus, wls;
+    std::map<std::pair<std::string, std::string>, double> at;
+    for (const auto& f : rep.fixed_cost) {
+      gpus.insert(f.gpu);
+      wls.insert(f.workload);
+      at[{f.workload, f.gpu}] = f.step_s;
+    }
+    o << "\n**What the GPU datasheets do not state.** Fixed cost per step (two-term fit on all batch sizes, ms; host-side Python, "
+         "kernel launches, optimizer) of the same workload on the four machines, whose host CPUs the traces do not name:\n\n| workload |";
+    for (const auto& g : gpus) o << " " << g << " |";
+    o << " max / min |\n|---|";
+    for (std::size_t i = 0; i <= gpus.size(); ++i) o << "---:|";
+    o << "\n";
+    for (const auto& w : wls) {
+      o << "| " << w << " |";
+      double lo = 0, hi = 0;
+      int positive = 0;
+      for (const auto& g : gpus) {
+        auto it = at.find({w, g});
+        if (it == at.end()) {
+          o << " - |";
+          continue;
+        }
+        o << fmt::format(" {:.3g} |", 1e3 * it->second);
+        if (it->second > 0) {
+          ++positive;
+          lo = lo == 0 ? it->second : std::min(lo, it->second);
+          hi = std::max(hi, it->second);
+        }
+      }
+      o << (positive > 1 ? fmt::format(" {:.2f} |\n", hi / lo) : std::string(" - |\n"));
+    }
+    o << "\nThe lowest mean GPU power of any trace row against the catalog's idle power (an estimate for each Zeus GPU):\n\n"
+         "| GPU | lowest mean power | workload | catalog idle | ratio |\n|---|---:|---|---:|---:|\n";
+    for (const auto& [g, fl] : rep.power_floor) {
+      o << fmt::format("| {} | {:.0f} W | {} | {:.0f} W | {:.2f} |\n", g, fl.lowest_w, fl.workload, fl.idle_w, fl.idle_w > 0 ? fl.lowest_w / fl.idle_w : 0.0);
+    }
   }
   for (const auto& n : rep.notes) o << "\n" << n << "\n";
   return o.str();

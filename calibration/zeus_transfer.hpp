@@ -67,6 +67,26 @@ struct ZeusTransferReport {
   };
   std::vector<HalfTokens> transformer_half;
   double transformer_half_tokens_gmean = 0;
+  // Cross-GPU errors of the points whose predicted epoch is mostly GPU work (fixed cost per step
+  // below kHostBoundShare of it) and of the host-bound rest.
+  static constexpr double kHostBoundShare = 0.25;
+  struct Split {
+    double time_mape = 0, power_mape = 0;
+    int points = 0;
+  };
+  Split gpu_bound, host_bound;
+  // Per (workload, GPU): the two-term fit's fixed cost per step on all batch sizes.
+  struct FixedCost {
+    std::string workload, gpu;
+    double step_s = 0;
+  };
+  std::vector<FixedCost> fixed_cost;
+  // Per GPU: the lowest mean power of any trace row (and its workload) and the catalog idle power.
+  struct Floor {
+    double lowest_w = 0, idle_w = 0;
+    std::string workload;
+  };
+  std::map<std::string, Floor> power_floor;
   std::vector<std::string> notes;
 };
 /// Runs the experiment on the summary_power_<gpu>.csv files in `dir` (default power limit rows).

@@ -32,6 +32,32 @@ TEST(ZeusTransfer, CrossGpuAndHeldOutBatchSizeMape) {
   for (const char* hw : {"a100", "h100"}) {
     EXPECT_NEAR(priors.workload("fourcastnet", hw)[kLbsHalf] / (r.transformer_half_tokens_gmean / 16200.0), 1.0, 0.05) << hw;
   }
+  // Every cross-GPU point lands in exactly one of the two host-share classes, and the
+  // pooled MAPE is their point-weighted mean.
+  int points = 0;
+  for (const auto& c : r.cross_gpu) points += c.points;
+  EXPECT_EQ(r.gpu_bound.points + r.host_bound.points, points);
+  EXPECT_GT(r.gpu_bound.points, 0);
+  EXPECT_GT(r.host_bound.points, 0);
+  EXPECT_NEAR((r.gpu_bound.time_mape * r.gpu_bound.points + r.host_bound.time_mape * r.host_bound.points) / points, r.cross_time, 1e-12);
+  EXPECT_NEAR((r.gpu_bound.power_mape * r.gpu_bound.points + r.host_bound.power_mape * r.host_bound.points) / points, r.cross_power, 1e-12);
+  // The machines differ where no GPU datasheet says so: NCF, host-bound on every GPU, has a
+  // fixed cost per step more than twice as large on the slowest machine as on the fastest
+  // (measured 2.49x), and its lowest mean power on the A40 and RTX 6000 is above 2.5x the
+  // catalog's idle estimate (measured 2.75x and 2.77x).
+  double lo = 1e9, hi = 0;
+  for (const auto& f : r.fixed_cost) {
+    if (f.workload != "zeus-ncf") continue;
+    lo = std::min(lo, f.step_s);
+    hi = std::max(hi, f.step_s);
+  }
+  EXPECT_GT(hi / lo, 2.0);
+  ASSERT_EQ(r.power_floor.size(), 4u);
+  for (const char* g : {"a40", "rtx6000"}) {
+    const auto& fl = r.power_floor.at(g);
+    EXPECT_GT(fl.lowest_w / fl.idle_w, 2.5) << g;
+    EXPECT_EQ(fl.workload, "zeus-ncf") << g;
+  }
   // ResNet50, the best-described workload, meets the cross-GPU targets on the A40.
   for (const auto& c : r.cross_gpu) {
     if (c.workload == "resnet50" && c.gpu == "a40") {
