@@ -383,10 +383,15 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
   }
 
   // 1. Cross-GPU: every pair of training GPUs, the others held out.
+  // Oracles (diagnosis only, they use the held-out GPU's own fit): the held-out machine's own
+  // fixed cost per step (host), or its own per-sample time (GPU), with the rest transferred.
+  enum class Oracle { kNone, kHost, kGpu };
   struct Variant {
     bool memory, rich;
+    Oracle oracle;
   };
-  for (Variant v : {Variant{true, false}, Variant{false, false}, Variant{true, true}}) {
+  for (Variant v : {Variant{true, false, Oracle::kNone}, Variant{false, false, Oracle::kNone}, Variant{true, true, Oracle::kNone},
+                    Variant{true, false, Oracle::kHost}, Variant{true, false, Oracle::kGpu}}) {
     const bool memory = v.memory;
     const auto& pair = v.rich ? pair_rich : pair_simple;
     Errors err;
@@ -412,6 +417,15 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
           set.set(kRoofEfficiency, f.efficiency, "fit", "fit: Zeus traces, " + tag);
           set.set(kRoofBytesPerFlop, f.bytes_per_flop, "fit", "fit: Zeus traces, " + tag);
           cal.efficiency_sets.insert_or_assign(key, set);
+        }
+        // The training GPUs' own per-sample times, as a user's fits of the workload would be:
+        // the roofline refines the family's efficiency with them (calibration_lookup.cpp).
+        for (const auto& w : d.workloads) {
+          for (const auto& g : train) {
+            if (!pair.count({w, g})) continue;
+            double ps = pair.at({w, g}).p - h2d_per_sample(wl.at(w), hw.at(g));
+            entry(cal, w, "zeus-" + g).set(kPerSample, std::max(ps, 1e-9), "fit", "fit: Zeus traces zeus-" + g + " (" + tag + ")");
+          }
         }
         for (const auto& w : d.workloads) {
           const WorkloadSpec& s = wl.at(w);
@@ -442,12 +456,24 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
             e.set(kStepOverhead, gmean(over), "fit", "transfer: mean over the training GPUs (" + tag + ")");
             e.set(kBatchGrowth, mean.g, "fit", "transfer: mean over the training GPUs (" + tag + ")");
             // compute.per_sample and compute.optimizer unset: the roofline prices them.
+            if (v.oracle != Oracle::kNone && pair.count({w, g})) {
+              const ZeusPairFit& own = pair.at({w, g});
+              if (v.oracle == Oracle::kHost) {
+                e.set(kStepOverhead, std::max(own.c - roofline(c, s, hw.at(g)).optimizer_s, 1e-6), "fit", "oracle: the held-out GPU's own fit");
+              } else {
+                e.set(kPerSample, std::max(own.p - h2d_per_sample(s, hw.at(g)), 1e-9), "fit", "oracle: the held-out GPU's own fit");
+              }
+            }
             predict_into(c, w, g, d.pts.at({w, g}), samples(w), err);
           }
         }
       }
     }
-    if (v.rich) {
+    if (v.oracle == Oracle::kHost) {
+      cells(err, rep.oracle_host_time, rep.oracle_host_power);
+    } else if (v.oracle == Oracle::kGpu) {
+      cells(err, rep.oracle_gpu_time, rep.oracle_gpu_power);
+    } else if (v.rich) {
       cells(err, rep.cross_time_rich, rep.cross_power_rich);
     } else if (memory) {
       rep.cross_gpu = cells(err, rep.cross_time, rep.cross_power);
@@ -543,6 +569,12 @@ std::string zeus_transfer_markdown(const ZeusTransferReport& rep) {
                      "{} GPU-bound points epoch time {:.1f} % / mean power {:.1f} %; {} host-bound points {:.1f} % / {:.1f} %.\n\n",
                      100 * ZeusTransferReport::kHostBoundShare, rep.gpu_bound.points, 100 * rep.gpu_bound.time_mape, 100 * rep.gpu_bound.power_mape,
                      rep.host_bound.points, 100 * rep.host_bound.time_mape, 100 * rep.host_bound.power_mape);
+  }
+  if (rep.oracle_host_time > 0) {
+    o << fmt::format("How far the datasheets can take it (diagnosis, not a prediction: each uses the held-out GPU's own fit for one part): "
+                     "with the held-out machine's own fixed cost per step and the per-sample time transferred, epoch time {:.1f} % / mean power "
+                     "{:.1f} %; with its own per-sample time and the fixed cost transferred, {:.1f} % / {:.1f} %.\n\n",
+                     100 * rep.oracle_host_time, 100 * rep.oracle_host_power, 100 * rep.oracle_gpu_time, 100 * rep.oracle_gpu_power);
   }
   table(rep.cross_gpu_compute_only, "Cross-GPU, compute-only roofline (roofline.bytes_per_flop = 0)");
   table(rep.held_out_bs, "Held-out batch sizes within a GPU (each batch size left out in turn)");

@@ -59,6 +59,9 @@ struct ZeusTransferReport {
   double cross_time = 0, cross_power = 0, cross_time_compute_only = 0, bs_time = 0, bs_power = 0;  // overall MAPE (fractions)
   // Cross-GPU with the within-GPU model (batch growth, overhead activity) transferred as well.
   double cross_time_rich = 0, cross_power_rich = 0;
+  // Diagnosis: the cross-GPU errors when one part comes from the held-out GPU's own fit, the
+  // fixed cost per step (host) or the per-sample time (GPU), and the other is transferred.
+  double oracle_host_time = 0, oracle_host_power = 0, oracle_gpu_time = 0, oracle_gpu_power = 0;
   // Transformers (family transformer, int32 token ids: dataset.sample_bytes / 4 tokens per
   // sample): each pair's half-occupancy batch of the two-term fit, in samples and in tokens.
   struct HalfTokens {

@@ -1,5 +1,6 @@
 #include "sim/provenance/calibration_lookup.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <filesystem>
@@ -90,6 +91,32 @@ Roofline roofline(const Calibration& cal, const WorkloadSpec& wl, const Hardware
   }
   r.efficiency = eff[kRoofEfficiency];
   r.bytes_per_flop = eff[kRoofBytesPerFlop];
+  // The workload's own fitted per-sample times on catalog GPUs refine its family's efficiency:
+  // its own efficiency at the family's memory term, by relative least squares over those pairs
+  // (where the family was fitted on this workload alone, the family's value again).
+  {
+    const double train = 3.0 * wl.p(kForwardFlops);
+    double sxx = 0, sxy = 0;
+    std::string on;
+    for (const auto& [pair, set] : cal.workload_sets) {
+      if (pair.first != wl.name || pair.second == hw.name || !(train > 0)) continue;
+      if (!set.is_set(kPerSample) || !set.citation(kPerSample).starts_with("fit:") || !(set[kPerSample] > 0)) continue;
+      HardwareSpec src;
+      if (!catalog_entry(pair.second, src)) continue;
+      const double p = set[kPerSample];
+      const double x = train / peak_flops(src, prec) / p;
+      const double rest = 1 - r.bytes_per_flop * train / src.p(kGpuMemBw) / p;
+      sxx += x * x;
+      sxy += x * rest;
+      on += (on.empty() ? "" : ", ") + pair.second;
+    }
+    if (sxx > 0 && sxy > 0) {
+      const auto& spec = efficiency_table().spec(kRoofEfficiency);
+      r.efficiency = std::clamp(sxx / sxy, spec.min_si, spec.max_si);
+      r.efficiency_from = "fit: " + wl.name + "'s own fitted compute.per_sample on " + on + " (memory term of efficiency(" + key + "))";
+      key = wl.name;
+    }
+  }
   r.per_sample_s = roofline_per_sample_s(wl.p(kForwardFlops), r.peak_flops, r.efficiency, r.bytes_per_flop, hw.p(kGpuMemBw));
   if (wl.p(kParameters) > 0) {
     r.optimizer_s = wl.p(kParameters) * optimizer_bytes_touched(static_cast<int>(wl.p(kOptimizerKind))) / hw.p(kGpuMemBw);

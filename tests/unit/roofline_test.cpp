@@ -41,3 +41,30 @@ TEST(Roofline, ShortWorkloadFileAndEfficiencyLookup) {
   EXPECT_NE(r.how.find("efficiency(transformer, bf16) = 0.5"), std::string::npos) << r.how;
   std::filesystem::remove(path);
 }
+
+TEST(Roofline, TheWorkloadsOwnFittedPairsRefineItsFamilysEfficiency) {
+  // The cnn family says 0.5, but ResNet50's own fitted per-sample time on the A100 node implies
+  // 0.25 at the family's memory term (0.01 B/FLOP here): on a V100 the roofline uses 0.25.
+  WorkloadSpec w = load_workload("resnet50");
+  HardwareSpec a100 = load_hardware("a100"), v100 = load_hardware("zeus-v100");
+  const int prec = static_cast<int>(w.p(kPrecision));
+  const double train = 3 * w.p(kForwardFlops), q = 0.01;
+  Calibration cal;
+  ParamSet eff(efficiency_table());
+  eff.set(kRoofEfficiency, 0.5, "test", "test entry");
+  eff.set(kRoofBytesPerFlop, q, "test", "test entry");
+  cal.efficiency_sets.emplace(std::make_pair(std::string("cnn"), std::string("tf32")), eff);
+  Roofline family = roofline(cal, w, v100);
+  EXPECT_NEAR(family.per_sample_s, roofline_per_sample_s(w.p(kForwardFlops), peak_flops(v100, prec), 0.5, q, v100.p(kGpuMemBw)), 1e-15);
+  ParamSet pair(workload_calibration_table());
+  pair.set(kPerSample, roofline_per_sample_s(w.p(kForwardFlops), peak_flops(a100, prec), 0.25, q, a100.p(kGpuMemBw)), "fit", "fit: test run");
+  cal.workload_sets.emplace(std::make_pair(std::string("resnet50"), std::string("a100")), pair);
+  Roofline own = roofline(cal, w, v100);
+  EXPECT_NEAR(own.efficiency, 0.25, 1e-12);
+  EXPECT_NEAR(own.per_sample_s, train / (peak_flops(v100, prec) * 0.25) + train * q / v100.p(kGpuMemBw), 1e-15);
+  EXPECT_NE(own.how.find("efficiency(resnet50) = 0.25"), std::string::npos) << own.how;
+  EXPECT_NE(own.efficiency_from.find("resnet50's own fitted compute.per_sample on a100"), std::string::npos) << own.efficiency_from;
+  // A per-sample time that is not a fit (a prior, a transfer) does not count.
+  cal.workload_sets.begin()->second.set(kPerSample, pair[kPerSample], "prior", "prior: a guess");
+  EXPECT_NEAR(roofline(cal, w, v100).efficiency, 0.5, 1e-15);
+}

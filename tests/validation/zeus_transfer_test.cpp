@@ -15,14 +15,20 @@ using namespace ddpsim;
 TEST(ZeusTransfer, CrossGpuAndHeldOutBatchSizeMape) {
   ZeusTransferReport r = run_zeus_transfer(std::string(DDPSIM_TEST_DIR) + "/../experiments/reference/zeus-nsdi23");
   EXPECT_EQ(r.cross_gpu.size(), 24u);  // 6 workloads x 4 held-out GPUs
-  // Measured 44.7 % / 26.4 % (targets 15 % / 10 %: missed, see README).
-  EXPECT_LT(r.cross_time, 0.50);
+  // Measured 41.0 % / 26.4 % (targets 15 % / 10 %: missed, see README; 44.7 % in time with the
+  // family's efficiency alone, before each workload's own fits refined it).
+  EXPECT_LT(r.cross_time, 0.43);
   EXPECT_LT(r.cross_power, 0.30);
   // Measured 5.7 % / 4.7 % with the within-GPU model (batch growth, overhead activity); the
   // issue's targets.
   EXPECT_LT(r.bs_time, 0.08);
   EXPECT_LT(r.bs_power, 0.05);
-  // The richer model transferred across GPUs does worse (measured 50.7 % / 28.0 %): why the
+  // Each part taken from the held-out GPU's own fit (diagnosis) lowers the error: the host's
+  // fixed cost per step (measured 26.6 %) more than the GPU's per-sample time (38.6 %).
+  EXPECT_LT(r.oracle_host_time, r.cross_time);
+  EXPECT_LT(r.oracle_gpu_time, r.cross_time);
+  EXPECT_LT(r.oracle_host_time, r.oracle_gpu_time);
+  // The richer model transferred across GPUs does worse (measured 47.5 % / 28.1 %): why the
   // transfer keeps the two-term step.
   EXPECT_GT(r.cross_time_rich, r.cross_time);
   // FourCastNet's power.lbs_half prior comes from the BERT fits in tokens: one 720x1440 sample is
