@@ -596,8 +596,9 @@ std::string zeus_transfer_markdown(const ZeusTransferReport& rep) {
       wls.insert(f.workload);
       at[{f.workload, f.gpu}] = f.step_s;
     }
-    o << "\n**What the GPU datasheets do not state.** Fixed cost per step (two-term fit on all batch sizes, ms; host-side Python, "
-         "kernel launches, optimizer) of the same workload on the four machines, whose host CPUs the traces do not name:\n\n| workload |";
+    o << "\n**What the GPU datasheets do not state.** Fixed cost per step (two-term fit on all batch sizes, ms: host-side Python, "
+         "kernel launches, the optimizer, and for the recurrent DeepSpeech2 GPU work per time step) of the same workload on the four "
+         "machines, whose host CPUs the traces do not name:\n\n| workload |";
     for (const auto& g : gpus) o << " " << g << " |";
     o << " max / min |\n|---|";
     for (std::size_t i = 0; i <= gpus.size(); ++i) o << "---:|";
