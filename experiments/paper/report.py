@@ -441,7 +441,7 @@ def main():
           "  falls as the paper says. Tried (calibration of 2026-12-04), each able to make the row hold and each",
           "  contradicted by measured data: (a) `power.overhead_activity` 0, the launch overhead at idle power:",
           "  the fitted change becomes -7.7 % ('falls'), but the paper stage then fits the measured runs worse",
-          "  (cost 9.2 -> 23.6; 0.1: 15.6) and the leave-one-out error of the H100 run at n = 32 rises to +28 %;",
+          "  (cost 9.2 -> 23.6; 0.1: 15.6) and the leave-one-out runtime error of the H100 run at n = 32 rises from +9 % to +32 %;",
           "  (b) a faster decode, 4 ms instead of the fitted 5.2 ms per sample (-5.3 %): the full-dataset run at",
           "  n = 4 would take 20.4 h instead of 24.9 h, so its measured 6.7 kWh of CPU energy would mean a node CPU",
           "  power of 328 W, above the 237-287 W of the paper authors' HAICORE development runs (public-facts.md;",
