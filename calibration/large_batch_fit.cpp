@@ -28,7 +28,7 @@ TargetMetric zeus_metric(const std::string& dataset, const std::string& network)
   return {};
 }
 
-std::vector<EpochCurve> zeus_epoch_curves(const std::vector<ZeusTrainPoint>& rows, int targets_per_curve) {
+std::vector<EpochCurve> zeus_epoch_curves(const std::vector<ZeusTrainPoint>& rows, int targets_per_curve, int reference_rank) {
   // (dataset, network) -> target -> batch -> epochs of the runs (0 = not reached)
   std::map<std::pair<std::string, std::string>, std::map<double, std::map<int, std::vector<int>>>> data;
   for (const auto& r : rows) data[{r.dataset, r.network}][r.target_metric][r.batch_size].push_back(r.target_epoch);
@@ -52,10 +52,11 @@ std::vector<EpochCurve> zeus_epoch_curves(const std::vector<ZeusTrainPoint>& row
       }
       if (ok) all_reached.push_back(t);
     }
-    if (all_reached.empty()) continue;
+    const auto rank = static_cast<std::size_t>(std::max(0, reference_rank));
+    if (all_reached.size() <= rank) continue;
     std::sort(all_reached.begin(), all_reached.end(), [&](double a, double b) { return c.metric.distance(a) < c.metric.distance(b); });
-    c.target_ref = all_reached.front();  // hardest
-    for (std::size_t k = 0; k < all_reached.size() && static_cast<int>(k) < targets_per_curve; ++k) c.targets.push_back(all_reached[k]);
+    c.target_ref = all_reached[rank];  // rank 0: the hardest
+    for (std::size_t k = rank; k < all_reached.size() && static_cast<int>(k - rank) < targets_per_curve; ++k) c.targets.push_back(all_reached[k]);
     for (double t : c.targets) {
       for (const auto& [b, epochs] : by_target.at(t)) {
         EpochPoint p;
@@ -180,6 +181,31 @@ double mape_vs_mean(const std::vector<HoldOutRow>& rows) {
   double s = 0;
   for (const auto& r : rows) s += r.ape_mean();
   return rows.empty() ? 0 : s / static_cast<double>(rows.size());
+}
+
+std::vector<HoldOutRow> neighbour_interpolation(const EpochCurve& curve) {
+  std::vector<const EpochPoint*> ref;
+  for (const auto& p : curve.points) {
+    if (p.target == curve.target_ref) ref.push_back(&p);
+  }
+  std::sort(ref.begin(), ref.end(), [](const EpochPoint* a, const EpochPoint* b) { return a->batch < b->batch; });
+  std::vector<HoldOutRow> out;
+  if (ref.size() < 3) return out;
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    // Neighbours: i-1 and i+1 inside; the two nearest at either end.
+    const std::size_t lo = i == 0 ? 1 : (i + 1 == ref.size() ? i - 2 : i - 1);
+    const std::size_t hi = i == 0 ? 2 : (i + 1 == ref.size() ? i - 1 : i + 1);
+    const double x0 = std::log(ref[lo]->batch), x1 = std::log(ref[hi]->batch);
+    const double y0 = std::log(ref[lo]->epochs), y1 = std::log(ref[hi]->epochs);
+    const double t = (std::log(ref[i]->batch) - x0) / (x1 - x0);
+    HoldOutRow r;
+    r.batch = ref[i]->batch;
+    r.observed = ref[i]->epochs;
+    r.observed_mean = ref[i]->mean_epochs;
+    r.predicted = std::exp(y0 + t * (y1 - y0));
+    out.push_back(r);
+  }
+  return out;
 }
 
 ParamSet large_batch_set(const LargeBatchFitResult& fit, double target_ref, const std::string& source) {

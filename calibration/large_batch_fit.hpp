@@ -29,8 +29,11 @@ struct EpochCurve {
   std::vector<double> targets;      // target_ref and up to two easier ones (the difficulty exponent)
   std::vector<EpochPoint> points;
 };
-/// One curve per known (dataset, network) pair, in name order.
-std::vector<EpochCurve> zeus_epoch_curves(const std::vector<ZeusTrainPoint>& rows, int targets_per_curve = 3);
+/// One curve per known (dataset, network) pair, in name order. `reference_rank` 0 takes the
+/// hardest target every run reached as target_ref, 1 the next easier one, and so on; a pair with
+/// fewer reached targets than reference_rank + 1 is left out.
+std::vector<EpochCurve> zeus_epoch_curves(const std::vector<ZeusTrainPoint>& rows, int targets_per_curve = 3,
+                                          int reference_rank = 0);
 
 struct LargeBatchFitResult {
   double b_noise = 0, e_min = 0, exponent = 0, b_small = 0;
@@ -55,6 +58,12 @@ std::vector<HoldOutRow> hold_out_batch_sizes(const EpochCurve& curve, bool small
 double mape(const std::vector<HoldOutRow>& rows);
 /// The same against the mean epochs over the runs.
 double mape_vs_mean(const std::vector<HoldOutRow>& rows);
+
+/// A model-free baseline for the hold-out: each batch size's epochs to target_ref predicted by
+/// straight-line interpolation in log(epochs) over log(batch) between its two neighbours (at either
+/// end: extrapolation from the two nearest). It shows how rough the data are: where it misses by
+/// 20 %, the measured points themselves jump that much between neighbouring batch sizes.
+std::vector<HoldOutRow> neighbour_interpolation(const EpochCurve& curve);
 
 /// Writes a fit into a large-batch parameter set.
 ParamSet large_batch_set(const LargeBatchFitResult& fit, double target_ref, const std::string& source);

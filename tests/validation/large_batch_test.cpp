@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 
 #include "calibration/large_batch_fit.hpp"
@@ -93,6 +94,69 @@ TEST(LargeBatch, ZeusHoldOutMapePerWorkload) {
   // The small-batch term helps where the small batches need more epochs (CIFAR-100, ImageNet,
   // NCF) and changes little elsewhere.
   EXPECT_GE(better, 3);
+}
+
+TEST(LargeBatch, NeighbourInterpolationByHand) {
+  // Epochs double per doubling of the batch: log-log interpolation is exact, inside and at the ends.
+  EpochCurve c;
+  c.target_ref = 0.5;
+  for (double b : {8.0, 16.0, 32.0, 64.0}) c.points.push_back({b, 0.5, b * 1.25, 0.05, 5, b * 1.25});
+  c.points.push_back({16, 0.4, 99, 0.05, 5, 99});  // another target: ignored
+  auto rows = neighbour_interpolation(c);
+  ASSERT_EQ(rows.size(), 4u);
+  for (const auto& r : rows) EXPECT_NEAR(r.ape(), 0, 1e-12) << r.batch;
+  // Batch 16 measured at 30 instead of 20: inside, sqrt(10 x 40) = 20 predicted (1/3 off); at the
+  // end, batch 8 is extrapolated from 16 and 32: 30^2 / 40 = 22.5 against 10; batch 32 from 16
+  // and 64: sqrt(30 x 80) against 40; batch 64 from 16 and 32: 40^2 / 30 against 80.
+  c.points[1].epochs = 30;
+  rows = neighbour_interpolation(c);
+  EXPECT_NEAR(rows[1].predicted, 20, 1e-9);
+  EXPECT_NEAR(rows[1].ape(), 1.0 / 3, 1e-12);
+  EXPECT_NEAR(rows[0].predicted, 22.5, 1e-9);
+  EXPECT_NEAR(rows[3].predicted, 1600.0 / 30, 1e-9);
+  EXPECT_NEAR(mape(rows), (1.25 + 1.0 / 3 + (std::sqrt(30.0 * 80) / 40 - 1) + 1.0 / 3) / 4, 1e-12);
+}
+
+TEST(LargeBatch, ZeusHoldOutPerReferenceTargetAndTheDataRoughness) {
+  // The hold-out of ZeusHoldOutMapePerWorkload for the hardest reached target (rank 0) and the
+  // next easier ones, next to the model-free neighbour interpolation at the same target: where
+  // that baseline itself misses by more than 15 %, the measured epochs jump between neighbouring
+  // batch sizes by more than any smooth epochs-over-batch curve can follow. README reports these.
+  auto rows = read_zeus_train_csv(data_dir() + "/experiments/reference/zeus-nsdi23/summary_train.csv");
+  fmt::print("{:<32} {:>5} {:<16} {:>8} {:>14}\n", "workload", "rank", "target", "model", "interpolation");
+  std::map<std::string, std::vector<std::pair<double, double>>> by_workload;  // rank order: (model, interpolation)
+  for (int rank = 0; rank < 4; ++rank) {
+    for (const auto& c : zeus_epoch_curves(rows, 3, rank)) {
+      if (c.targets.size() < 3) continue;  // the difficulty exponent needs three targets
+      const double model = mape(hold_out_batch_sizes(c)), interp = mape(neighbour_interpolation(c));
+      fmt::print("{:<32} {:>5} {:<16} {:>7.1f}% {:>13.1f}%\n", c.dataset + "/" + c.network, rank,
+                 fmt::format("{}={:.6g}", c.metric.name, c.target_ref), 100 * model, 100 * interp);
+      by_workload[c.dataset].push_back({model, interp});
+    }
+  }
+  const auto& cifar = by_workload.at("cifar100");
+  ASSERT_GE(cifar.size(), 3u);
+  // CIFAR-100 at its hardest reached target (top-1 0.55): the model misses 15 %, and so does the
+  // model-free baseline: the data there are rough (batch 256 needs 21 epochs, 128 and 512 13 and 23).
+  EXPECT_GT(cifar[0].first, 0.15);
+  EXPECT_GT(cifar[0].second, 0.15);
+  // Even in-sample, the model fitted to all ten batch sizes at 0.55 alone misses by over 10 %.
+  for (const auto& c : zeus_epoch_curves(rows, 1)) {
+    if (c.dataset != "cifar100") continue;
+    LargeBatchFitResult f = fit_epoch_curve(c.points, c.metric, c.target_ref);
+    double in_sample = 0;
+    for (const auto& p : c.points) in_sample += std::fabs(epochs_at_gbs(f.e_min, f.b_noise, p.batch, f.b_small) / p.epochs - 1);
+    in_sample /= static_cast<double>(c.points.size());
+    fmt::print("cifar100 at top1={:.6g}: in-sample MAPE of the fit to that target alone {:.1f} %\n", c.target_ref, 100 * in_sample);
+    EXPECT_GT(in_sample, 0.10);
+  }
+  // One step easier (0.5, 0.45) both the model and its hold-out meet 15 %.
+  EXPECT_LE(cifar[1].first, 0.15);
+  EXPECT_LE(cifar[2].first, 0.15);
+  // ImageNet: the model beats the baseline at the reference target (the small-batch knee and the
+  // large-batch rise are global shapes that two neighbours cannot see).
+  const auto& imagenet = by_workload.at("imagenet");
+  EXPECT_LT(imagenet[0].first, imagenet[0].second);
 }
 
 TEST(LargeBatch, ShippedCalibrationResNet50AndFourCastNet) {
