@@ -9,6 +9,7 @@
 
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
+#include "sim/core/text.hpp"
 
 namespace ddpsim::text {
 
@@ -30,12 +31,6 @@ std::vector<Line> read_lines(const std::string& path) {
     if (!view.empty()) out.push_back({number, std::string(view)});
   }
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 std::string lower(std::string_view s) {

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/core/text.hpp"
+
 namespace ddpsim::text {
 
 struct Line {
@@ -14,7 +16,7 @@ struct Line {
 
 /// Non-blank lines of a file (InputError if it cannot be read); a UTF-8 BOM is dropped.
 std::vector<Line> read_lines(const std::string& path);
-std::string_view trim(std::string_view s);
+using ddpsim::trim;  // sim/core/text.hpp
 std::string lower(std::string_view s);
 /// Splits at `sep`, trimming each field; a field in double quotes may hold `sep` ("" = ").
 std::vector<std::string> split(std::string_view line, char sep = ',');

@@ -9,6 +9,7 @@
 
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
+#include "sim/core/text.hpp"
 
 namespace ddpsim {
 
@@ -107,12 +108,6 @@ bool lookup_unit(std::string_view u, Dim& dim, double& factor) {
     }
   }
   return false;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 std::string example_for(Dim d) {

@@ -9,6 +9,7 @@
 
 #include "sim/core/errors.hpp"
 #include "sim/core/limits.hpp"
+#include "sim/core/text.hpp"
 
 namespace ddpsim {
 
@@ -18,12 +19,6 @@ constexpr ParamSpec kSiteSpecs[] = {
     DDPSIM_SITE_PARAMS(DDPSIM_SPEC)
 #undef DDPSIM_SPEC
 };
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
 long long days_from_civil(long long y, unsigned m, unsigned d) {
