@@ -333,35 +333,44 @@ std::vector<ZeusTransferCell> cells(const Errors& e, double& time, double& power
   return out;
 }
 
-}  // namespace
-
-ZeusTransferReport run_zeus_transfer(const std::string& dir) {
-  ZeusTransferReport rep;
-  Data d = read_data(dir);
-  if (d.gpus.size() < 3) throw InputError(dir + ": the transfer needs power traces of at least three GPU types");
+// What every part of the transfer experiment reads: the traces, the workload and GPU files, the
+// shipped calibration and each (workload, GPU) pair's fits on all its batch sizes (the training
+// GPUs' inputs to the transfer: the two-term model that transfers, and the within-GPU model).
+struct Experiment {
+  Data d;
   std::map<std::string, WorkloadSpec> wl;
-  for (const auto& w : d.workloads) {
-    wl.emplace(w, load_workload(w));
-    if (!wl.at(w).has_flops()) throw InputError("workload " + w + " states no model.forward_flops_per_sample: the roofline cannot price it");
-  }
   std::map<std::string, HardwareSpec> hw;
-  for (const auto& g : d.gpus) hw.emplace(g, load_hardware("zeus-" + g));
-  auto samples = [&](const std::string& w) { return wl.at(w).p(kTrainSamples); };
-  // Per-pair fits on all batch sizes (the training GPUs' inputs to the transfer): the two-term
-  // model that transfers, and the within-GPU model for comparison.
+  Calibration base;
   std::map<std::pair<std::string, std::string>, ZeusPairFit> pair_simple, pair_rich;
-  for (const auto& [key, pts] : d.pts) {
-    double idle = hw.at(key.second).p(kGpuIdlePower), tdp = hw.at(key.second).p(kGpuTdp);
-    pair_simple[key] = fit_zeus_pair(pts, samples(key.first), idle, tdp, false);
-    pair_rich[key] = fit_zeus_pair(pts, samples(key.first), idle, tdp, true);
+  double samples(const std::string& w) const { return wl.at(w).p(kTrainSamples); }
+};
+
+Experiment load_experiment(const std::string& dir) {
+  Experiment x;
+  x.d = read_data(dir);
+  if (x.d.gpus.size() < 3) throw InputError(dir + ": the transfer needs power traces of at least three GPU types");
+  for (const auto& w : x.d.workloads) {
+    x.wl.emplace(w, load_workload(w));
+    if (!x.wl.at(w).has_flops()) throw InputError("workload " + w + " states no model.forward_flops_per_sample: the roofline cannot price it");
   }
-  // What no GPU datasheet states: each machine's fixed cost per step (host Python, kernel
-  // launches, optimizer) for the same workload, and the GPU's lowest mean power in any row
-  // against the catalog's idle power.
-  for (const auto& [key, f] : pair_simple) rep.fixed_cost.push_back({key.first, key.second, f.c});
-  for (const auto& [key, pts] : d.pts) {
+  for (const auto& g : x.d.gpus) x.hw.emplace(g, load_hardware("zeus-" + g));
+  for (const auto& [key, pts] : x.d.pts) {
+    double idle = x.hw.at(key.second).p(kGpuIdlePower), tdp = x.hw.at(key.second).p(kGpuTdp);
+    x.pair_simple[key] = fit_zeus_pair(pts, x.samples(key.first), idle, tdp, false);
+    x.pair_rich[key] = fit_zeus_pair(pts, x.samples(key.first), idle, tdp, true);
+  }
+  x.base = base_calibration();
+  return x;
+}
+
+// What no GPU datasheet states: each machine's fixed cost per step (host Python, kernel launches,
+// optimizer) for the same workload, the GPU's lowest mean power in any row against the catalog's
+// idle power, and the transformers' half-occupancy batch in tokens.
+void add_diagnostics(const Experiment& x, ZeusTransferReport& rep) {
+  for (const auto& [key, f] : x.pair_simple) rep.fixed_cost.push_back({key.first, key.second, f.c});
+  for (const auto& [key, pts] : x.d.pts) {
     auto& fl = rep.power_floor[key.second];
-    fl.idle_w = hw.at(key.second).p(kGpuIdlePower);
+    fl.idle_w = x.hw.at(key.second).p(kGpuIdlePower);
     for (const auto& q : pts) {
       if (fl.lowest_w == 0 || q.power_w < fl.lowest_w) {
         fl.lowest_w = q.power_w;
@@ -369,162 +378,181 @@ ZeusTransferReport run_zeus_transfer(const std::string& dir) {
       }
     }
   }
-  const Calibration base = base_calibration();
-  {
-    std::vector<double> tokens;
-    for (const auto& [key, f] : pair_simple) {
-      const WorkloadSpec& s = wl.at(key.first);
-      if (s.params.format(kFamily) != "transformer" || !(s.p(kSampleBytes) > 0)) continue;
-      double per = s.p(kSampleBytes) / 4;
-      rep.transformer_half.push_back({key.first, key.second, f.half, per});
-      tokens.push_back(f.half * per);
-    }
-    if (!tokens.empty()) rep.transformer_half_tokens_gmean = gmean(tokens);
+  std::vector<double> tokens;
+  for (const auto& [key, f] : x.pair_simple) {
+    const WorkloadSpec& s = x.wl.at(key.first);
+    if (s.params.format(kFamily) != "transformer" || !(s.p(kSampleBytes) > 0)) continue;
+    double per = s.p(kSampleBytes) / 4;
+    rep.transformer_half.push_back({key.first, key.second, f.half, per});
+    tokens.push_back(f.half * per);
   }
+  if (!tokens.empty()) rep.transformer_half_tokens_gmean = gmean(tokens);
+}
 
-  // 1. Cross-GPU: every pair of training GPUs, the others held out.
-  // Oracles (diagnosis only, they use the held-out GPU's own fit): the held-out machine's own
-  // fixed cost per step (host), or its own per-sample time (GPU), with the rest transferred.
-  enum class Oracle { kNone, kHost, kGpu };
-  struct Variant {
-    bool memory, rich;
-    Oracle oracle;
-  };
-  for (Variant v : {Variant{true, false, Oracle::kNone}, Variant{false, false, Oracle::kNone}, Variant{true, true, Oracle::kNone},
-                    Variant{true, false, Oracle::kHost}, Variant{true, false, Oracle::kGpu}}) {
-    const bool memory = v.memory;
-    const auto& pair = v.rich ? pair_rich : pair_simple;
-    Errors err;
-    for (std::size_t a = 0; a < d.gpus.size(); ++a) {
-      for (std::size_t b = a + 1; b < d.gpus.size(); ++b) {
-        std::vector<std::string> train = {d.gpus[a], d.gpus[b]};
-        Calibration cal = base;
-        std::string tag = "fit on zeus-" + train[0] + " and zeus-" + train[1];
-        // Efficiency per (family, precision) from the training GPUs' per-sample times.
-        std::map<std::pair<std::string, std::string>, std::vector<RooflinePoint>> groups;
-        for (const auto& w : d.workloads) {
-          const WorkloadSpec& s = wl.at(w);
-          for (const auto& g : train) {
-            if (!pair.count({w, g})) continue;
-            double ps = pair.at({w, g}).p - h2d_per_sample(s, hw.at(g));
-            groups[{s.params.format(kFamily), s.params.format(kPrecision)}].push_back(
-                {w + " on zeus-" + g, s.p(kForwardFlops), peak_flops(hw.at(g), static_cast<int>(s.p(kPrecision))), hw.at(g).p(kGpuMemBw), std::max(ps, 1e-9)});
-          }
-        }
-        for (const auto& [key, pts] : groups) {
-          RooflineFit f = fit_roofline(pts, memory);
-          ParamSet set(efficiency_table());
-          set.set(kRoofEfficiency, f.efficiency, "fit", "fit: Zeus traces, " + tag);
-          set.set(kRoofBytesPerFlop, f.bytes_per_flop, "fit", "fit: Zeus traces, " + tag);
-          cal.efficiency_sets.insert_or_assign(key, set);
-        }
-        // The training GPUs' own per-sample times, as a user's fits of the workload would be:
-        // the roofline refines the family's efficiency with them (calibration_lookup.cpp).
-        for (const auto& w : d.workloads) {
-          for (const auto& g : train) {
-            if (!pair.count({w, g})) continue;
-            double ps = pair.at({w, g}).p - h2d_per_sample(wl.at(w), hw.at(g));
-            entry(cal, w, "zeus-" + g).set(kPerSample, std::max(ps, 1e-9), "fit", "fit: Zeus traces zeus-" + g + " (" + tag + ")");
-          }
-        }
-        for (const auto& w : d.workloads) {
-          const WorkloadSpec& s = wl.at(w);
-          // Host-side fixed cost per step and the power shape: means over the training GPUs.
-          std::vector<double> over, act, half, oa, growth;
-          for (const auto& g : train) {
-            if (!pair.count({w, g})) continue;
-            const ZeusPairFit& f = pair.at({w, g});
-            double opt = roofline(cal, s, hw.at(g)).optimizer_s;
-            over.push_back(std::max(f.c - opt, 1e-6));
-            act.push_back(f.act);
-            half.push_back(f.half);
-            oa.push_back(f.oa);
-            growth.push_back(f.g);
-          }
-          if (over.empty()) continue;
-          ZeusPairFit mean;
-          mean.act = gmean(act);
-          mean.half = gmean(half);
-          // Arithmetic means: these may be 0.
-          mean.oa = amean(oa);
-          mean.g = amean(growth);
-          for (const auto& g : d.gpus) {
-            if (g == train[0] || g == train[1] || !d.pts.count({w, g})) continue;
-            Calibration c = cal;
-            ParamSet& e = entry(c, w, "zeus-" + g);
-            set_common(e, mean, "transfer: mean over the training GPUs (" + tag + ")");
-            e.set(kStepOverhead, gmean(over), "fit", "transfer: mean over the training GPUs (" + tag + ")");
-            e.set(kBatchGrowth, mean.g, "fit", "transfer: mean over the training GPUs (" + tag + ")");
-            // compute.per_sample and compute.optimizer unset: the roofline prices them.
-            if (v.oracle != Oracle::kNone && pair.count({w, g})) {
-              const ZeusPairFit& own = pair.at({w, g});
-              if (v.oracle == Oracle::kHost) {
-                e.set(kStepOverhead, std::max(own.c - roofline(c, s, hw.at(g)).optimizer_s, 1e-6), "fit", "oracle: the held-out GPU's own fit");
-              } else {
-                e.set(kPerSample, std::max(own.p - h2d_per_sample(s, hw.at(g)), 1e-9), "fit", "oracle: the held-out GPU's own fit");
-              }
-            }
-            predict_into(c, w, g, d.pts.at({w, g}), samples(w), err);
-          }
-        }
-      }
-    }
-    if (v.oracle == Oracle::kHost) {
-      cells(err, rep.oracle_host_time, rep.oracle_host_power);
-    } else if (v.oracle == Oracle::kGpu) {
-      cells(err, rep.oracle_gpu_time, rep.oracle_gpu_power);
-    } else if (v.rich) {
-      cells(err, rep.cross_time_rich, rep.cross_power_rich);
-    } else if (memory) {
-      rep.cross_gpu = cells(err, rep.cross_time, rep.cross_power);
-      // The same errors split by how much of the predicted epoch is the fixed cost per step.
-      for (const auto& [share, et, ep] : err.by_share) {
-        ZeusTransferReport::Split& sp = share < ZeusTransferReport::kHostBoundShare ? rep.gpu_bound : rep.host_bound;
-        sp.time_mape += et;
-        sp.power_mape += ep;
-        ++sp.points;
-      }
-      for (auto* sp : {&rep.gpu_bound, &rep.host_bound}) {
-        if (sp->points > 0) {
-          sp->time_mape /= sp->points;
-          sp->power_mape /= sp->points;
-        }
-      }
-    } else {
-      double unused = 0;
-      rep.cross_gpu_compute_only = cells(err, rep.cross_time_compute_only, unused);
-    }
-  }
+// Oracles (diagnosis only, they use the held-out GPU's own fit): the held-out machine's own
+// fixed cost per step (host), or its own per-sample time (GPU), with the rest transferred.
+enum class Oracle { kNone, kHost, kGpu };
+struct Variant {
+  bool memory, rich;
+  Oracle oracle;
+};
 
-  // 2. Within a GPU: every batch size held out in turn, fitted on the others.
-  {
-    Errors err;
-    for (const auto& [key, pts] : d.pts) {
-      const auto& [w, g] = key;
-      const HardwareSpec& h = hw.at(g);
-      for (std::size_t k = 0; k < pts.size(); ++k) {
-        std::vector<ZeusPairPoint> rest;
-        for (std::size_t j = 0; j < pts.size(); ++j) {
-          if (j != k) rest.push_back(pts[j]);
-        }
-        ZeusPairFit f = fit_zeus_pair(rest, samples(w), h.p(kGpuIdlePower), h.p(kGpuTdp), true);
-        Calibration c = base;
-        ParamSet& e = entry(c, w, "zeus-" + g);
-        std::string cite = "fit: Zeus " + g + " without batch size " + std::to_string(pts[k].bs);
-        set_common(e, f, cite);
-        e.set(kStepOverhead, f.c, "fit", cite);
-        e.set(kOptimizer, 0.0, "zeus", "folded into compute.step_overhead");
-        // The simulator adds the host-to-device copy to the per-sample work: it does not grow.
-        double ps = std::max(f.p - h2d_per_sample(wl.at(w), h), 1e-9);
-        e.set(kPerSample, ps, "fit", cite);
-        e.set(kBatchGrowth, f.g * f.p / ps, "fit", cite);
-        predict_into(c, w, g, {pts[k]}, samples(w), err);
-      }
+// The calibration fitted on two training GPUs: efficiency per (family, precision) from their
+// per-sample times, and those per-sample times themselves, as a user's fits of the workload would
+// be (the roofline refines the family's efficiency with them, calibration_lookup.cpp).
+Calibration fit_on(const Experiment& x, const std::vector<std::string>& train, const Variant& v, const std::string& tag) {
+  const auto& pair = v.rich ? x.pair_rich : x.pair_simple;
+  Calibration cal = x.base;
+  std::map<std::pair<std::string, std::string>, std::vector<RooflinePoint>> groups;
+  for (const auto& w : x.d.workloads) {
+    const WorkloadSpec& s = x.wl.at(w);
+    for (const auto& g : train) {
+      if (!pair.count({w, g})) continue;
+      double ps = pair.at({w, g}).p - h2d_per_sample(s, x.hw.at(g));
+      groups[{s.params.format(kFamily), s.params.format(kPrecision)}].push_back(
+          {w + " on zeus-" + g, s.p(kForwardFlops), peak_flops(x.hw.at(g), static_cast<int>(s.p(kPrecision))), x.hw.at(g).p(kGpuMemBw), std::max(ps, 1e-9)});
     }
-    rep.held_out_bs = cells(err, rep.bs_time, rep.bs_power);
   }
-  rep.notes.push_back("default (maximum) power limit rows of " + std::to_string(d.gpus.size()) + " GPU types, " + std::to_string(d.workloads.size()) +
-                      " workloads; one optimizer per batch size");
+  for (const auto& [key, pts] : groups) {
+    RooflineFit f = fit_roofline(pts, v.memory);
+    ParamSet set(efficiency_table());
+    set.set(kRoofEfficiency, f.efficiency, "fit", "fit: Zeus traces, " + tag);
+    set.set(kRoofBytesPerFlop, f.bytes_per_flop, "fit", "fit: Zeus traces, " + tag);
+    cal.efficiency_sets.insert_or_assign(key, set);
+  }
+  for (const auto& w : x.d.workloads) {
+    for (const auto& g : train) {
+      if (!pair.count({w, g})) continue;
+      double ps = pair.at({w, g}).p - h2d_per_sample(x.wl.at(w), x.hw.at(g));
+      entry(cal, w, "zeus-" + g).set(kPerSample, std::max(ps, 1e-9), "fit", "fit: Zeus traces zeus-" + g + " (" + tag + ")");
+    }
+  }
+  return cal;
+}
+
+// Each workload on each held-out GPU: host-side fixed cost per step and the power shape as means
+// over the training GPUs, compute.per_sample and compute.optimizer unset (the roofline prices them).
+void predict_held_out(const Experiment& x, const Calibration& cal, const std::vector<std::string>& train, const Variant& v,
+                      const std::string& tag, Errors& err) {
+  const auto& pair = v.rich ? x.pair_rich : x.pair_simple;
+  for (const auto& w : x.d.workloads) {
+    const WorkloadSpec& s = x.wl.at(w);
+    std::vector<double> over, act, half, oa, growth;
+    for (const auto& g : train) {
+      if (!pair.count({w, g})) continue;
+      const ZeusPairFit& f = pair.at({w, g});
+      double opt = roofline(cal, s, x.hw.at(g)).optimizer_s;
+      over.push_back(std::max(f.c - opt, 1e-6));
+      act.push_back(f.act);
+      half.push_back(f.half);
+      oa.push_back(f.oa);
+      growth.push_back(f.g);
+    }
+    if (over.empty()) continue;
+    ZeusPairFit mean;
+    mean.act = gmean(act);
+    mean.half = gmean(half);
+    // Arithmetic means: these may be 0.
+    mean.oa = amean(oa);
+    mean.g = amean(growth);
+    const std::string cite = "transfer: mean over the training GPUs (" + tag + ")";
+    for (const auto& g : x.d.gpus) {
+      if (g == train[0] || g == train[1] || !x.d.pts.count({w, g})) continue;
+      Calibration c = cal;
+      ParamSet& e = entry(c, w, "zeus-" + g);
+      set_common(e, mean, cite);
+      e.set(kStepOverhead, gmean(over), "fit", cite);
+      e.set(kBatchGrowth, mean.g, "fit", cite);
+      if (v.oracle != Oracle::kNone && pair.count({w, g})) {
+        const ZeusPairFit& own = pair.at({w, g});
+        if (v.oracle == Oracle::kHost) {
+          e.set(kStepOverhead, std::max(own.c - roofline(c, s, x.hw.at(g)).optimizer_s, 1e-6), "fit", "oracle: the held-out GPU's own fit");
+        } else {
+          e.set(kPerSample, std::max(own.p - h2d_per_sample(s, x.hw.at(g)), 1e-9), "fit", "oracle: the held-out GPU's own fit");
+        }
+      }
+      predict_into(c, w, g, x.d.pts.at({w, g}), x.samples(w), err);
+    }
+  }
+}
+
+// Cross-GPU errors of one variant: every pair of training GPUs, the others held out.
+Errors cross_gpu(const Experiment& x, const Variant& v) {
+  Errors err;
+  for (std::size_t a = 0; a < x.d.gpus.size(); ++a) {
+    for (std::size_t b = a + 1; b < x.d.gpus.size(); ++b) {
+      const std::vector<std::string> train = {x.d.gpus[a], x.d.gpus[b]};
+      const std::string tag = "fit on zeus-" + train[0] + " and zeus-" + train[1];
+      predict_held_out(x, fit_on(x, train, v, tag), train, v, tag, err);
+    }
+  }
+  return err;
+}
+
+// The main variant's errors split by how much of the predicted epoch is the fixed cost per step.
+void split_by_host_share(const Errors& err, ZeusTransferReport& rep) {
+  for (const auto& [share, et, ep] : err.by_share) {
+    ZeusTransferReport::Split& sp = share < ZeusTransferReport::kHostBoundShare ? rep.gpu_bound : rep.host_bound;
+    sp.time_mape += et;
+    sp.power_mape += ep;
+    ++sp.points;
+  }
+  for (auto* sp : {&rep.gpu_bound, &rep.host_bound}) {
+    if (sp->points > 0) {
+      sp->time_mape /= sp->points;
+      sp->power_mape /= sp->points;
+    }
+  }
+}
+
+// Within a GPU: every batch size held out in turn, fitted on the others.
+Errors held_out_batch_sizes(const Experiment& x) {
+  Errors err;
+  for (const auto& [key, pts] : x.d.pts) {
+    const auto& [w, g] = key;
+    const HardwareSpec& h = x.hw.at(g);
+    for (std::size_t k = 0; k < pts.size(); ++k) {
+      std::vector<ZeusPairPoint> rest;
+      for (std::size_t j = 0; j < pts.size(); ++j) {
+        if (j != k) rest.push_back(pts[j]);
+      }
+      ZeusPairFit f = fit_zeus_pair(rest, x.samples(w), h.p(kGpuIdlePower), h.p(kGpuTdp), true);
+      Calibration c = x.base;
+      ParamSet& e = entry(c, w, "zeus-" + g);
+      std::string cite = "fit: Zeus " + g + " without batch size " + std::to_string(pts[k].bs);
+      set_common(e, f, cite);
+      e.set(kStepOverhead, f.c, "fit", cite);
+      e.set(kOptimizer, 0.0, "zeus", "folded into compute.step_overhead");
+      // The simulator adds the host-to-device copy to the per-sample work: it does not grow.
+      double ps = std::max(f.p - h2d_per_sample(x.wl.at(w), h), 1e-9);
+      e.set(kPerSample, ps, "fit", cite);
+      e.set(kBatchGrowth, f.g * f.p / ps, "fit", cite);
+      predict_into(c, w, g, {pts[k]}, x.samples(w), err);
+    }
+  }
+  return err;
+}
+
+}  // namespace
+
+ZeusTransferReport run_zeus_transfer(const std::string& dir) {
+  ZeusTransferReport rep;
+  const Experiment x = load_experiment(dir);
+  add_diagnostics(x, rep);
+  // 1. Cross-GPU: the roofline with its memory term (the result), compute-only, the within-GPU
+  // model transferred, and the two oracles.
+  Errors main_err = cross_gpu(x, {true, false, Oracle::kNone});
+  rep.cross_gpu = cells(main_err, rep.cross_time, rep.cross_power);
+  split_by_host_share(main_err, rep);
+  double unused = 0;
+  rep.cross_gpu_compute_only = cells(cross_gpu(x, {false, false, Oracle::kNone}), rep.cross_time_compute_only, unused);
+  cells(cross_gpu(x, {true, true, Oracle::kNone}), rep.cross_time_rich, rep.cross_power_rich);
+  cells(cross_gpu(x, {true, false, Oracle::kHost}), rep.oracle_host_time, rep.oracle_host_power);
+  cells(cross_gpu(x, {true, false, Oracle::kGpu}), rep.oracle_gpu_time, rep.oracle_gpu_power);
+  // 2. Within a GPU.
+  rep.held_out_bs = cells(held_out_batch_sizes(x), rep.bs_time, rep.bs_power);
+  rep.notes.push_back("default (maximum) power limit rows of " + std::to_string(x.d.gpus.size()) + " GPU types, " +
+                      std::to_string(x.d.workloads.size()) + " workloads; one optimizer per batch size");
   return rep;
 }
 
