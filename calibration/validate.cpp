@@ -122,21 +122,20 @@ Calibration prior_calibration(const std::string& priors_file, const Calibration&
   return pri;
 }
 
-}  // namespace
+// One measured value against its interval, counted in the coverage group (no interval: not counted).
+void count_coverage(ValidationReport& rep, const std::string& group, double measured, double low, double high) {
+  if (!std::isfinite(low)) return;
+  auto& c = rep.coverage[group];
+  c.second += 1;
+  if (measured >= low && measured <= high) c.first += 1;
+}
 
-ValidationReport run_validation(const ValidateInputs& in) {
-  ValidationReport rep;
-  rep.leave_one_out = in.leave_one_out;
-  Calibration cal = load_calibration(in.calibration_file);
-  rep.calibration_file = display_calibration_path(cal.file);
-  rep.calibration_id = cal.id;
-  LmOptions opt;
-  opt.max_iterations = in.max_iterations;
-
+// The measured runs of every --measured file: measured-runs YAML, or one perun / nvidia-smi file
+// whose run the options describe.
+std::vector<MeasuredRun> load_measured_runs(const ValidateInputs& in) {
   std::vector<MeasuredRun> runs;
   for (const auto& f : in.measured_files) {
     if (!measured_file_kind(f).empty()) {
-      // A perun or nvidia-smi file: the run it measured is described by the options.
       if (in.run_workload.empty() || in.run_hardware.empty() || in.run_gpus <= 0 || in.run_lbs <= 0) {
         throw InputError("--measured " + f + " is a " + measured_file_kind(f) +
                          " file: describe the run it measured with --workload, --hardware, --gpus and --lbs (or list it in a measured-runs YAML "
@@ -148,20 +147,18 @@ ValidationReport run_validation(const ValidateInputs& in) {
     MeasuredSet ms = read_measured_runs(f);
     runs.insert(runs.end(), ms.runs.begin(), ms.runs.end());
   }
+  return runs;
+}
+
+// Each measured run predicted (with --leave-one-out: by a refit of the paper stage without it),
+// one row per measured quantity, with both baselines and, with an interval level, its interval.
+void validate_measured_runs(const ValidateInputs& in, const Calibration& cal, const std::vector<MeasuredRun>& runs, const LmOptions& opt,
+                            const IntervalOptions& io, ValidationReport& rep) {
   Calibration priors = runs.empty() ? cal : prior_calibration(in.priors_file, cal);
-  rep.interval_level = in.interval_level;
-  IntervalOptions io;
-  io.level = in.interval_level > 0 ? in.interval_level : 0.9;
   const FitUncertainty* paper_fit = nullptr;
   for (const auto& f : cal.fits) {
     if (f.name == "paper") paper_fit = &f;
   }
-  auto count = [&rep](const std::string& group, double measured, double low, double high) {
-    if (!std::isfinite(low)) return;
-    auto& c = rep.coverage[group];
-    c.second += 1;
-    if (measured >= low && measured <= high) c.first += 1;
-  };
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const MeasuredRun& run = runs[i];
     Calibration model = cal;
@@ -200,14 +197,17 @@ ValidationReport run_validation(const ValidateInputs& in) {
         if (const QuantityInterval* qi = iv->find(interval_output_of(q))) {
           row.low = qi->low;
           row.high = qi->high;
-          if (q != "gpu_hours") count("measured runs " + q, row.measured, row.low, row.high);  // gpu_hours = n x runtime_h
+          if (q != "gpu_hours") count_coverage(rep, "measured runs " + q, row.measured, row.low, row.high);  // gpu_hours = n x runtime_h
         }
       }
       rep.rows.push_back(row);
     }
   }
-  // MAPE per quantity and method, pooled and (where there are several) per measured-runs file.
-  // A method without a prediction for a row (NaN baseline) is left out of that row's average.
+}
+
+// MAPE per quantity and method, pooled and (where there are several) per measured-runs file.
+// A method without a prediction for a row (NaN baseline) is left out of that row's average.
+void summarise_mape(ValidationReport& rep) {
   struct MapeAcc {
     double sum = 0;
     int n = 0;
@@ -238,8 +238,29 @@ ValidationReport run_validation(const ValidateInputs& in) {
       for (const auto& [q, a] : qs) rep.mape_by_source[src][q] = {a.sum / a.n, a.n};
     }
   }
+}
 
-  // Zeus: hold out whole batch sizes, refit on the others, predict the held-out points.
+// A held-out Zeus point's interval from its refit: the runtime and GPU-power bounds scaled onto
+// the predicted epoch time and mean power, each counted in its coverage group.
+void zeus_interval(const RunConfig& zc, const Calibration& model, const IntervalOptions& io, ZeusRow& z, ValidationReport& rep) {
+  RunResult zr = simulate(resolve_scenario(zc, model), zc.seed);
+  IntervalResult ziv = predict_interval(zc, model, zr, io);
+  const QuantityInterval* t = ziv.find("runtime_h");
+  const QuantityInterval* pw = ziv.find("mean_power_w.gpu");
+  if (t && t->value > 0) {
+    z.time_low_s = z.time_predicted_s * t->low / t->value;
+    z.time_high_s = z.time_predicted_s * t->high / t->value;
+    count_coverage(rep, "zeus time_per_epoch_s", z.time_measured_s, z.time_low_s, z.time_high_s);
+  }
+  if (pw && pw->value > 0) {
+    z.power_low_w = z.power_predicted_w * pw->low / pw->value;
+    z.power_high_w = z.power_predicted_w * pw->high / pw->value;
+    count_coverage(rep, "zeus average_gpu_power_w", z.power_measured_w, z.power_low_w, z.power_high_w);
+  }
+}
+
+// Zeus: hold out whole batch sizes, refit on the others, predict the held-out points.
+void validate_zeus(const ValidateInputs& in, const Calibration& cal, const LmOptions& opt, const IntervalOptions& io, ValidationReport& rep) {
   Calibration zeus_priors = load_calibration(in.priors_file.empty() ? default_priors_path() : in.priors_file);
   for (const auto& dir : in.trace_dirs) {
     for (const auto& [gpu, points] : zeus_resnet_points(read_zeus_dir(dir))) {
@@ -261,23 +282,7 @@ ValidationReport run_validation(const ValidateInputs& in) {
         for (std::size_t k = 0; k < test.size(); ++k) {
           ZeusRow z{gpu, bs, test[k].power_limit_w, test[k].time_per_epoch_s, pred[2 * k], test[k].average_power_w, pred[2 * k + 1]};
           z.time_low_s = z.time_high_s = z.power_low_w = z.power_high_w = kNaN;
-          if (in.interval_level > 0) {
-            const RunConfig& zc = tp.observations[2 * k].config;
-            RunResult zr = simulate(resolve_scenario(zc, model), zc.seed);
-            IntervalResult ziv = predict_interval(zc, model, zr, io);
-            const QuantityInterval* t = ziv.find("runtime_h");
-            const QuantityInterval* pw = ziv.find("mean_power_w.gpu");
-            if (t && t->value > 0) {
-              z.time_low_s = z.time_predicted_s * t->low / t->value;
-              z.time_high_s = z.time_predicted_s * t->high / t->value;
-              count("zeus time_per_epoch_s", z.time_measured_s, z.time_low_s, z.time_high_s);
-            }
-            if (pw && pw->value > 0) {
-              z.power_low_w = z.power_predicted_w * pw->low / pw->value;
-              z.power_high_w = z.power_predicted_w * pw->high / pw->value;
-              count("zeus average_gpu_power_w", z.power_measured_w, z.power_low_w, z.power_high_w);
-            }
-          }
+          if (in.interval_level > 0) zeus_interval(tp.observations[2 * k].config, model, io, z, rep);
           et += std::fabs(rel_err(z.time_predicted_s, z.time_measured_s));
           ep += std::fabs(rel_err(z.power_predicted_w, z.power_measured_w));
           ++n;
@@ -287,6 +292,24 @@ ValidationReport run_validation(const ValidateInputs& in) {
       rep.zeus_mape[gpu] = {et / n, ep / n};
     }
   }
+}
+
+}  // namespace
+
+ValidationReport run_validation(const ValidateInputs& in) {
+  ValidationReport rep;
+  rep.leave_one_out = in.leave_one_out;
+  const Calibration cal = load_calibration(in.calibration_file);
+  rep.calibration_file = display_calibration_path(cal.file);
+  rep.calibration_id = cal.id;
+  rep.interval_level = in.interval_level;
+  LmOptions opt;
+  opt.max_iterations = in.max_iterations;
+  IntervalOptions io;
+  io.level = in.interval_level > 0 ? in.interval_level : 0.9;
+  validate_measured_runs(in, cal, load_measured_runs(in), opt, io, rep);
+  summarise_mape(rep);
+  validate_zeus(in, cal, opt, io, rep);
   return rep;
 }
 
