@@ -109,18 +109,18 @@ QuantityInterval make_interval(const std::string& name, double value, double sd_
   return q;
 }
 
-IntervalResult predict_interval(const RunConfig& config, const Calibration& cal, const RunResult& center, const IntervalOptions& opt) {
-  IntervalResult res;
-  res.level = opt.level;
-  two_sided_z(opt.level);  // checks the level
-  RunConfig cfg = config;
-  cfg.repeats = 1;
-  if (cfg.fast_forward_epochs <= 0) cfg.fast_forward_epochs = std::max(1, opt.fast_forward_epochs);
-  const Scenario base = resolve_scenario(cfg, cal);
+namespace {
 
-  // Which fitted parameters reach this run: move each one and see whether the scenario changes.
+// The fitted parameters that reach a run: each one moved by kRelevanceStep, and kept where the
+// scenario changes.
+struct Reaching {
   std::vector<Reach> reach;
-  std::vector<bool> fit_used(cal.fits.size(), false);
+  std::vector<bool> fit_used;
+};
+
+Reaching reaching_parameters(const RunConfig& cfg, const Calibration& cal, const Scenario& base) {
+  Reaching r;
+  r.fit_used.assign(cal.fits.size(), false);
   for (std::size_t f = 0; f < cal.fits.size(); ++f) {
     const FitUncertainty& fit = cal.fits[f];
     // The fit's entries at its full-precision values (the file rounds them to 6 digits), once.
@@ -133,18 +133,24 @@ IntervalResult predict_interval(const RunConfig& config, const Calibration& cal,
       Calibration moved = cal;
       apply_fit_values(moved, fit, v, "interval");
       if (scenario_fingerprint(resolve_scenario(cfg, moved, base.wl, base.hw)) != at_key) {
-        reach.push_back({f, k});
-        fit_used[f] = true;
+        r.reach.push_back({f, k});
+        r.fit_used[f] = true;
       }
     }
   }
-  for (std::size_t f = 0; f < cal.fits.size(); ++f) {
-    if (fit_used[f]) res.fits.push_back(cal.fits[f].name);
-  }
-  res.parameters = static_cast<int>(reach.size());
-  const auto m = static_cast<Eigen::Index>(reach.size());
+  return r;
+}
 
-  // Covariance of the reaching log-parameters (fits are independent: block diagonal).
+// Points in log-parameter space (offsets from the fitted values) of the reaching parameters'
+// covariance (fits are independent: block diagonal): Monte-Carlo draws, or sigma points.
+std::vector<Eigen::VectorXd> parameter_points(const Calibration& cal, const std::vector<Reach>& reach, const IntervalOptions& opt,
+                                              std::string& method) {
+  const auto m = static_cast<Eigen::Index>(reach.size());
+  std::vector<Eigen::VectorXd> points;
+  if (m == 0) {
+    method = "no fitted parameter reaches this run";
+    return points;
+  }
   Eigen::MatrixXd S = Eigen::MatrixXd::Zero(m, m);
   for (Eigen::Index a = 0; a < m; ++a) {
     for (Eigen::Index b = 0; b < m; ++b) {
@@ -153,49 +159,50 @@ IntervalResult predict_interval(const RunConfig& config, const Calibration& cal,
       if (ra.fit == rb.fit) S(a, b) = cal.fits[ra.fit].cov(ra.param, rb.param);
     }
   }
-  // Points in log-parameter space (offsets from the fitted values).
-  std::vector<Eigen::VectorXd> points;
-  std::vector<double> axis_scale;
-  if (m > 0) {
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(S);
-    const Eigen::VectorXd lambda = es.eigenvalues().cwiseMax(0.0);
-    if (opt.samples > 0) {
-      res.method = "Monte-Carlo, " + std::to_string(opt.samples) + " draws of the log-parameters (seed " + std::to_string(opt.seed) + ")";
-      Rng rng(opt.seed, 0x1D7E4A1ull);
-      Eigen::MatrixXd L = es.eigenvectors() * lambda.cwiseSqrt().asDiagonal();
-      for (int s = 0; s < opt.samples; ++s) {
-        Eigen::VectorXd e(m);
-        for (Eigen::Index a = 0; a < m; ++a) e(a) = rng.normal();
-        points.push_back(L * e);
-      }
-    } else {
-      res.method = "sigma points: +-1 sd along each principal axis of the parameter covariance";
-      for (Eigen::Index j = 0; j < m; ++j) {
-        if (lambda(j) <= 1e-16) continue;
-        Eigen::VectorXd d = std::sqrt(lambda(j)) * es.eigenvectors().col(j);
-        points.push_back(d);
-        points.push_back(-d);
-      }
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(S);
+  const Eigen::VectorXd lambda = es.eigenvalues().cwiseMax(0.0);
+  if (opt.samples > 0) {
+    method = "Monte-Carlo, " + std::to_string(opt.samples) + " draws of the log-parameters (seed " + std::to_string(opt.seed) + ")";
+    Rng rng(opt.seed, 0x1D7E4A1ull);
+    Eigen::MatrixXd L = es.eigenvectors() * lambda.cwiseSqrt().asDiagonal();
+    for (int s = 0; s < opt.samples; ++s) {
+      Eigen::VectorXd e(m);
+      for (Eigen::Index a = 0; a < m; ++a) e(a) = rng.normal();
+      points.push_back(L * e);
     }
   } else {
-    res.method = "no fitted parameter reaches this run";
+    method = "sigma points: +-1 sd along each principal axis of the parameter covariance";
+    for (Eigen::Index j = 0; j < m; ++j) {
+      if (lambda(j) <= 1e-16) continue;
+      Eigen::VectorXd d = std::sqrt(lambda(j)) * es.eigenvectors().col(j);
+      points.push_back(d);
+      points.push_back(-d);
+    }
   }
+  return points;
+}
 
-  // Simulate the fast-forwarded run at the fitted values and at every point.
+// The calibration at the fitted values (first) and at every point.
+std::vector<Calibration> calibrations_at(const Calibration& cal, const Reaching& r, const std::vector<Eigen::VectorXd>& points) {
   std::vector<Calibration> cals(points.size() + 1, cal);
   for (const auto& f : cal.fits) apply_fit_values(cals[0], f, f.values, "interval");
   for (std::size_t s = 0; s < points.size(); ++s) {
     cals[s + 1] = cals[0];
     std::vector<std::vector<double>> values(cal.fits.size());
     for (std::size_t f = 0; f < cal.fits.size(); ++f) values[f] = cal.fits[f].values;
-    for (Eigen::Index a = 0; a < m; ++a) {
-      const Reach& r = reach[static_cast<std::size_t>(a)];
-      values[r.fit][r.param] *= std::exp(points[s](a));
+    for (std::size_t a = 0; a < r.reach.size(); ++a) {
+      const Reach& p = r.reach[a];
+      values[p.fit][p.param] *= std::exp(points[s](static_cast<Eigen::Index>(a)));
     }
     for (std::size_t f = 0; f < cal.fits.size(); ++f) {
-      if (fit_used[f]) apply_fit_values(cals[s + 1], cal.fits[f], values[f], "interval sample");
+      if (r.fit_used[f]) apply_fit_values(cals[s + 1], cal.fits[f], values[f], "interval sample");
     }
   }
+  return cals;
+}
+
+// Simulates the run under every calibration, on all cores; a failure of any is a ModelError.
+std::vector<RunResult> simulate_all(const RunConfig& cfg, const Scenario& base, const std::vector<Calibration>& cals) {
   std::vector<RunResult> runs(cals.size());
   std::vector<std::string> errors(cals.size());
   std::atomic<std::size_t> next{0};
@@ -216,33 +223,61 @@ IntervalResult predict_interval(const RunConfig& config, const Calibration& cal,
   for (const auto& e : errors) {
     if (!e.empty()) throw ModelError("interval: a sampled calibration failed: " + e);
   }
-  res.simulations = static_cast<int>(cals.size());
+  return runs;
+}
+
+// Variance of log(output) over the simulated points: the sample variance of the draws, or the
+// sum of the squared half-differences of each sigma-point pair.
+double log_variance(const Output& out, const std::vector<RunResult>& runs, bool monte_carlo) {
+  const double v0 = out.get(runs[0]);
+  if (!(v0 > 0) || runs.size() < 2) return 0;
+  double var = 0;
+  if (monte_carlo) {
+    double sum = 0, sum2 = 0;
+    for (std::size_t s = 1; s < runs.size(); ++s) {
+      double l = std::log(std::max(out.get(runs[s]), 1e-300) / v0);
+      sum += l;
+      sum2 += l * l;
+    }
+    double k = static_cast<double>(runs.size() - 1);
+    var = k > 1 ? std::max(0.0, (sum2 - sum * sum / k) / (k - 1)) : 0.0;
+  } else {
+    for (std::size_t s = 1; s + 1 < runs.size(); s += 2) {
+      double half = 0.5 * (std::log(std::max(out.get(runs[s]), 1e-300)) - std::log(std::max(out.get(runs[s + 1]), 1e-300)));
+      var += half * half;
+    }
+  }
+  return var;
+}
+
+}  // namespace
+
+IntervalResult predict_interval(const RunConfig& config, const Calibration& cal, const RunResult& center, const IntervalOptions& opt) {
+  IntervalResult res;
+  res.level = opt.level;
+  two_sided_z(opt.level);  // checks the level
+  RunConfig cfg = config;
+  cfg.repeats = 1;
+  if (cfg.fast_forward_epochs <= 0) cfg.fast_forward_epochs = std::max(1, opt.fast_forward_epochs);
+  const Scenario base = resolve_scenario(cfg, cal);
+
+  const Reaching r = reaching_parameters(cfg, cal, base);
+  for (std::size_t f = 0; f < cal.fits.size(); ++f) {
+    if (r.fit_used[f]) res.fits.push_back(cal.fits[f].name);
+  }
+  res.parameters = static_cast<int>(r.reach.size());
+  const std::vector<Eigen::VectorXd> points = parameter_points(cal, r.reach, opt, res.method);
+  // The fast-forwarded run at the fitted values and at every point.
+  const std::vector<RunResult> runs = simulate_all(cfg, base, calibrations_at(cal, r, points));
+  res.simulations = static_cast<int>(runs.size());
 
   for (const auto& out : outputs()) {
-    const double value = out.get(center);
-    const double v0 = out.get(runs[0]);
-    double var = 0;
-    if (v0 > 0 && !points.empty()) {
-      if (opt.samples > 0) {
-        double sum = 0, sum2 = 0;
-        for (std::size_t s = 1; s < runs.size(); ++s) {
-          double l = std::log(std::max(out.get(runs[s]), 1e-300) / v0);
-          sum += l;
-          sum2 += l * l;
-        }
-        double k = static_cast<double>(runs.size() - 1);
-        var = k > 1 ? std::max(0.0, (sum2 - sum * sum / k) / (k - 1)) : 0.0;
-      } else {
-        for (std::size_t s = 1; s + 1 < runs.size(); s += 2) {
-          double half = 0.5 * (std::log(std::max(out.get(runs[s]), 1e-300)) - std::log(std::max(out.get(runs[s + 1]), 1e-300)));
-          var += half * half;
-        }
-      }
-    }
+    const double var = points.empty() ? 0.0 : log_variance(out, runs, opt.samples > 0);
+    // The largest discrepancy any reaching fit stores for this output.
     double disc = -1;
     std::string from;
     for (std::size_t f = 0; f < cal.fits.size(); ++f) {
-      if (!fit_used[f]) continue;
+      if (!r.fit_used[f]) continue;
       std::string fr;
       double d = fit_discrepancy(cal.fits[f], out, fr);
       if (d > disc) {
@@ -250,11 +285,11 @@ IntervalResult predict_interval(const RunConfig& config, const Calibration& cal,
         from = fr;
       }
     }
-    QuantityInterval q = make_interval(out.name, value, std::sqrt(var), std::max(0.0, disc), opt.level);
+    QuantityInterval q = make_interval(out.name, out.get(center), std::sqrt(var), std::max(0.0, disc), opt.level);
     q.discrepancy_from = from;
     res.quantities.push_back(q);
   }
-  if (reach.empty()) {
+  if (r.reach.empty()) {
     res.notes.push_back("no fitted parameter with a stored covariance reaches this run (transferred or default calibration): the interval is the "
                         "run's point value only");
   } else {
