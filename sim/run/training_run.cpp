@@ -53,25 +53,10 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal) {
   return resolve_scenario(cfg, cal, load_workload(cfg.workload), load_hardware(cfg.hardware));
 }
 
-Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal, const WorkloadSpec& workload, const HardwareSpec& hardware) {
-  Scenario s;
-  s.config = cfg;
-  s.wl = workload;
-  s.hw = hardware;
-  s.phase = s.wl.phase(cfg.phase);
-  s.config.phase = s.phase.name;
-  {
-    CalibrationLookup look = lookup_calibration(cal, s.wl, s.hw);
-    s.node_cal = std::move(look.node_cal);
-    s.wl_cal = std::move(look.wl_cal);
-    s.node_source = std::move(look.node);
-    s.workload_source = std::move(look.workload);
-    s.calibration_warnings = std::move(look.warnings);
-  }
-  s.calibration_file = cal.file;
-  s.calibration_id = cal.id;
-  if (const ParamSet* lb = cal.large_batch(s.wl.name, s.phase.name)) s.large_batch = *lb;
+namespace {
 
+// --set name=value: each name goes to the one parameter set that declares it (site.* to the site).
+void apply_overrides(Scenario& s, const RunConfig& cfg) {
   s.site = resolve_site(cfg.overrides);
   for (const auto& [name, value] : cfg.overrides) {
     if (is_site_param(name)) continue;
@@ -87,7 +72,11 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal, const Wo
   }
   if (s.hw.p(kGpuPowerLimit) > s.hw.p(kGpuTdp)) throw InputError("gpu.power_limit is above gpu.tdp (" + s.hw.params.format(kGpuTdp) + ")");
   if (s.hw.p(kGpuIdlePower) >= s.hw.p(kGpuPowerLimit)) throw InputError("gpu.idle_power must be below gpu.power_limit");
+}
 
+// GPUs, nodes (a job beyond one node takes whole nodes), and LBS / GBS (two of n, LBS, GBS with
+// GBS = n x LBS; the LBS must fit in GPU memory).
+void resolve_batch(Scenario& s, const RunConfig& cfg) {
   if (cfg.gpus <= 0) throw InputError("--gpus must be a positive integer (got " + std::to_string(cfg.gpus) + ")");
   if (cfg.gpus > 1 << 20) throw InputError("--gpus " + std::to_string(cfg.gpus) + " is above the supported 1048576");
   s.gpus = cfg.gpus;
@@ -120,43 +109,47 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal, const Wo
   }
   s.lbs = lbs;
   s.gbs = gbs;
-  if (cfg.epochs < 0) throw InputError("--epochs must be a positive integer");
-  s.epochs = cfg.epochs == 0 ? s.phase.epochs() : cfg.epochs;
-  if (!cfg.target_metric.empty()) {
-    if (cfg.epochs != 0) throw InputError("give --epochs or --target, not both: --target sets the epochs");
-    const TargetMetric& tm = s.wl.target;
-    if (tm.name.empty()) {
-      throw InputError("--target: workload " + s.wl.name + " (" + s.wl.file + ") declares no target_metric {name, better, bound}");
-    }
-    if (cfg.target_metric != tm.name) {
-      throw InputError("--target: workload " + s.wl.name + " is judged by " + quote_user(tm.name) + ", not " + quote_user(cfg.target_metric) +
-                       " (give --target " + tm.name + "=VALUE)");
-    }
-    std::string missing;
-    for (LargeBatchParam p : {kLbBNoise, kLbEMin, kLbTargetRef}) {
-      if (!s.large_batch.is_set(p)) missing += (missing.empty() ? "" : ", ") + std::string(large_batch_table().spec(p).name);
-    }
-    if (!missing.empty()) {
-      throw InputError("--target: no large-batch fit for workload " + s.wl.name + " phase " + s.phase.name + ": the calibration (" +
-                       (cal.file.empty() ? std::string("built-in defaults") : cal.file) + ") lacks " + missing +
-                       " (section large_batch." + s.wl.name + "." + s.phase.name + ", or --set them)");
-    }
-    TargetPlan plan = plan_target(s.large_batch, tm, cfg.target_value, gbs, s.phase.epochs());
-    if (!plan.reachable) throw InputError("--target: " + plan.why);
-    s.epochs = plan.epochs;
-    s.has_target = true;
-    s.target.metric = tm.name;
-    s.target.value = cfg.target_value;
-    s.target.epochs_model = plan.epochs_model;
-    s.target.small_batch_epochs = small_batch_epochs(s.large_batch, tm, cfg.target_value);
-    s.target.b_noise = s.large_batch[kLbBNoise];
-    s.target.max_epochs = plan.max_epochs;
+}
+
+// --target METRIC=VALUE: the epochs the large-batch model says the GBS needs (or why it cannot).
+void resolve_target(Scenario& s, const RunConfig& cfg, const Calibration& cal) {
+  if (cfg.epochs != 0) throw InputError("give --epochs or --target, not both: --target sets the epochs");
+  const TargetMetric& tm = s.wl.target;
+  if (tm.name.empty()) {
+    throw InputError("--target: workload " + s.wl.name + " (" + s.wl.file + ") declares no target_metric {name, better, bound}");
   }
+  if (cfg.target_metric != tm.name) {
+    throw InputError("--target: workload " + s.wl.name + " is judged by " + quote_user(tm.name) + ", not " + quote_user(cfg.target_metric) +
+                     " (give --target " + tm.name + "=VALUE)");
+  }
+  std::string missing;
+  for (LargeBatchParam p : {kLbBNoise, kLbEMin, kLbTargetRef}) {
+    if (!s.large_batch.is_set(p)) missing += (missing.empty() ? "" : ", ") + std::string(large_batch_table().spec(p).name);
+  }
+  if (!missing.empty()) {
+    throw InputError("--target: no large-batch fit for workload " + s.wl.name + " phase " + s.phase.name + ": the calibration (" +
+                     (cal.file.empty() ? std::string("built-in defaults") : cal.file) + ") lacks " + missing +
+                     " (section large_batch." + s.wl.name + "." + s.phase.name + ", or --set them)");
+  }
+  TargetPlan plan = plan_target(s.large_batch, tm, cfg.target_value, s.gbs, s.phase.epochs());
+  if (!plan.reachable) throw InputError("--target: " + plan.why);
+  s.epochs = plan.epochs;
+  s.has_target = true;
+  s.target.metric = tm.name;
+  s.target.value = cfg.target_value;
+  s.target.epochs_model = plan.epochs_model;
+  s.target.small_batch_epochs = small_batch_epochs(s.large_batch, tm, cfg.target_value);
+  s.target.b_noise = s.large_batch[kLbBNoise];
+  s.target.max_epochs = plan.max_epochs;
+}
+
+// Dataset sizes (weak scaling: the training set scaled with n, the validation set keeps its
+// share) and steps per epoch.
+void resolve_dataset(Scenario& s, const RunConfig& cfg) {
   if (cfg.samples_per_gpu < 0) throw InputError("--samples-per-gpu must be a positive integer");
   auto full_train = static_cast<long long>(s.wl.p(kTrainSamples));
   auto full_val = static_cast<long long>(s.wl.p(kValSamples));
   if (cfg.samples_per_gpu > 0) {
-    // Weak scaling: the training set is scaled with n; the validation set keeps its share.
     s.train_samples = cfg.samples_per_gpu * s.gpus;
     s.val_samples = static_cast<long long>(std::llround(static_cast<double>(full_val) * static_cast<double>(s.train_samples) / static_cast<double>(full_train)));
   } else {
@@ -164,6 +157,34 @@ Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal, const Wo
     s.val_samples = full_val;
   }
   s.steps_per_epoch = split_pass(s.train_samples, s.gpus, s.lbs).batches;
+}
+
+}  // namespace
+
+Scenario resolve_scenario(const RunConfig& cfg, const Calibration& cal, const WorkloadSpec& workload, const HardwareSpec& hardware) {
+  Scenario s;
+  s.config = cfg;
+  s.wl = workload;
+  s.hw = hardware;
+  s.phase = s.wl.phase(cfg.phase);
+  s.config.phase = s.phase.name;
+  {
+    CalibrationLookup look = lookup_calibration(cal, s.wl, s.hw);
+    s.node_cal = std::move(look.node_cal);
+    s.wl_cal = std::move(look.wl_cal);
+    s.node_source = std::move(look.node);
+    s.workload_source = std::move(look.workload);
+    s.calibration_warnings = std::move(look.warnings);
+  }
+  s.calibration_file = cal.file;
+  s.calibration_id = cal.id;
+  if (const ParamSet* lb = cal.large_batch(s.wl.name, s.phase.name)) s.large_batch = *lb;
+  apply_overrides(s, cfg);
+  resolve_batch(s, cfg);
+  if (cfg.epochs < 0) throw InputError("--epochs must be a positive integer");
+  s.epochs = cfg.epochs == 0 ? s.phase.epochs() : cfg.epochs;
+  if (!cfg.target_metric.empty()) resolve_target(s, cfg, cal);
+  resolve_dataset(s, cfg);
   if (cfg.rank_classes && s.wl_cal[kLoaderJitterCv] > 0) {
     throw InputError("--rank-classes needs loader.jitter_cv = 0 (it is " + s.wl_cal.format(kLoaderJitterCv) +
                      "): per-batch loader variability makes ranks differ in their data stalls, which one simulated node cannot stand for; drop --rank-classes");
