@@ -714,6 +714,111 @@ std::vector<HeldOutError> paper_held_out_errors(const std::vector<MeasuredRun>& 
 
 }  // namespace
 
+namespace {
+
+// What calibrate reads, in the order its provenance lists the input files.
+struct Gathered {
+  std::vector<std::string> inputs;
+  std::vector<std::string> late_inputs;  // listed after the measured files (earlier inputs keep their numbers)
+  std::vector<CaptureTrace> captures;
+  std::vector<ZeusTrainPoint> train_rows;
+  std::vector<MeasuredRun> runs;
+  std::vector<MeasuredFact> facts;
+  std::vector<std::string> zeus_gpus;
+};
+
+// One Zeus trace folder: the ResNet50 power and time rows of each GPU fitted from the priors,
+// its summary_train.csv kept for the large-batch stage.
+void zeus_stage(const std::string& dir, Calibration& cal, const Calibration& priors, const LmOptions& opt, Gathered& g, CalibrationLog& log) {
+  auto pts = zeus_resnet_points(read_zeus_dir(dir));
+  std::vector<std::string> csvs;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() == ".csv" && e.path().filename().string().starts_with("summary_power_")) csvs.push_back(e.path().string());
+  }
+  const auto train_csv = std::filesystem::path(dir) / "summary_train.csv";
+  if (std::filesystem::is_regular_file(train_csv)) {
+    auto rows = read_zeus_train_csv(train_csv.string());
+    g.train_rows.insert(g.train_rows.end(), rows.begin(), rows.end());
+    g.late_inputs.push_back(train_csv.string());
+  }
+  std::sort(csvs.begin(), csvs.end());
+  g.inputs.insert(g.inputs.end(), csvs.begin(), csvs.end());
+  for (const auto& [gpu, points] : pts) {
+    CalibrationProblem pb = zeus_problem(points, gpu, cal, priors);
+    FitResult fr = pb.fit(opt);
+    cal = pb.with(fr.values, &fr.stderrs, "fit: Zeus traces " + gpu);
+    cal.fits.push_back(fit_uncertainty("zeus-" + gpu, pb, fr));
+    g.zeus_gpus.push_back(gpu);
+    log.add(fmt::format("zeus {}: {} points, {} iterations, cost {:.3g}", gpu, points.size(), fr.iterations, fr.cost));
+  }
+}
+
+// The measured runs, fitted with the transferred values as priors; with leave-one-out, the
+// held-out errors set the fit's discrepancy.
+void paper_stage(Calibration& cal, const std::vector<MeasuredRun>& runs, bool leave_one_out, const LmOptions& opt, CalibrationLog& log) {
+  CalibrationProblem pb = paper_problem(runs, cal, cal);
+  FitResult fr = pb.fit(opt);
+  const Calibration before_paper = cal;
+  cal = pb.with(fr.values, &fr.stderrs, "fit: measured runs");
+  cal.fits.push_back(fit_uncertainty("paper", pb, fr));
+  log.add(fmt::format("paper: {} runs, {} observations, {} parameters, {} iterations, cost {:.3g}", runs.size(), pb.observations.size(),
+                      pb.params.size(), fr.iterations, fr.cost));
+  if (!leave_one_out) return;
+  auto errors = paper_held_out_errors(runs, cal, before_paper, opt);
+  for (const auto& e : errors) {
+    log.add(fmt::format("held out (paper, leave-one-out): {} {}: log error {:+.4f}, refit parameter sd {:.4f}", e.run_id, e.quantity, e.rel_error,
+                        std::sqrt(e.param_var)));
+  }
+  cal.fits.back().discrepancy = discrepancy_from_held_out(
+      errors, "leave-one-run-out refits of the paper fit: sd with mean(e^2 / (v + sd^2)) = 1, e the held-out log error, v its refit parameter variance");
+  for (const auto& [q, d] : cal.fits.back().discrepancy) {
+    log.add(fmt::format("discrepancy (paper, leave-one-out): {} sd {:.3g} (held-out rms {:.3g}, {} runs)", q, d.sd, d.loo_rms, d.runs));
+  }
+}
+
+// ResNet50 on H100 has no measured run: its per-sample time follows the A100 fit by the roofline
+// ratio, its decode time by the CPU clock ratio.
+void resnet50_h100_from_a100(Calibration& cal, const TransferReport& tr) {
+  HardwareSpec a = load_hardware("a100"), h = load_hardware("h100");
+  auto roof = [&](const HardwareSpec& hw) { return tr.w_compute_flop / (hw.p(kGpuTflops) * 1e12) + tr.w_memory_bytes / hw.p(kGpuMemBw); };
+  double ratio = roof(h) / roof(a);
+  Target ta = wl_t("resnet50", "a100", "compute.per_sample"), th = wl_t("resnet50", "h100", "compute.per_sample");
+  set_calibration_value(cal, th, calibration_value(cal, ta) * ratio, std::numeric_limits<double>::quiet_NaN(), "A100 fit x roofline ratio H100/A100");
+  Target da = wl_t("resnet50", "a100", "loader.decode_per_sample"), dh = wl_t("resnet50", "h100", "loader.decode_per_sample");
+  set_calibration_value(cal, dh, calibration_value(cal, da) * a.p(kCpuClock) / h.p(kCpuClock), std::numeric_limits<double>::quiet_NaN(),
+                        "A100 fit x CPU base-clock ratio");
+}
+
+// The file's description and provenance: version, date, method and the hash of every input; a
+// refinement keeps what its base was made from.
+void record_provenance(Calibration& cal, const std::string& base_path, const std::string& base_description,
+                       const std::map<std::string, std::string>& base_provenance, const Gathered& g) {
+  if (base_path.empty()) {
+    cal.description = "fitted by ddpsim calibrate (Zeus traces + measured runs)";
+  } else {
+    std::set<std::string> pairs;
+    for (const auto& t : g.captures) pairs.insert(t.workload + " on " + t.hardware);
+    std::string on;
+    for (const auto& p : pairs) on += (on.empty() ? "" : ", ") + p;
+    cal.description = base_description + (g.captures.empty() ? "; refitted by ddpsim calibrate" : "; refined by ddpsim calibrate from captures of " + on);
+  }
+  cal.provenance.clear();
+  cal.provenance["ddpsim_version"] = DDPSIM_VERSION;
+  cal.provenance["date"] = fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::time(nullptr)));
+  cal.provenance["method"] = "weighted least squares on relative errors (Levenberg-Marquardt, simulator in the loop), log-normal priors";
+  for (std::size_t k = 0; k < g.inputs.size(); ++k) {
+    std::string rel = std::filesystem::weakly_canonical(g.inputs[k]).string();
+    std::string base = data_dir() + "/";
+    if (rel.rfind(base, 0) == 0) rel = rel.substr(base.size());
+    cal.provenance[fmt::format("input_{:02}", k + 1)] = rel + " " + file_hash(g.inputs[k]);
+  }
+  if (!base_path.empty()) {
+    for (const auto& [k, v] : base_provenance) cal.provenance["base_" + k] = v;
+  }
+}
+
+}  // namespace
+
 Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   std::string priors_path = in.priors_file.empty() ? default_priors_path() : in.priors_file;
   Calibration priors = load_calibration(priors_path);
@@ -728,113 +833,35 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   if (!base_path.empty()) log.add("base: " + base_path + " (its fitted values and sections are kept; the fits below add to it)");
   LmOptions opt;
   opt.max_iterations = in.max_iterations;
-  std::vector<std::string> zeus_gpus;
-  std::vector<std::string> inputs{base_path.empty() ? priors_path : base_path};
-  std::vector<CaptureTrace> captures;
-  std::vector<ZeusTrainPoint> train_rows;
-  std::vector<std::string> late_inputs;  // listed after the measured files (earlier inputs keep their numbers)
-  std::vector<MeasuredFact> facts;
+  Gathered g;
+  g.inputs.push_back(base_path.empty() ? priors_path : base_path);
   for (const auto& dir : in.trace_dirs) {
     if (is_capture_dir(dir)) {
-      captures.push_back(read_capture_dir(dir, in.capture_workload, in.capture_hardware));
-      inputs.push_back((std::filesystem::path(dir) / "steps.csv").string());
-      continue;
-    }
-    auto pts = zeus_resnet_points(read_zeus_dir(dir));
-    std::vector<std::string> csvs;
-    for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      if (e.path().extension() == ".csv" && e.path().filename().string().starts_with("summary_power_")) csvs.push_back(e.path().string());
-    }
-    const auto train_csv = std::filesystem::path(dir) / "summary_train.csv";
-    if (std::filesystem::is_regular_file(train_csv)) {
-      auto rows = read_zeus_train_csv(train_csv.string());
-      train_rows.insert(train_rows.end(), rows.begin(), rows.end());
-      late_inputs.push_back(train_csv.string());
-    }
-    std::sort(csvs.begin(), csvs.end());
-    inputs.insert(inputs.end(), csvs.begin(), csvs.end());
-    for (const auto& [gpu, points] : pts) {
-      CalibrationProblem pb = zeus_problem(points, gpu, cal, priors);
-      FitResult fr = pb.fit(opt);
-      cal = pb.with(fr.values, &fr.stderrs, "fit: Zeus traces " + gpu);
-      cal.fits.push_back(fit_uncertainty("zeus-" + gpu, pb, fr));
-      zeus_gpus.push_back(gpu);
-      log.add(fmt::format("zeus {}: {} points, {} iterations, cost {:.3g}", gpu, points.size(), fr.iterations, fr.cost));
+      g.captures.push_back(read_capture_dir(dir, in.capture_workload, in.capture_hardware));
+      g.inputs.push_back((std::filesystem::path(dir) / "steps.csv").string());
+    } else {
+      zeus_stage(dir, cal, priors, opt, g, log);
     }
   }
-  TransferReport tr = transfer_zeus_shapes(cal, zeus_gpus);
+  TransferReport tr = transfer_zeus_shapes(cal, g.zeus_gpus);
   for (const auto& l : tr.lines) log.add("transfer: " + l);
-  if (!captures.empty()) capture_stage(cal, captures, in.max_iterations, log);
-  std::vector<MeasuredRun> runs;
+  if (!g.captures.empty()) capture_stage(cal, g.captures, in.max_iterations, log);
   for (const auto& f : in.measured_files) {
     MeasuredSet ms = read_measured_runs(f);
-    runs.insert(runs.end(), ms.runs.begin(), ms.runs.end());
-    facts.insert(facts.end(), ms.facts.begin(), ms.facts.end());
-    inputs.push_back(f);
+    g.runs.insert(g.runs.end(), ms.runs.begin(), ms.runs.end());
+    g.facts.insert(g.facts.end(), ms.facts.begin(), ms.facts.end());
+    g.inputs.push_back(f);
   }
-  if (!runs.empty()) {
-    // The transferred values are the priors of the paper fit.
-    CalibrationProblem pb = paper_problem(runs, cal, cal);
-    FitResult fr = pb.fit(opt);
-    const Calibration before_paper = cal;
-    cal = pb.with(fr.values, &fr.stderrs, "fit: measured runs");
-    cal.fits.push_back(fit_uncertainty("paper", pb, fr));
-    log.add(fmt::format("paper: {} runs, {} observations, {} parameters, {} iterations, cost {:.3g}", runs.size(), pb.observations.size(),
-                        pb.params.size(), fr.iterations, fr.cost));
-    if (in.leave_one_out) {
-      auto errors = paper_held_out_errors(runs, cal, before_paper, opt);
-      for (const auto& e : errors) {
-        log.add(fmt::format("held out (paper, leave-one-out): {} {}: log error {:+.4f}, refit parameter sd {:.4f}", e.run_id, e.quantity, e.rel_error,
-                            std::sqrt(e.param_var)));
-      }
-      cal.fits.back().discrepancy = discrepancy_from_held_out(
-          errors, "leave-one-run-out refits of the paper fit: sd with mean(e^2 / (v + sd^2)) = 1, e the held-out log error, v its refit parameter variance");
-      for (const auto& [q, d] : cal.fits.back().discrepancy) {
-        log.add(fmt::format("discrepancy (paper, leave-one-out): {} sd {:.3g} (held-out rms {:.3g}, {} runs)", q, d.sd, d.loo_rms, d.runs));
-      }
-    }
-    // ResNet50 on H100 has no measured run: its per-sample time follows the A100 fit by the
-    // roofline ratio, its decode time by the CPU clock ratio.
-    if (!zeus_gpus.empty()) {
-      HardwareSpec a = load_hardware("a100"), h = load_hardware("h100");
-      auto roof = [&](const HardwareSpec& hw) { return tr.w_compute_flop / (hw.p(kGpuTflops) * 1e12) + tr.w_memory_bytes / hw.p(kGpuMemBw); };
-      double ratio = roof(h) / roof(a);
-      Target ta = wl_t("resnet50", "a100", "compute.per_sample"), th = wl_t("resnet50", "h100", "compute.per_sample");
-      set_calibration_value(cal, th, calibration_value(cal, ta) * ratio, std::numeric_limits<double>::quiet_NaN(),
-                            "A100 fit x roofline ratio H100/A100");
-      Target da = wl_t("resnet50", "a100", "loader.decode_per_sample"), dh = wl_t("resnet50", "h100", "loader.decode_per_sample");
-      set_calibration_value(cal, dh, calibration_value(cal, da) * a.p(kCpuClock) / h.p(kCpuClock), std::numeric_limits<double>::quiet_NaN(),
-                            "A100 fit x CPU base-clock ratio");
-    }
+  if (!g.runs.empty()) {
+    paper_stage(cal, g.runs, in.leave_one_out, opt, log);
+    if (!g.zeus_gpus.empty()) resnet50_h100_from_a100(cal, tr);
   }
   // The roofline efficiencies follow the fitted per-sample times of a refit; a refinement of a
   // base calibration keeps the base's.
-  if (base_path.empty() || !zeus_gpus.empty() || !runs.empty()) efficiency_stage(cal, log);
-  if (!train_rows.empty() || !facts.empty()) large_batch_stage(cal, train_rows, facts, log);
-  inputs.insert(inputs.end(), late_inputs.begin(), late_inputs.end());
-  if (base_path.empty()) {
-    cal.description = "fitted by ddpsim calibrate (Zeus traces + measured runs)";
-  } else {
-    std::set<std::string> pairs;
-    for (const auto& t : captures) pairs.insert(t.workload + " on " + t.hardware);
-    std::string on;
-    for (const auto& p : pairs) on += (on.empty() ? "" : ", ") + p;
-    cal.description = base_description + (captures.empty() ? "; refitted by ddpsim calibrate" : "; refined by ddpsim calibrate from captures of " + on);
-  }
-  cal.provenance.clear();
-  cal.provenance["ddpsim_version"] = DDPSIM_VERSION;
-  cal.provenance["date"] = fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::time(nullptr)));
-  cal.provenance["method"] = "weighted least squares on relative errors (Levenberg-Marquardt, simulator in the loop), log-normal priors";
-  for (std::size_t k = 0; k < inputs.size(); ++k) {
-    std::string rel = std::filesystem::weakly_canonical(inputs[k]).string();
-    std::string base = data_dir() + "/";
-    if (rel.rfind(base, 0) == 0) rel = rel.substr(base.size());
-    cal.provenance[fmt::format("input_{:02}", k + 1)] = rel + " " + file_hash(inputs[k]);
-  }
-  // What the base was made from stays on record.
-  if (!base_path.empty()) {
-    for (const auto& [k, v] : base_provenance) cal.provenance["base_" + k] = v;
-  }
+  if (base_path.empty() || !g.zeus_gpus.empty() || !g.runs.empty()) efficiency_stage(cal, log);
+  if (!g.train_rows.empty() || !g.facts.empty()) large_batch_stage(cal, g.train_rows, g.facts, log);
+  g.inputs.insert(g.inputs.end(), g.late_inputs.begin(), g.late_inputs.end());
+  record_provenance(cal, base_path, base_description, base_provenance, g);
   return cal;
 }
 
