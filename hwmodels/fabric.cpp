@@ -44,23 +44,35 @@ Fabric::Fabric(const FabricConfig& c) : cfg_(c), impl_(new Impl) {
   if (c.nics_per_node < 1 && c.nodes > 1) throw InputError("node.nics must be at least 1 for a multi-node job");
   if (c.blocking_factor < 1.0) throw InputError("fabric.blocking_factor must be >= 1 (1 = non-blocking)");
   if (c.tiers != 0 && c.tiers != 2 && c.tiers != 3) throw InputError("fabric.tiers must be 0 (auto), 2 or 3");
-  Graph& g = impl_->g;
-  auto add_link = [&](int u, int v, double bps, double lat_s, LinkKind kind, double cost) {
-    auto [e, ok] = boost::add_edge(static_cast<std::size_t>(u), static_cast<std::size_t>(v), EdgeProp{links(), cost}, g);
-    (void)ok;
-    impl_->edges.push_back(e);
-    link_capacity_.push_back(bps);
-    link_latency_.push_back(lat_s);
-    link_kind_.push_back(kind);
-  };
-  // Adds u->v and v->u; returns the id of u->v (v->u is the next id).
-  auto add_duplex = [&](int u, int v, double bps, double lat_uv, double lat_vu, LinkKind kind, double cost) {
-    int id = links();
-    add_link(u, v, bps, lat_uv, kind, cost);
-    add_link(v, u, bps, lat_vu, kind, cost);
-    return id;
-  };
+  build_nodes();
+  if (c.nodes > 1) {
+    size_fat_tree();
+    build_host_links();
+    build_uplinks();
+  }
+}
 
+void Fabric::add_link(int u, int v, double bps, double lat_s, LinkKind kind, double cost) {
+  auto [e, ok] = boost::add_edge(static_cast<std::size_t>(u), static_cast<std::size_t>(v), EdgeProp{links(), cost}, impl_->g);
+  (void)ok;
+  impl_->edges.push_back(e);
+  link_capacity_.push_back(bps);
+  link_latency_.push_back(lat_s);
+  link_kind_.push_back(kind);
+}
+
+int Fabric::add_duplex(int u, int v, double bps, double lat_uv, double lat_vu, LinkKind kind, double cost) {
+  int id = links();
+  add_link(u, v, bps, lat_uv, kind, cost);
+  add_link(v, u, bps, lat_vu, kind, cost);
+  return id;
+}
+
+// Per node: G GPUs, one NVSwitch (NVLink to every GPU) and K adapters (PCIe from each GPU to its
+// adapter); vertex ids n x (G + 1 + K) + local.
+void Fabric::build_nodes() {
+  const FabricConfig& c = cfg_;
+  Graph& g = impl_->g;
   const int G = c.gpus_per_node, K = std::max(0, c.nics_per_node);
   const int per_node = G + 1 + K;
   for (int n = 0; n < c.nodes; ++n) {
@@ -69,7 +81,6 @@ Fabric::Fabric(const FabricConfig& c) : cfg_(c), impl_(new Impl) {
     for (int k = 0; k < K; ++k) boost::add_vertex(VertexProp{VertexKind::Nic}, g);
   }
   const double nvl = c.nvlink_bps * c.intra_efficiency;
-  const double ib = c.nic_bps * c.inter_efficiency;
   const auto GN = static_cast<std::size_t>(c.nodes) * static_cast<std::size_t>(G);
   gpu_nvs_.assign(GN, -1);
   nvs_gpu_.assign(GN, -1);
@@ -88,87 +99,104 @@ Fabric::Fabric(const FabricConfig& c) : cfg_(c), impl_(new Impl) {
       }
     }
   }
-  // Fat tree: a leaf's radix is split into down (host) and up (spine) ports by the blocking
-  // factor b (down = b x up).
-  if (c.nodes > 1) {
-    up_ports_ = std::max(1, static_cast<int>(std::floor(c.leaf_radix / (1.0 + c.blocking_factor))));
-    down_ports_ = c.leaf_radix - up_ports_;
-    if (c.rail) {
-      // Rail-optimised: a group of down_ports nodes shares K rail leaves, one per adapter index.
-      group_nodes_ = c.nodes_per_leaf > 0 ? std::min(c.nodes_per_leaf, down_ports_) : down_ports_;
-      nodes_per_leaf_ = group_nodes_;
-      leaves_ = (c.nodes + group_nodes_ - 1) / group_nodes_ * K;
-    } else {
-      int max_nodes_per_leaf = down_ports_ / K;
-      if (max_nodes_per_leaf < 1) throw InputError("fabric.leaf_radix is too small for node.nics adapters per node");
-      nodes_per_leaf_ = c.nodes_per_leaf > 0 ? std::min(c.nodes_per_leaf, max_nodes_per_leaf) : max_nodes_per_leaf;
-      leaves_ = (c.nodes + nodes_per_leaf_ - 1) / nodes_per_leaf_;
+}
+
+// Fat tree: a leaf's radix is split into down (host) and up (spine) ports by the blocking factor
+// b (down = b x up); two tiers while the leaves fit one spine's radix, else three (pods + cores).
+void Fabric::size_fat_tree() {
+  const FabricConfig& c = cfg_;
+  Graph& g = impl_->g;
+  const int K = std::max(0, c.nics_per_node);
+  up_ports_ = std::max(1, static_cast<int>(std::floor(c.leaf_radix / (1.0 + c.blocking_factor))));
+  down_ports_ = c.leaf_radix - up_ports_;
+  if (c.rail) {
+    // Rail-optimised: a group of down_ports nodes shares K rail leaves, one per adapter index.
+    group_nodes_ = c.nodes_per_leaf > 0 ? std::min(c.nodes_per_leaf, down_ports_) : down_ports_;
+    nodes_per_leaf_ = group_nodes_;
+    leaves_ = (c.nodes + group_nodes_ - 1) / group_nodes_ * K;
+  } else {
+    int max_nodes_per_leaf = down_ports_ / K;
+    if (max_nodes_per_leaf < 1) throw InputError("fabric.leaf_radix is too small for node.nics adapters per node");
+    nodes_per_leaf_ = c.nodes_per_leaf > 0 ? std::min(c.nodes_per_leaf, max_nodes_per_leaf) : max_nodes_per_leaf;
+    leaves_ = (c.nodes + nodes_per_leaf_ - 1) / nodes_per_leaf_;
+  }
+  tiers_ = c.tiers != 0 ? c.tiers : (leaves_ <= c.leaf_radix ? 2 : 3);
+  if (leaves_ == 1) tiers_ = 1;
+  if (tiers_ == 2) {
+    spines_ = leaves_ > 1 ? up_ports_ : 0;
+  } else if (tiers_ == 3) {
+    pod_leaves_ = std::max(1, c.leaf_radix / 2);
+    pods_ = (leaves_ + pod_leaves_ - 1) / pod_leaves_;
+    spines_ = pods_ * up_ports_;
+    cores_per_spine_ = std::max(1, c.leaf_radix - pod_leaves_);
+    cores_ = pods_ > 1 ? up_ports_ * cores_per_spine_ : 0;
+  }
+  first_leaf_ = static_cast<int>(boost::num_vertices(g));
+  for (int i = 0; i < leaves_; ++i) boost::add_vertex(VertexProp{VertexKind::Leaf}, g);
+  first_spine_ = static_cast<int>(boost::num_vertices(g));
+  for (int i = 0; i < spines_; ++i) boost::add_vertex(VertexProp{VertexKind::Spine}, g);
+  first_core_ = static_cast<int>(boost::num_vertices(g));
+  for (int i = 0; i < cores_; ++i) boost::add_vertex(VertexProp{VertexKind::Core}, g);
+}
+
+// Each adapter to its leaf (rail-optimised: the rail leaf of its index in its node group).
+void Fabric::build_host_links() {
+  const FabricConfig& c = cfg_;
+  const int G = c.gpus_per_node, K = std::max(0, c.nics_per_node);
+  const int per_node = G + 1 + K;
+  const double ib = c.nic_bps * c.inter_efficiency;
+  nic_leaf_.assign(static_cast<std::size_t>(c.nodes) * static_cast<std::size_t>(K), -1);
+  leaf_nic_.assign(nic_leaf_.size(), -1);
+  for (int n = 0; n < c.nodes; ++n) {
+    for (int k = 0; k < K; ++k) {
+      int nic = n * per_node + G + 1 + k;
+      auto ni = static_cast<std::size_t>(n) * static_cast<std::size_t>(K) + static_cast<std::size_t>(k);
+      nic_leaf_[ni] = add_duplex(nic, first_leaf_ + leaf_of_nic(n, k), ib, c.nic_latency_s / 2, c.nic_latency_s / 2 + c.switch_latency_s,
+                                 LinkKind::HostLink, kCostHost);
+      leaf_nic_[ni] = nic_leaf_[ni] + 1;
     }
-    tiers_ = c.tiers != 0 ? c.tiers : (leaves_ <= c.leaf_radix ? 2 : 3);
-    if (leaves_ == 1) tiers_ = 1;
-    if (tiers_ == 2) {
-      spines_ = leaves_ > 1 ? up_ports_ : 0;
-    } else if (tiers_ == 3) {
-      pod_leaves_ = std::max(1, c.leaf_radix / 2);
-      pods_ = (leaves_ + pod_leaves_ - 1) / pod_leaves_;
-      spines_ = pods_ * up_ports_;
-      cores_per_spine_ = std::max(1, c.leaf_radix - pod_leaves_);
-      cores_ = pods_ > 1 ? up_ports_ * cores_per_spine_ : 0;
-    }
-    first_leaf_ = static_cast<int>(boost::num_vertices(g));
-    for (int i = 0; i < leaves_; ++i) boost::add_vertex(VertexProp{VertexKind::Leaf}, g);
-    first_spine_ = static_cast<int>(boost::num_vertices(g));
-    for (int i = 0; i < spines_; ++i) boost::add_vertex(VertexProp{VertexKind::Spine}, g);
-    first_core_ = static_cast<int>(boost::num_vertices(g));
-    for (int i = 0; i < cores_; ++i) boost::add_vertex(VertexProp{VertexKind::Core}, g);
-    nic_leaf_.assign(static_cast<std::size_t>(c.nodes) * static_cast<std::size_t>(K), -1);
-    leaf_nic_.assign(nic_leaf_.size(), -1);
-    for (int n = 0; n < c.nodes; ++n) {
-      for (int k = 0; k < K; ++k) {
-        int nic = n * per_node + G + 1 + k;
-        auto ni = static_cast<std::size_t>(n) * static_cast<std::size_t>(K) + static_cast<std::size_t>(k);
-        nic_leaf_[ni] = add_duplex(nic, first_leaf_ + leaf_of_nic(n, k), ib, c.nic_latency_s / 2, c.nic_latency_s / 2 + c.switch_latency_s,
-                                   LinkKind::HostLink, kCostHost);
-        leaf_nic_[ni] = nic_leaf_[ni] + 1;
+  }
+}
+
+// Leaf-spine links (two tiers: every leaf to every spine; three: to the spines of its pod) and
+// spine-core links. Other jobs' traffic leaving each leaf: background_load of the down-port
+// capacity, spread over the up ports, i.e. a share background_load x b of every uplink.
+void Fabric::build_uplinks() {
+  const FabricConfig& c = cfg_;
+  double busy = std::min(0.95, c.background_load * c.blocking_factor);
+  double up_bps = c.link_bps * c.inter_efficiency * (1.0 - busy);
+  if (tiers_ == 2) {
+    leaf_spine_.assign(static_cast<std::size_t>(leaves_) * static_cast<std::size_t>(spines_), -1);
+    spine_leaf_.assign(leaf_spine_.size(), -1);
+    for (int i = 0; i < leaves_; ++i) {
+      for (int s2 = 0; s2 < spines_; ++s2) {
+        auto li = static_cast<std::size_t>(i) * static_cast<std::size_t>(spines_) + static_cast<std::size_t>(s2);
+        leaf_spine_[li] = add_duplex(first_leaf_ + i, first_spine_ + s2, up_bps, c.switch_latency_s, c.switch_latency_s, LinkKind::Uplink, kCostUplink);
+        spine_leaf_[li] = leaf_spine_[li] + 1;
       }
     }
-    // Other jobs' traffic leaving each leaf: background_load of the down-port capacity, spread
-    // over the up ports, i.e. a share background_load x b of every uplink (and core link).
-    double busy = std::min(0.95, c.background_load * c.blocking_factor);
-    double up_bps = c.link_bps * c.inter_efficiency * (1.0 - busy);
-    if (tiers_ == 2) {
-      leaf_spine_.assign(static_cast<std::size_t>(leaves_) * static_cast<std::size_t>(spines_), -1);
-      spine_leaf_.assign(leaf_spine_.size(), -1);
-      for (int i = 0; i < leaves_; ++i) {
-        for (int s2 = 0; s2 < spines_; ++s2) {
-          auto li = static_cast<std::size_t>(i) * static_cast<std::size_t>(spines_) + static_cast<std::size_t>(s2);
-          leaf_spine_[li] = add_duplex(first_leaf_ + i, first_spine_ + s2, up_bps, c.switch_latency_s, c.switch_latency_s, LinkKind::Uplink, kCostUplink);
-          spine_leaf_[li] = leaf_spine_[li] + 1;
-        }
+  } else if (tiers_ == 3) {
+    leaf_spine_.assign(static_cast<std::size_t>(leaves_) * static_cast<std::size_t>(up_ports_), -1);
+    spine_leaf_.assign(leaf_spine_.size(), -1);
+    for (int i = 0; i < leaves_; ++i) {
+      int pod = i / pod_leaves_;
+      for (int j = 0; j < up_ports_; ++j) {
+        auto li = static_cast<std::size_t>(i) * static_cast<std::size_t>(up_ports_) + static_cast<std::size_t>(j);
+        leaf_spine_[li] = add_duplex(first_leaf_ + i, first_spine_ + pod * up_ports_ + j, up_bps, c.switch_latency_s, c.switch_latency_s,
+                                     LinkKind::Uplink, kCostUplink);
+        spine_leaf_[li] = leaf_spine_[li] + 1;
       }
-    } else if (tiers_ == 3) {
-      leaf_spine_.assign(static_cast<std::size_t>(leaves_) * static_cast<std::size_t>(up_ports_), -1);
-      spine_leaf_.assign(leaf_spine_.size(), -1);
-      for (int i = 0; i < leaves_; ++i) {
-        int pod = i / pod_leaves_;
-        for (int j = 0; j < up_ports_; ++j) {
-          auto li = static_cast<std::size_t>(i) * static_cast<std::size_t>(up_ports_) + static_cast<std::size_t>(j);
-          leaf_spine_[li] = add_duplex(first_leaf_ + i, first_spine_ + pod * up_ports_ + j, up_bps, c.switch_latency_s, c.switch_latency_s,
-                                       LinkKind::Uplink, kCostUplink);
-          spine_leaf_[li] = leaf_spine_[li] + 1;
-        }
-      }
-      if (cores_ > 0) {
-        spine_core_.assign(static_cast<std::size_t>(spines_) * static_cast<std::size_t>(cores_per_spine_), -1);
-        core_spine_.assign(spine_core_.size(), -1);
-        for (int sp = 0; sp < spines_; ++sp) {
-          int j = sp % up_ports_;
-          for (int m = 0; m < cores_per_spine_; ++m) {
-            auto si = static_cast<std::size_t>(sp) * static_cast<std::size_t>(cores_per_spine_) + static_cast<std::size_t>(m);
-            spine_core_[si] = add_duplex(first_spine_ + sp, first_core_ + j * cores_per_spine_ + m, up_bps, c.switch_latency_s,
-                                         c.switch_latency_s, LinkKind::CoreLink, kCostUplink);
-            core_spine_[si] = spine_core_[si] + 1;
-          }
+    }
+    if (cores_ > 0) {
+      spine_core_.assign(static_cast<std::size_t>(spines_) * static_cast<std::size_t>(cores_per_spine_), -1);
+      core_spine_.assign(spine_core_.size(), -1);
+      for (int sp = 0; sp < spines_; ++sp) {
+        int j = sp % up_ports_;
+        for (int m = 0; m < cores_per_spine_; ++m) {
+          auto si = static_cast<std::size_t>(sp) * static_cast<std::size_t>(cores_per_spine_) + static_cast<std::size_t>(m);
+          spine_core_[si] = add_duplex(first_spine_ + sp, first_core_ + j * cores_per_spine_ + m, up_bps, c.switch_latency_s,
+                                       c.switch_latency_s, LinkKind::CoreLink, kCostUplink);
+          core_spine_[si] = spine_core_[si] + 1;
         }
       }
     }
@@ -180,7 +208,7 @@ int Fabric::leaf_of_nic(int node, int nic) const {
   return leaf_of_node(node);
 }
 
-Fabric::~Fabric() { delete impl_; }
+Fabric::~Fabric() = default;
 
 int Fabric::vertices() const { return static_cast<int>(boost::num_vertices(impl_->g)); }
 

@@ -16,6 +16,7 @@
 // route() computes the same links from the tree's structure in O(path length), so fabrics of
 // tens of thousands of GPUs need no per-destination search (tests check both agree).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -85,9 +86,17 @@ class Fabric {
   const std::vector<double>& distances_to(int dst) const;
   int leaf_of_nic(int node, int nic) const;
   void route_leaves(int from, int to, std::uint64_t flow_hash, int& hop, std::vector<int>& path) const;
+  // Construction, in order: each node (GPUs, NVSwitch, adapters and their links), the fat tree's
+  // size (leaves, spines, cores, tiers), the adapter-to-leaf links, the switch uplinks.
+  void add_link(int u, int v, double bps, double lat_s, LinkKind kind, double cost);
+  int add_duplex(int u, int v, double bps, double lat_uv, double lat_vu, LinkKind kind, double cost);  // id of u->v; v->u is id + 1
+  void build_nodes();
+  void size_fat_tree();
+  void build_host_links();
+  void build_uplinks();
 
   FabricConfig cfg_;
-  Impl* impl_;
+  std::unique_ptr<Impl> impl_;
   int leaves_ = 0, spines_ = 0, up_ports_ = 0, down_ports_ = 0, nodes_per_leaf_ = 0;
   int tiers_ = 1, pods_ = 0, pod_leaves_ = 0, cores_ = 0, cores_per_spine_ = 0, group_nodes_ = 0;
   int first_leaf_ = 0, first_spine_ = 0, first_core_ = 0;

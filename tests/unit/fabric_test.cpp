@@ -254,3 +254,21 @@ TEST(Collectives, AggregatedFlowsGiveTheExactPerFlowTimes) {
   }
   EXPECT_GT(checked, 60);
 }
+
+TEST(Fabric, BadShapesAreInputErrorsThrownFromConstruction) {
+  // Each is refused while the graph is half built; the partly built fabric is released (ASan's
+  // leak checker runs this test too).
+  FabricConfig c = two_leaf_config();
+  c.leaf_radix = 2;  // 1 down port, 1 up port: no room for a node's 2 adapters
+  EXPECT_THROW(Fabric{c}, InputError);
+  c = two_leaf_config();
+  c.blocking_factor = 0.5;
+  EXPECT_THROW(Fabric{c}, InputError);
+  c = two_leaf_config();
+  c.tiers = 4;
+  EXPECT_THROW(Fabric{c}, InputError);
+  c = two_leaf_config();
+  c.nics_per_node = 0;
+  EXPECT_THROW(Fabric{c}, InputError);
+  EXPECT_NO_THROW(Fabric{two_leaf_config()});
+}
