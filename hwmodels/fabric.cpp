@@ -39,7 +39,7 @@ struct Fabric::Impl {
   std::vector<Graph::edge_descriptor> edges;  // by link id
 };
 
-Fabric::Fabric(const FabricConfig& c) : cfg_(c), impl_(new Impl) {
+Fabric::Fabric(const FabricConfig& c) : cfg_(c), impl_(std::make_unique<Impl>()) {
   if (c.nodes < 1 || c.gpus_per_node < 1) throw ModelError("fabric needs at least one node and one GPU per node");
   if (c.nics_per_node < 1 && c.nodes > 1) throw InputError("node.nics must be at least 1 for a multi-node job");
   if (c.blocking_factor < 1.0) throw InputError("fabric.blocking_factor must be >= 1 (1 = non-blocking)");
