@@ -335,95 +335,105 @@ ParamSet seeded_entry(const ParamSet& from, const std::string& why) {
 
 }  // namespace
 
-void capture_stage(Calibration& cal, const std::vector<CaptureTrace>& traces, int max_iterations, CalibrationLog& log) {
+namespace {
+
+using CapturePairs = std::map<std::pair<std::string, std::string>, std::vector<const CaptureTrace*>>;
+
+std::string folders_of(const std::vector<const CaptureTrace*>& ts) {
+  std::string folders;
+  for (const CaptureTrace* t : ts) folders += (folders.empty() ? "" : ", ") + t->dir;
+  return folders;
+}
+
+// A pair or node the calibration lacks starts from its stated transfer, marked as not determined
+// by the capture. Returns whether the pair's workload entry is new.
+bool seed_capture_entries(Calibration& cal, const std::pair<std::string, std::string>& key, const WorkloadSpec& wl, const HardwareSpec& hw,
+                          CalibrationLog& log) {
+  if (!cal.node_sets.count(hw.name)) {
+    // CPU, RAM and file-system power and the fabric are not in a step trace.
+    CalibrationLookup lk = lookup_node_calibration(cal, hw);
+    cal.node_sets.insert_or_assign(hw.name, seeded_entry(lk.node_cal, "not determined by the capture, transferred at calibration (" + lk.node.how + ")"));
+    log.add(fmt::format("capture: hardware {} is new: its node entry (CPU/RAM power, file system, communication) is {}", hw.name, lk.node.how));
+  }
+  if (cal.workload_sets.count(key)) return false;
+  CalibrationLookup lk = lookup_calibration(cal, wl, hw);
+  cal.workload_sets.insert_or_assign(key, seeded_entry(lk.wl_cal, "not determined by the capture, transferred at calibration (" + lk.workload.how + ")"));
+  log.add(fmt::format("capture: {} on {} is new: its entry starts from {}", wl.name, hw.name, lk.workload.how));
+  return true;
+}
+
+// Traced directly: the optimizer step and the decode time per sample (meta.yaml sample_s).
+// Returns the log line that says so.
+std::string set_traced_values(Calibration& cal, const std::pair<std::string, std::string>& key, const std::vector<const CaptureTrace*>& ts) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  // Per (workload, hardware): the traces, and the sources the simulator loads.
-  std::map<std::pair<std::string, std::string>, std::vector<const CaptureTrace*>> pairs;
-  for (const auto& t : traces) {
-    if (t.meta_workload != t.workload || t.meta_hardware != t.hardware) {
-      log.add(fmt::format("capture: {} (meta.yaml: {} on {}) calibrates {} on {}", t.dir, t.meta_workload, t.meta_hardware, t.workload, t.hardware));
+  double opt_s = 0, sample_s = 0;
+  int with_sample = 0;
+  for (const CaptureTrace* t : ts) {
+    opt_s += t->optimizer_s / static_cast<double>(ts.size());
+    if (std::isfinite(t->sample_s)) {
+      sample_s += t->sample_s;
+      ++with_sample;
     }
-    pairs[{t.workload, t.hardware}].push_back(&t);
   }
-  for (const auto& [key, ts] : pairs) {
-    const CaptureTrace& first = *ts.front();
-    const HardwareSpec hw = load_hardware(first.hardware_source.empty() ? first.hardware : first.hardware_source);
-    const WorkloadSpec wl = load_workload(first.workload_source.empty() ? first.workload : first.workload_source);
-    if (!cal.node_sets.count(hw.name)) {
-      // CPU, RAM and file-system power and the fabric are not in a step trace.
-      CalibrationLookup lk = lookup_node_calibration(cal, hw);
-      cal.node_sets.insert_or_assign(hw.name, seeded_entry(lk.node_cal, "not determined by the capture, transferred at calibration (" + lk.node.how + ")"));
-      log.add(fmt::format("capture: hardware {} is new: its node entry (CPU/RAM power, file system, communication) is {}", hw.name, lk.node.how));
-    }
-    const bool fresh = !cal.workload_sets.count(key);
-    if (fresh) {
-      CalibrationLookup lk = lookup_calibration(cal, wl, hw);
-      cal.workload_sets.insert_or_assign(key, seeded_entry(lk.wl_cal, "not determined by the capture, transferred at calibration (" + lk.workload.how + ")"));
-      log.add(fmt::format("capture: {} on {} is new: its entry starts from {}", wl.name, hw.name, lk.workload.how));
-    }
-    // Traced directly: the optimizer step and the decode time per sample (meta.yaml sample_s).
-    double opt_s = 0, sample_s = 0;
-    int with_sample = 0;
-    for (const CaptureTrace* t : ts) {
-      opt_s += t->optimizer_s / static_cast<double>(ts.size());
-      if (std::isfinite(t->sample_s)) {
-        sample_s += t->sample_s;
-        ++with_sample;
-      }
-    }
-    std::string folders;
-    for (const CaptureTrace* t : ts) folders += (folders.empty() ? "" : ", ") + t->dir;
-    set_calibration_value(cal, wl_t(key.first, key.second, "compute.optimizer"), opt_s, nan,
-                          "traced: mean optimizer_s of " + folders + " (steps.csv, warm-up step dropped)");
-    if (with_sample > 0) {
-      set_calibration_value(cal, wl_t(key.first, key.second, "loader.decode_per_sample"), sample_s / with_sample, nan,
-                            "traced: sample_s of " + folders + " (meta.yaml: decode and augment of one sample in the main process)");
-    }
-    if (fresh) {
-      // No fitted values to start from: the fit starts at (and its prior is centred on) the
-      // straight line through the traced step compute, y = step_overhead + LBS x per_sample.
-      const ParamSet& e = cal.workload_sets.at(key);
-      std::map<long long, std::pair<double, int>> by_lbs;
-      for (const CaptureTrace* t : ts) {
-        double h2d_s = static_cast<double>(t->lbs) * wl.p(kDeviceBytes) / hw.p(kGpuPcieBw);
-        auto& [sum, n] = by_lbs[t->lbs];
-        sum += std::max(t->compute_s_per_step - t->optimizer_s - h2d_s, 1e-9);
-        ++n;
-      }
-      std::vector<double> x, y;
-      for (const auto& [lbs, sn] : by_lbs) {
-        x.push_back(static_cast<double>(lbs));
-        y.push_back(sn.first / sn.second);
-      }
-      double overhead_s = e[kStepOverhead], per_sample_s = 0;
-      const double y_min = *std::min_element(y.begin(), y.end());
-      if (x.size() >= 2) {
-        double mx = 0, my = 0, sxx = 0, sxy = 0;
-        for (std::size_t i = 0; i < x.size(); ++i) {
-          mx += x[i] / static_cast<double>(x.size());
-          my += y[i] / static_cast<double>(x.size());
-        }
-        for (std::size_t i = 0; i < x.size(); ++i) {
-          sxx += (x[i] - mx) * (x[i] - mx);
-          sxy += (x[i] - mx) * (y[i] - my);
-        }
-        overhead_s = std::max(my - sxy / sxx * mx, 1e-3 * y_min);
-      } else {
-        overhead_s = std::min(overhead_s, 0.1 * y_min);
-      }
-      double sw = 0;
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        per_sample_s += std::max(y[i] - overhead_s, 1e-3 * y[i]);
-        sw += x[i];
-      }
-      per_sample_s /= sw;
-      const std::string line = "start: straight line through the traced step compute of " + folders;
-      set_calibration_value(cal, wl_t(key.first, key.second, "compute.per_sample"), per_sample_s, nan, line);
-      if (x.size() >= 2) set_calibration_value(cal, wl_t(key.first, key.second, "compute.step_overhead"), overhead_s, nan, line);
-    }
-    log.add(fmt::format("capture: {} on {}: compute.optimizer {:.4g} ms traced{}", key.first, key.second, opt_s * 1e3,
-                        with_sample > 0 ? fmt::format(", loader.decode_per_sample {:.4g} ms traced", sample_s / with_sample * 1e3) : ""));
+  const std::string folders = folders_of(ts);
+  set_calibration_value(cal, wl_t(key.first, key.second, "compute.optimizer"), opt_s, nan,
+                        "traced: mean optimizer_s of " + folders + " (steps.csv, warm-up step dropped)");
+  if (with_sample > 0) {
+    set_calibration_value(cal, wl_t(key.first, key.second, "loader.decode_per_sample"), sample_s / with_sample, nan,
+                          "traced: sample_s of " + folders + " (meta.yaml: decode and augment of one sample in the main process)");
   }
+  return fmt::format("capture: {} on {}: compute.optimizer {:.4g} ms traced{}", key.first, key.second, opt_s * 1e3,
+                     with_sample > 0 ? fmt::format(", loader.decode_per_sample {:.4g} ms traced", sample_s / with_sample * 1e3) : "");
+}
+
+// A new pair has no fitted values to start from: the fit starts at (and its prior is centred on)
+// the straight line through the traced step compute, y = step_overhead + LBS x per_sample.
+void set_straight_line_start(Calibration& cal, const std::pair<std::string, std::string>& key, const std::vector<const CaptureTrace*>& ts,
+                             const WorkloadSpec& wl, const HardwareSpec& hw) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const ParamSet& e = cal.workload_sets.at(key);
+  std::map<long long, std::pair<double, int>> by_lbs;
+  for (const CaptureTrace* t : ts) {
+    double h2d_s = static_cast<double>(t->lbs) * wl.p(kDeviceBytes) / hw.p(kGpuPcieBw);
+    auto& [sum, n] = by_lbs[t->lbs];
+    sum += std::max(t->compute_s_per_step - t->optimizer_s - h2d_s, 1e-9);
+    ++n;
+  }
+  std::vector<double> x, y;
+  for (const auto& [lbs, sn] : by_lbs) {
+    x.push_back(static_cast<double>(lbs));
+    y.push_back(sn.first / sn.second);
+  }
+  double overhead_s = e[kStepOverhead], per_sample_s = 0;
+  const double y_min = *std::min_element(y.begin(), y.end());
+  if (x.size() >= 2) {
+    double mx = 0, my = 0, sxx = 0, sxy = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      mx += x[i] / static_cast<double>(x.size());
+      my += y[i] / static_cast<double>(x.size());
+    }
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      sxx += (x[i] - mx) * (x[i] - mx);
+      sxy += (x[i] - mx) * (y[i] - my);
+    }
+    overhead_s = std::max(my - sxy / sxx * mx, 1e-3 * y_min);
+  } else {
+    overhead_s = std::min(overhead_s, 0.1 * y_min);
+  }
+  double sw = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    per_sample_s += std::max(y[i] - overhead_s, 1e-3 * y[i]);
+    sw += x[i];
+  }
+  per_sample_s /= sw;
+  const std::string line = "start: straight line through the traced step compute of " + folders_of(ts);
+  set_calibration_value(cal, wl_t(key.first, key.second, "compute.per_sample"), per_sample_s, nan, line);
+  if (x.size() >= 2) set_calibration_value(cal, wl_t(key.first, key.second, "compute.step_overhead"), overhead_s, nan, line);
+}
+
+// The fit of every capture together (step timings, and power where a capture has it); one
+// stored fit per capture set, a later capture of the same pairs replaces it.
+void fit_captures(Calibration& cal, const std::vector<CaptureTrace>& traces, const CapturePairs& pairs, int max_iterations, CalibrationLog& log) {
   CalibrationProblem pb = capture_problem(traces, cal, cal);
   bool power = false;
   for (const auto& o : pb.observations) power = power || o.quantity == "average_gpu_power_w";
@@ -433,7 +443,6 @@ void capture_stage(Calibration& cal, const std::vector<CaptureTrace>& traces, in
   std::string dirs;
   for (const auto& t : traces) dirs += (dirs.empty() ? "" : ", ") + t.dir;
   cal = pb.with(fr.values, &fr.stderrs, (power ? "fit: captured step timings and power of " : "fit: captured step timings of ") + dirs);
-  // One stored fit per capture set; a later capture of the same pairs replaces it.
   std::string name = "capture";
   for (const auto& [key, ts] : pairs) name += "-" + key.first + "-" + key.second;
   std::erase_if(cal.fits, [&](const FitUncertainty& f) { return f.name == name; });
@@ -448,6 +457,29 @@ void capture_stage(Calibration& cal, const std::vector<CaptureTrace>& traces, in
                         100 * (pred[k] / o.measured - 1)));
   }
   log.add(fmt::format("capture: {} folders, {} parameters, cost {:.3g}", traces.size(), pb.params.size(), fr.cost));
+}
+
+}  // namespace
+
+void capture_stage(Calibration& cal, const std::vector<CaptureTrace>& traces, int max_iterations, CalibrationLog& log) {
+  // Per (workload, hardware): the traces, and the sources the simulator loads.
+  CapturePairs pairs;
+  for (const auto& t : traces) {
+    if (t.meta_workload != t.workload || t.meta_hardware != t.hardware) {
+      log.add(fmt::format("capture: {} (meta.yaml: {} on {}) calibrates {} on {}", t.dir, t.meta_workload, t.meta_hardware, t.workload, t.hardware));
+    }
+    pairs[{t.workload, t.hardware}].push_back(&t);
+  }
+  for (const auto& [key, ts] : pairs) {
+    const CaptureTrace& first = *ts.front();
+    const HardwareSpec hw = load_hardware(first.hardware_source.empty() ? first.hardware : first.hardware_source);
+    const WorkloadSpec wl = load_workload(first.workload_source.empty() ? first.workload : first.workload_source);
+    const bool fresh = seed_capture_entries(cal, key, wl, hw, log);
+    const std::string traced = set_traced_values(cal, key, ts);
+    if (fresh) set_straight_line_start(cal, key, ts, wl, hw);
+    log.add(traced);
+  }
+  fit_captures(cal, traces, pairs, max_iterations, log);
 }
 
 RunConfig run_config(const MeasuredRun& run, int fast_forward_epochs) {
