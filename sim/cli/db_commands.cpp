@@ -154,7 +154,9 @@ int cmd_merge(const std::vector<std::string>& args) {
   return 0;
 }
 
-int cmd_query(const std::vector<std::string>& args) {
+namespace {
+
+po::options_description query_options() {
   po::options_description desc(
       "ddpsim query --db DB (\"SQL\" | --best METRIC [--deadline T] | --pareto | --scaling): ask a results database\n"
       "(opened read-only: a query never modifies it)\n\noptions");
@@ -172,6 +174,69 @@ int cmd_query(const std::vector<std::string>& args) {
       ("hardware", po::value<std::string>(), "canned questions: only this hardware")
       ("sweep", po::value<std::string>(), "canned questions: only runs of the sweeps with this name")
       ("format", po::value<std::string>()->default_value("table"), "table | csv | json | codecarbon (one row per run with CodeCarbon's emissions.csv columns; filters apply)");
+  return desc;
+}
+
+// --workload/--phase/--hardware/--sweep of the canned questions (and of --format codecarbon).
+QueryFilter query_filter(const po::variables_map& vm) {
+  QueryFilter filter;
+  if (vm.count("workload")) filter.workload = vm["workload"].as<std::string>();
+  if (vm.count("phase")) filter.phase = vm["phase"].as<std::string>();
+  if (vm.count("hardware")) filter.hardware = vm["hardware"].as<std::string>();
+  if (vm.count("sweep")) filter.sweep = vm["sweep"].as<std::string>();
+  return filter;
+}
+
+// The statement and its bound values: the user's SQL, or the canned question asked.
+std::pair<std::string, std::vector<std::string>> query_statement(const po::variables_map& vm, const QueryFilter& filter, bool codecarbon) {
+  if (codecarbon) return codecarbon_query(filter);
+  if (vm.count("sql")) return {vm["sql"].as<std::string>(), {}};
+  if (vm.count("pareto")) return pareto_query(filter);
+  if (vm.count("scaling")) return scaling_query(filter);
+  std::optional<double> deadline_h;
+  if (vm.count("deadline")) {
+    try {
+      deadline_h = parse_duration_s(vm["deadline"].as<std::string>()) / 3600.0;
+    } catch (const InputError& e) {
+      throw InputError(std::string("--deadline: ") + e.what());
+    }
+    if (*deadline_h <= 0) throw InputError("--deadline must be positive");
+  }
+  return best_query(vm["best"].as<std::string>(), deadline_h, filter, parse_positive("--limit", vm["limit"].as<std::string>()));
+}
+
+// A filter value that no stored run has is a typo more often than a question: say so, with the
+// closest stored value.
+void check_filter_value(ResultsStore& store, const char* flag, const char* column, const std::string& value, const char* from) {
+  if (value.empty()) return;
+  QueryResult have = run_query(store.db(), std::string("SELECT DISTINCT ") + column + " FROM " + from + " ORDER BY 1", {});
+  std::vector<std::string> names;
+  for (const auto& row : have.rows) {
+    if (!row.empty() && row[0].type == QueryCell::Type::Text) names.push_back(row[0].s);
+  }
+  if (std::find(names.begin(), names.end(), value) != names.end()) return;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  throw InputError(std::string("--") + flag + ": no stored " + (std::string(from) == "runs" ? "run" : "sweep") + " has " + column + " " + quote_user(value) +
+                   did_you_mean(value, names) + (names.empty() ? std::string("; the database holds no runs") : "; stored: " + list));
+}
+
+// Runs the statement under limit.query_seconds; a runaway query is stopped and said so.
+QueryResult run_bounded(ResultsStore& store, const std::pair<std::string, std::vector<std::string>>& q) {
+  const long long seconds = limit_of(Limit::kQuerySeconds);
+  store.db().set_time_limit(static_cast<double>(seconds));
+  try {
+    return run_query(store.db(), q.first, q.second);
+  } catch (const SqliteError& e) {
+    if (e.code() != SQLITE_INTERRUPT) throw;
+    throw InputError("the query ran longer than " + std::to_string(seconds) + " s (limit.query_seconds) and was stopped");
+  }
+}
+
+}  // namespace
+
+int cmd_query(const std::vector<std::string>& args) {
+  po::options_description desc = query_options();
   po::positional_options_description pos;
   pos.add("sql", 1);
   auto vm = parse(args, desc, &pos);
@@ -191,11 +256,7 @@ int cmd_query(const std::vector<std::string>& args) {
     throw InputError("--format codecarbon writes the runs themselves: give no SQL statement, --best, --pareto or --scaling (filter with --workload/--phase/--hardware/--sweep)");
   }
   if (!codecarbon && asked != 1) throw InputError("give exactly one of: an SQL statement, --best, --pareto, --scaling");
-  QueryFilter filter;
-  if (vm.count("workload")) filter.workload = vm["workload"].as<std::string>();
-  if (vm.count("phase")) filter.phase = vm["phase"].as<std::string>();
-  if (vm.count("hardware")) filter.hardware = vm["hardware"].as<std::string>();
-  if (vm.count("sweep")) filter.sweep = vm["sweep"].as<std::string>();
+  const QueryFilter filter = query_filter(vm);
   bool filtered = vm.count("workload") || vm.count("phase") || vm.count("hardware") || vm.count("sweep");
   if (vm.count("sql") && filtered) {
     throw InputError("--workload/--phase/--hardware/--sweep go with --best, --pareto or --scaling (write a WHERE clause instead)");
@@ -203,58 +264,14 @@ int cmd_query(const std::vector<std::string>& args) {
   if (vm.count("deadline") && !vm.count("best")) throw InputError("--deadline goes with --best");
   if (!vm["limit"].defaulted() && !vm.count("best")) throw InputError("--limit goes with --best");
 
-  std::pair<std::string, std::vector<std::string>> q;
-  if (codecarbon) {
-    q = codecarbon_query(filter);
-  } else if (vm.count("sql")) {
-    q.first = vm["sql"].as<std::string>();
-  } else if (vm.count("best")) {
-    std::optional<double> deadline_h;
-    if (vm.count("deadline")) {
-      try {
-        deadline_h = parse_duration_s(vm["deadline"].as<std::string>()) / 3600.0;
-      } catch (const InputError& e) {
-        throw InputError(std::string("--deadline: ") + e.what());
-      }
-      if (*deadline_h <= 0) throw InputError("--deadline must be positive");
-    }
-    q = best_query(vm["best"].as<std::string>(), deadline_h, filter, parse_positive("--limit", vm["limit"].as<std::string>()));
-  } else if (vm.count("pareto")) {
-    q = pareto_query(filter);
-  } else {
-    q = scaling_query(filter);
-  }
+  const auto q = query_statement(vm, filter, codecarbon);
   ResultsStore store(vm["db"].as<std::string>(), ResultsStore::Access::ReadOnly);
   store.verify_on_open();
-  // A filter value that no stored run has is a typo more often than a question: say so, with
-  // the closest stored value.
-  auto check_filter = [&](const char* flag, const char* column, const std::string& value, const char* from) {
-    if (value.empty()) return;
-    QueryResult have = run_query(store.db(), std::string("SELECT DISTINCT ") + column + " FROM " + from + " ORDER BY 1", {});
-    std::vector<std::string> names;
-    for (const auto& row : have.rows) {
-      if (!row.empty() && row[0].type == QueryCell::Type::Text) names.push_back(row[0].s);
-    }
-    if (std::find(names.begin(), names.end(), value) != names.end()) return;
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    throw InputError(std::string("--") + flag + ": no stored " + (std::string(from) == "runs" ? "run" : "sweep") + " has " + column + " " + quote_user(value) + did_you_mean(value, names) +
-                     (names.empty() ? std::string("; the database holds no runs") : "; stored: " + list));
-  };
-  check_filter("workload", "workload", filter.workload, "runs");
-  check_filter("phase", "phase", filter.phase, "runs");
-  check_filter("hardware", "hardware", filter.hardware, "runs");
-  check_filter("sweep", "name", filter.sweep, "sweeps");
-  const long long seconds = limit_of(Limit::kQuerySeconds);
-  store.db().set_time_limit(static_cast<double>(seconds));
-  QueryResult result;
-  try {
-    result = run_query(store.db(), q.first, q.second);
-  } catch (const SqliteError& e) {
-    if (e.code() != SQLITE_INTERRUPT) throw;
-    throw InputError("the query ran longer than " + std::to_string(seconds) + " s (limit.query_seconds) and was stopped");
-  }
-  std::cout << format_query_result(result, format);
+  check_filter_value(store, "workload", "workload", filter.workload, "runs");
+  check_filter_value(store, "phase", "phase", filter.phase, "runs");
+  check_filter_value(store, "hardware", "hardware", filter.hardware, "runs");
+  check_filter_value(store, "sweep", "name", filter.sweep, "sweeps");
+  std::cout << format_query_result(run_bounded(store, q), format);
   return 0;
 }
 
