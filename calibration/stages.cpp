@@ -897,113 +897,109 @@ Calibration run_calibration(const CalibrateInputs& in, CalibrationLog& log) {
   return cal;
 }
 
-std::string calibration_to_yaml(const Calibration& cal) {
-  std::ostringstream o;
-  auto q = [](const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    return out + "\"";
-  };
-  auto si_text = [](double v, Dim d) {
-    const char* unit = dim_si_unit(d);
-    return fmt::format("{:.6g}{}{}", v, *unit ? " " : "", unit);
-  };
-  auto write_set = [&](const ParamSet& set, const std::string& indent) {
-    for (std::size_t i = 0; i < set.table().size(); ++i) {
-      if (!set.is_set(i)) continue;
-      const auto& spec = set.table().spec(i);
-      o << indent << spec.name << ": {value: ";
-      if (spec.dim == Dim::Choice || spec.dim == Dim::Flag) {
-        o << set.format(i);
-      } else {
-        o << q(si_text(set[i], spec.dim));
-      }
-      double se = set.stderr_of(i);
-      if (std::isfinite(se)) o << ", stderr: " << q(si_text(se, spec.dim == Dim::Count ? Dim::Dimensionless : spec.dim));
-      o << ", source: " << q(set.citation(i)) << "}\n";
-    }
-  };
-  o << "# ddpsim calibration, written by `ddpsim calibrate`; regenerate it, do not edit by hand.\n";
-  o << "format: ddpsim-calibration/1\n";
-  o << "description: " << q(cal.description) << "\n";
-  o << "provenance:\n";
-  for (const auto& [k, v] : cal.provenance) o << "  " << k << ": " << q(v) << "\n";
-  o << "hardware:\n";
-  for (const auto& [hw, set] : cal.node_sets) {
-    o << "  " << hw << ":\n";
-    write_set(set, "    ");
+namespace {
+
+std::string yaml_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
   }
-  o << "workloads:\n";
+  return out + "\"";
+}
+
+std::string si_text(double v, Dim d) {
+  const char* unit = dim_si_unit(d);
+  return fmt::format("{:.6g}{}{}", v, *unit ? " " : "", unit);
+}
+
+std::string num9(double v) { return fmt::format("{:.9g}", v); }
+
+// Every set value of a parameter set as `name: {value, stderr, source}`, values in SI units.
+void write_set(std::ostream& o, const ParamSet& set, const std::string& indent) {
+  for (std::size_t i = 0; i < set.table().size(); ++i) {
+    if (!set.is_set(i)) continue;
+    const auto& spec = set.table().spec(i);
+    o << indent << spec.name << ": {value: ";
+    if (spec.dim == Dim::Choice || spec.dim == Dim::Flag) {
+      o << set.format(i);
+    } else {
+      o << yaml_quoted(si_text(set[i], spec.dim));
+    }
+    double se = set.stderr_of(i);
+    if (std::isfinite(se)) o << ", stderr: " << yaml_quoted(si_text(se, spec.dim == Dim::Count ? Dim::Dimensionless : spec.dim));
+    o << ", source: " << yaml_quoted(set.citation(i)) << "}\n";
+  }
+}
+
+// A section keyed by two names (workload -> hardware, family -> precision, workload -> phase).
+void write_nested(std::ostream& o, const char* section, const std::map<std::pair<std::string, std::string>, ParamSet>& sets) {
+  o << section << ":\n";
   std::string last;
-  for (const auto& [key, set] : cal.workload_sets) {
+  for (const auto& [key, set] : sets) {
     if (key.first != last) {
       o << "  " << key.first << ":\n";
       last = key.first;
     }
     o << "    " << key.second << ":\n";
-    write_set(set, "      ");
+    write_set(o, set, "      ");
   }
-  if (!cal.efficiency_sets.empty()) {
-    o << "efficiency:\n";
-    last.clear();
-    for (const auto& [key, set] : cal.efficiency_sets) {
-      if (key.first != last) {
-        o << "  " << key.first << ":\n";
-        last = key.first;
-      }
-      o << "    " << key.second << ":\n";
-      write_set(set, "      ");
+}
+
+// One fit's discrepancy, parameters (label, value, the calibration values each one sets) and the
+// covariance of its log-parameters.
+void write_fit(std::ostream& o, const FitUncertainty& f) {
+  o << "  " << f.name << ":\n";
+  if (!f.discrepancy.empty()) {
+    o << "    discrepancy:\n";
+    for (const auto& [qty, d] : f.discrepancy) {
+      o << "      " << qty << ": {sd: " << num9(d.sd) << ", runs: " << d.runs << ", loo_rms: " << num9(d.loo_rms) << ", method: " << yaml_quoted(d.method)
+        << "}\n";
     }
   }
-  if (!cal.large_batch_sets.empty()) {
-    o << "large_batch:\n";
-    last.clear();
-    for (const auto& [key, set] : cal.large_batch_sets) {
-      if (key.first != last) {
-        o << "  " << key.first << ":\n";
-        last = key.first;
-      }
-      o << "    " << key.second << ":\n";
-      write_set(set, "      ");
+  o << "    parameters:\n";
+  for (std::size_t k = 0; k < f.size(); ++k) {
+    o << "      - label: " << yaml_quoted(f.labels[k]) << "\n        value: " << num9(f.values[k]) << "\n        targets: [";
+    for (std::size_t t = 0; t < f.targets[k].size(); ++t) {
+      const auto& tg = f.targets[k][t];
+      o << (t ? ", " : "") << "{hardware: " << yaml_quoted(tg.hardware);
+      if (!tg.node) o << ", workload: " << yaml_quoted(tg.workload);
+      o << ", param: " << tg.param;
+      if (tg.times_param >= 0) o << ", times: " << tg.times_param;
+      if (tg.factor != 1.0) o << ", factor: " << num9(tg.factor);
+      o << "}";
     }
+    o << "]\n";
   }
+  o << "    covariance_log:\n";
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    o << "      - [";
+    for (std::size_t j = 0; j < f.size(); ++j) o << (j ? ", " : "") << num9(f.cov(i, j));
+    o << "]\n";
+  }
+}
+
+}  // namespace
+
+std::string calibration_to_yaml(const Calibration& cal) {
+  std::ostringstream o;
+  o << "# ddpsim calibration, written by `ddpsim calibrate`; regenerate it, do not edit by hand.\n";
+  o << "format: ddpsim-calibration/1\n";
+  o << "description: " << yaml_quoted(cal.description) << "\n";
+  o << "provenance:\n";
+  for (const auto& [k, v] : cal.provenance) o << "  " << k << ": " << yaml_quoted(v) << "\n";
+  o << "hardware:\n";
+  for (const auto& [hw, set] : cal.node_sets) {
+    o << "  " << hw << ":\n";
+    write_set(o, set, "    ");
+  }
+  write_nested(o, "workloads", cal.workload_sets);
+  if (!cal.efficiency_sets.empty()) write_nested(o, "efficiency", cal.efficiency_sets);
+  if (!cal.large_batch_sets.empty()) write_nested(o, "large_batch", cal.large_batch_sets);
   if (!cal.fits.empty()) {
     o << "# Covariance of each fit's log-parameters and the model's own discrepancy (run --interval P).\n";
     o << "uncertainty:\n";
-    auto num = [](double v) { return fmt::format("{:.9g}", v); };
-    for (const auto& f : cal.fits) {
-      o << "  " << f.name << ":\n";
-      if (!f.discrepancy.empty()) {
-        o << "    discrepancy:\n";
-        for (const auto& [qty, d] : f.discrepancy) {
-          o << "      " << qty << ": {sd: " << num(d.sd) << ", runs: " << d.runs << ", loo_rms: " << num(d.loo_rms) << ", method: " << q(d.method)
-            << "}\n";
-        }
-      }
-      o << "    parameters:\n";
-      for (std::size_t k = 0; k < f.size(); ++k) {
-        o << "      - label: " << q(f.labels[k]) << "\n        value: " << num(f.values[k]) << "\n        targets: [";
-        for (std::size_t t = 0; t < f.targets[k].size(); ++t) {
-          const auto& tg = f.targets[k][t];
-          o << (t ? ", " : "") << "{hardware: " << q(tg.hardware);
-          if (!tg.node) o << ", workload: " << q(tg.workload);
-          o << ", param: " << tg.param;
-          if (tg.times_param >= 0) o << ", times: " << tg.times_param;
-          if (tg.factor != 1.0) o << ", factor: " << num(tg.factor);
-          o << "}";
-        }
-        o << "]\n";
-      }
-      o << "    covariance_log:\n";
-      for (std::size_t i = 0; i < f.size(); ++i) {
-        o << "      - [";
-        for (std::size_t j = 0; j < f.size(); ++j) o << (j ? ", " : "") << num(f.cov(i, j));
-        o << "]\n";
-      }
-    }
+    for (const auto& f : cal.fits) write_fit(o, f);
   }
   return o.str();
 }
