@@ -197,6 +197,7 @@ std::vector<HoldOutRow> neighbour_interpolation(const EpochCurve& curve) {
     const std::size_t hi = i == 0 ? 2 : (i + 1 == ref.size() ? i - 1 : i + 1);
     const double x0 = std::log(ref[lo]->batch), x1 = std::log(ref[hi]->batch);
     const double y0 = std::log(ref[lo]->epochs), y1 = std::log(ref[hi]->epochs);
+    if (!(x1 != x0)) continue;  // two points at one batch size: no line through them
     const double t = (std::log(ref[i]->batch) - x0) / (x1 - x0);
     HoldOutRow r;
     r.batch = ref[i]->batch;

@@ -114,6 +114,11 @@ TEST(LargeBatch, NeighbourInterpolationByHand) {
   EXPECT_NEAR(rows[1].ape(), 1.0 / 3, 1e-12);
   EXPECT_NEAR(rows[0].predicted, 22.5, 1e-9);
   EXPECT_NEAR(rows[3].predicted, 1600.0 / 30, 1e-9);
+  // Fewer than three batch sizes: no baseline.
+  EpochCurve two;
+  two.target_ref = 0.5;
+  two.points = {c.points[0], c.points[1]};
+  EXPECT_TRUE(neighbour_interpolation(two).empty());
   EXPECT_NEAR(mape(rows), (1.25 + 1.0 / 3 + (std::sqrt(30.0 * 80) / 40 - 1) + 1.0 / 3) / 4, 1e-12);
 }
 
